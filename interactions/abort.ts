@@ -1,0 +1,15 @@
+import type Provider from 'oidc-provider';
+import type { Step } from './context.ts';
+
+/** The user cancelled: the client receives `access_denied`. */
+export function abort(provider: Provider): Step {
+  return async (ctx) => {
+    await provider.interactionFinished(
+      ctx.req,
+      ctx.res,
+      { error: 'access_denied', error_description: 'End-User aborted interaction' },
+      { mergeWithLastSubmission: false },
+    );
+    ctx.respond = false;
+  };
+}

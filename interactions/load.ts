@@ -1,0 +1,42 @@
+import type Provider from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import { InteractionNotFound, InvalidCsrfToken } from '../src/errors.ts';
+import type { Csrf } from '../src/security/csrf.ts';
+import type { Step } from './context.ts';
+
+/**
+ * Loads the interaction named in the path. The interaction cookie must point at that same uid:
+ * oidc-provider reads the cookie only, so a mismatch means a stale tab or a forged link.
+ */
+export function loadInteraction(provider: Provider, csrf: Csrf): Step {
+  return async (ctx, next) => {
+    let interaction: Awaited<ReturnType<Provider['interactionDetails']>>;
+    try {
+      interaction = await provider.interactionDetails(ctx.req, ctx.res);
+    } catch (err) {
+      if (err instanceof errors.SessionNotFound) throw new InteractionNotFound(err);
+      throw err;
+    }
+    if (interaction.uid !== ctx.params.uid) throw new InteractionNotFound();
+    ctx.state.interaction = interaction;
+    ctx.state.csrf = csrf.token(interaction.uid);
+    await next();
+  };
+}
+
+/** Refuses a form POST (or abort link) whose CSRF token does not belong to this interaction. */
+export function checkCsrf(csrf: Csrf): Step {
+  return async (ctx, next) => {
+    const token = ctx.method === 'GET' ? ctx.query.csrf : ctx.state.form.csrf;
+    if (!csrf.verify(ctx.state.interaction.uid, token)) throw new InvalidCsrfToken();
+    await next();
+  };
+}
+
+/** Guards a step that only makes sense at one prompt (a login POST while at consent, say). */
+export function expectPrompt(name: string): Step {
+  return async (ctx, next) => {
+    if (ctx.state.interaction.prompt.name !== name) throw new InteractionNotFound();
+    await next();
+  };
+}

@@ -1,0 +1,137 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { createPasswordHasher } from '../accounts/password.ts';
+import type { Account, AccountRecord } from '../accounts/types.ts';
+import { loadConfig, resolveConfigPath } from '../config/load.ts';
+import { createLogger } from '../log.ts';
+import { createStore, type Store } from '../server/store.ts';
+import { CliError, type CliIo, EXIT, readPassword } from './io.ts';
+
+const USAGE = `usage:
+  tollgate users add USERNAME [--email E] [--phone +E164] [--name N] [--group G]...   (password on stdin)
+  tollgate users list [--json]
+  tollgate users disable USERNAME
+  tollgate users enable USERNAME
+  tollgate users passwd USERNAME   (password on stdin)
+common option: --config FILE`;
+
+const usernameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[^\s\p{C}:]+$/u, 'no spaces, control characters or ":"');
+const emailSchema = z.email();
+const phoneSchema = z.string().regex(/^\+[1-9]\d{6,14}$/, 'use E.164 form, e.g. +15551234567');
+
+function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new CliError(`invalid ${what}: ${r.error.issues[0]?.message ?? 'invalid'}`, EXIT.usage);
+  return r.data;
+}
+
+async function openStore(configPath: string | undefined): Promise<{ store: Store; config: ReturnType<typeof loadConfig> }> {
+  const config = loadConfig(resolveConfigPath(configPath));
+  if (!config.store.redis) {
+    throw new CliError(
+      'users commands need store.redis in the configuration: the embedded memory store lives only inside a running server',
+      EXIT.usage,
+    );
+  }
+  const store = createStore(config, createLogger('silent'));
+  try {
+    await Promise.race([
+      store.ping(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 5000).unref()),
+    ]);
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw new CliError(`cannot reach Redis: ${(err as Error).message}`, EXIT.unavailable);
+  }
+  return { store, config };
+}
+
+async function newPassword(io: CliIo, minLength: number): Promise<string> {
+  const password = await readPassword(io);
+  if (password.length < minLength) throw new CliError(`password too short: use at least ${minLength} characters`);
+  if (password.length > 1024) throw new CliError('password too long: at most 1024 characters');
+  return password;
+}
+
+async function mustFind(store: Store, username: string): Promise<AccountRecord> {
+  const account = await store.accounts.findByUsername(username);
+  if (!account) throw new CliError(`no such user: ${username}`);
+  return account;
+}
+
+function row(a: Account): string {
+  const flags = a.disabled ? 'disabled' : 'active';
+  return [a.username, a.email ?? '-', a.name ?? '-', a.groups.join(',') || '-', flags].join('\t');
+}
+
+/** `tollgate users ...`: manages accounts in the configured Redis store. */
+export async function usersCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      email: { type: 'string' },
+      phone: { type: 'string' },
+      name: { type: 'string' },
+      group: { type: 'string', multiple: true, default: [] },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const known = ['add', 'list', 'disable', 'enable', 'passwd'];
+  if (!sub || !known.includes(sub)) throw new CliError(USAGE, EXIT.usage);
+  const needsUser = sub !== 'list';
+  if (needsUser && positionals.length !== 1) throw new CliError(USAGE, EXIT.usage);
+  const username = needsUser ? check(usernameSchema, positionals[0], 'username') : '';
+
+  const { store, config } = await openStore(values.config);
+  try {
+    const hasher = createPasswordHasher(config.accounts.password_hash);
+    switch (sub) {
+      case 'add': {
+        const email = values.email === undefined ? undefined : check(emailSchema, values.email, 'email');
+        const phone = values.phone === undefined ? undefined : check(phoneSchema, values.phone, 'phone');
+        if (await store.accounts.findByUsername(username)) throw new CliError(`user ${username} already exists`);
+        const password = await newPassword(io, config.accounts.min_password_length);
+        const account = await store.accounts.create({
+          username,
+          email,
+          phone,
+          name: values.name,
+          groups: values.group ?? [],
+          password_hash: await hasher.hash(password),
+        });
+        io.stdout.write(`created user ${account.username} (sub ${account.id})\n`);
+        return EXIT.ok;
+      }
+      case 'list': {
+        const accounts = await store.accounts.list();
+        if (values.json) io.stdout.write(`${JSON.stringify(accounts, null, 2)}\n`);
+        else io.stdout.write(['USERNAME\tEMAIL\tNAME\tGROUPS\tSTATUS', ...accounts.map(row)].join('\n') + '\n');
+        return EXIT.ok;
+      }
+      case 'disable':
+      case 'enable': {
+        const account = await mustFind(store, username);
+        await store.accounts.update(account.id, { disabled: sub === 'disable' });
+        io.stdout.write(`user ${account.username} ${sub}d\n`);
+        return EXIT.ok;
+      }
+      default: {
+        const account = await mustFind(store, username);
+        const password = await newPassword(io, config.accounts.min_password_length);
+        await store.accounts.update(account.id, { password_hash: await hasher.hash(password) });
+        io.stdout.write(`password of ${account.username} changed\n`);
+        return EXIT.ok;
+      }
+    }
+  } finally {
+    await store.close();
+  }
+}

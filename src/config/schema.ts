@@ -1,0 +1,162 @@
+import { z } from 'zod';
+
+/**
+ * The operator's configuration file, validated at start-up. Field names are snake_case like
+ * OIDC client metadata, so a client block reads the same here as in the specs.
+ */
+
+const emptyToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+
+const sentinelSchema = z.strictObject({
+  /** Name of the monitored master. */
+  name: z.string().min(1),
+  nodes: z.array(z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535) })).min(1),
+  password: optionalString,
+  sentinel_password: optionalString,
+});
+
+const redisSchema = z
+  .strictObject({
+    /** `redis://[:password@]host:port/db` or `rediss://` for TLS. */
+    url: optionalString,
+    sentinel: sentinelSchema.optional(),
+    /** Prefix of every key tollgate writes, so one Redis can serve several deployments. @default "tollgate:" */
+    key_prefix: z.string().default('tollgate:'),
+  })
+  .refine((r) => !(r.url && r.sentinel), { message: 'set either url or sentinel, not both' });
+
+const storeSchema = z
+  .strictObject({
+    /** Omit (or leave url empty) to use the embedded in-memory store: demo only, data is lost on restart. */
+    redis: z.preprocess((v) => {
+      if (v && typeof v === 'object' && !('sentinel' in v) && emptyToUndefined((v as { url?: unknown }).url) === undefined) {
+        return undefined;
+      }
+      return v;
+    }, redisSchema.optional()),
+  })
+  .default({ redis: undefined });
+
+const grantTypes = z.enum(['authorization_code', 'refresh_token', 'client_credentials']);
+
+const clientSchema = z
+  .strictObject({
+    client_id: z.string().min(1).regex(/^[\w.-]+$/, 'letters, digits, "_", "-" and "." only'),
+    /** Omit for a public client (SPA, native app): it must then use PKCE and `none` auth. */
+    client_secret: z.preprocess(emptyToUndefined, z.string().min(16, 'use at least 16 characters').optional()),
+    client_name: z.string().optional(),
+    /** How a confidential client authenticates at the token endpoint. @default "client_secret_basic" */
+    token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
+    redirect_uris: z.array(z.url()).default([]),
+    post_logout_redirect_uris: z.array(z.url()).default([]),
+    grant_types: z.array(grantTypes).min(1).default(['authorization_code', 'refresh_token']),
+    /** Extra scopes this client may ask for beyond the standard ones. */
+    scope: z.string().optional(),
+    /** First-party clients skip the consent page. @default false */
+    first_party: z.boolean().default(false),
+    /** Resource servers may call the introspection endpoint for any token. @default false */
+    resource_server: z.boolean().default(false),
+    /** PKCE (S256) is required for every client unless an operator turns it off here. @default true */
+    require_pkce: z.boolean().default(true),
+    /** Reserved for the MFA policy (mfa: off | optional | required, factors, acr). */
+    mfa: z.record(z.string(), z.unknown()).optional(),
+  })
+  .superRefine((c, ctx) => {
+    const usesCode = c.grant_types.includes('authorization_code');
+    if (usesCode && c.redirect_uris.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['redirect_uris'], message: 'authorization_code needs at least one redirect URI' });
+    }
+    if (c.grant_types.includes('client_credentials') && !c.client_secret) {
+      ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'client_credentials needs a client_secret' });
+    }
+    if (!c.client_secret && !c.require_pkce) {
+      ctx.addIssue({ code: 'custom', path: ['require_pkce'], message: 'a public client must use PKCE' });
+    }
+  });
+
+const ttlSchema = z
+  .strictObject({
+    access_token: z.number().int().positive().default(3600),
+    authorization_code: z.number().int().positive().max(600).default(60),
+    id_token: z.number().int().positive().default(3600),
+    refresh_token: z.number().int().positive().default(14 * 24 * 3600),
+    client_credentials: z.number().int().positive().default(600),
+    session: z.number().int().positive().default(14 * 24 * 3600),
+    interaction: z.number().int().positive().default(3600),
+    grant: z.number().int().positive().default(14 * 24 * 3600),
+  })
+  .default({
+    access_token: 3600,
+    authorization_code: 60,
+    id_token: 3600,
+    refresh_token: 14 * 24 * 3600,
+    client_credentials: 600,
+    session: 14 * 24 * 3600,
+    interaction: 3600,
+    grant: 14 * 24 * 3600,
+  });
+
+const argon2Schema = z
+  .strictObject({
+    /** KiB. OWASP minimum for argon2id. @default 19456 */
+    memory_cost: z.number().int().min(19456).default(19456),
+    /** @default 2 */
+    time_cost: z.number().int().min(2).default(2),
+    /** @default 1 */
+    parallelism: z.number().int().min(1).default(1),
+  })
+  .default({ memory_cost: 19456, time_cost: 2, parallelism: 1 });
+
+const accountsSchema = z
+  .strictObject({
+    password_hash: argon2Schema,
+    /** Passwords shorter than this are refused by the CLI. @default 8 */
+    min_password_length: z.number().int().min(8).default(8),
+    /** Created at start when the store has no account at all: for the demo only. */
+    demo_user: z
+      .strictObject({
+        username: z.string().min(1),
+        password: z.string().min(8),
+        email: z.email().optional(),
+        name: z.string().optional(),
+        groups: z.array(z.string()).default([]),
+      })
+      .optional(),
+  })
+  .default({
+    password_hash: { memory_cost: 19456, time_cost: 2, parallelism: 1 },
+    min_password_length: 8,
+  });
+
+export const configSchema = z.strictObject({
+  /** Public URL of the provider, as clients see it (no trailing slash). */
+  issuer: z.url().refine((u) => !u.endsWith('/'), 'no trailing slash'),
+  /** HTTP port; the PORT environment variable overrides it. @default 3000 */
+  port: z.number().int().min(0).max(65535).default(3000),
+  /** Listen address. @default "127.0.0.1" */
+  host: z.string().default('127.0.0.1'),
+  /** Trust X-Forwarded-Proto/-For from a TLS terminator in front. @default false */
+  proxy: z.boolean().default(false),
+  store: storeSchema,
+  cookies: z.strictObject({
+    /** Signing keys for cookies, newest first; at least 32 characters each. */
+    keys: z.array(z.string().min(32, 'use at least 32 characters')).min(1),
+  }),
+  jwks: z
+    .strictObject({
+      /** JWKS file with private keys (`tollgate keys generate`). Omitted: ephemeral dev keys. */
+      file: optionalString,
+    })
+    .default({ file: undefined }),
+  ttl: ttlSchema,
+  clients: z.array(clientSchema).default([]),
+  accounts: accountsSchema,
+  /** Log level of the JSON logs. @default "info" */
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type TollgateConfig = z.infer<typeof configSchema>;
+export type ClientConfig = TollgateConfig['clients'][number];
+export type RedisConfig = NonNullable<TollgateConfig['store']['redis']>;
+export type Argon2Config = TollgateConfig['accounts']['password_hash'];

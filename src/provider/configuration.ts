@@ -1,0 +1,128 @@
+import type { AdapterConstructor, Configuration, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
+import { SCOPE_CLAIMS } from '../accounts/claims.ts';
+import type { TollgateConfig } from '../config/schema.ts';
+import { ACR_LEVELS } from '../policy/acr.ts';
+import type { Render } from '../render.ts';
+import { type ClientPolicies, toClientMetadata } from './clients.ts';
+import type { PrivateJwks } from './keys.ts';
+
+/** What the provider configuration is built from: config plus the parts that do the work. */
+export interface ProviderParts {
+  adapter: AdapterConstructor;
+  findAccount: FindAccount;
+  jwks: PrivateJwks;
+  policies: ClientPolicies;
+  render: Render;
+}
+
+/** Path of the interaction pages for a given uid; the interaction router serves it. */
+export const interactionPath = (uid: string) => `/interaction/${uid}`;
+
+/**
+ * Skips the consent page for first-party clients by granting what they ask for, as
+ * oidc-provider documents for `loadExistingGrant`; others keep the default behaviour.
+ */
+function loadExistingGrant(policies: ClientPolicies): Configuration['loadExistingGrant'] {
+  return async (ctx: KoaContextWithOIDC) => {
+    const { oidc } = ctx;
+    const client = oidc.client;
+    const session = oidc.session;
+    if (!client || !session) return undefined;
+    const grantId = oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+    const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+    if (!policies.isFirstParty(client.clientId)) return existing;
+    const grant = existing ?? new oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+    const scopes = [...(oidc.requestParamScopes ?? [])].join(' ');
+    if (scopes) grant.addOIDCScope(scopes);
+    const claims = [...(oidc.requestParamClaims ?? [])];
+    if (claims.length > 0) grant.addOIDCClaims(claims);
+    await grant.save();
+    if (!existing) session.grantIdFor(client.clientId, grant.jti);
+    return grant;
+  };
+}
+
+/** Builds oidc-provider's configuration from tollgate's config and parts. */
+export function buildConfiguration(config: TollgateConfig, parts: ProviderParts): Configuration {
+  const { policies, render } = parts;
+  const ttl = config.ttl;
+  return {
+    adapter: parts.adapter,
+    clients: config.clients.map(toClientMetadata),
+    findAccount: parts.findAccount,
+    jwks: parts.jwks,
+    // Standalone claims (null) can be asked for with the claims parameter.
+    claims: {
+      acr: null,
+      amr: null,
+      auth_time: null,
+      sid: null,
+      iss: null,
+      ...Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([k, v]) => [k, [...v]])),
+    },
+    scopes: ['openid', 'offline_access'],
+    responseTypes: ['code'],
+    acrValues: [...ACR_LEVELS],
+    cookies: {
+      keys: config.cookies.keys,
+      long: { httpOnly: true, sameSite: 'lax' },
+      short: { httpOnly: true, sameSite: 'lax' },
+    },
+    pkce: { required: (_ctx, client) => policies.requiresPkce(client.clientId) },
+    ttl: {
+      AccessToken: ttl.access_token,
+      AuthorizationCode: ttl.authorization_code,
+      IdToken: ttl.id_token,
+      RefreshToken: ttl.refresh_token,
+      ClientCredentials: ttl.client_credentials,
+      Session: ttl.session,
+      Interaction: ttl.interaction,
+      Grant: ttl.grant,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      clientCredentials: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      introspection: {
+        enabled: true,
+        // Only operator-designated resource servers learn about tokens that are not theirs.
+        allowedPolicy: async (_ctx, client) => policies.isResourceServer(client.clientId),
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          const clientName = ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId;
+          await render(ctx, 'logout', { title: 'Sign out', host: ctx.host, form, clientName });
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          const clientName = ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId;
+          await render(ctx, 'logout-success', { title: 'Signed out', clientName });
+        },
+      },
+    },
+    interactions: { url: (_ctx, interaction) => interactionPath(interaction.uid) },
+    loadExistingGrant: loadExistingGrant(policies),
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: true,
+    // SPAs may call the token endpoint from the origins they redirect to, and no others.
+    clientBasedCORS: (_ctx, origin, client) =>
+      (client.redirectUris ?? []).some((uri) => {
+        try {
+          return new URL(uri).origin === origin;
+        } catch {
+          return false;
+        }
+      }),
+    renderError: async (ctx, out) => {
+      await render(ctx, 'error', {
+        title: 'Something went wrong',
+        status: ctx.status,
+        error: out.error,
+        description: out.error_description ?? 'The request could not be completed.',
+        backUrl: undefined,
+      });
+    },
+  };
+}

@@ -1,0 +1,11 @@
+import Provider from 'oidc-provider';
+import type { TollgateConfig } from '../config/schema.ts';
+import { buildConfiguration, type ProviderParts } from './configuration.ts';
+
+/** Creates the oidc-provider instance for a configuration and its parts. */
+export function createProvider(config: TollgateConfig, parts: ProviderParts): Provider {
+  const provider = new Provider(config.issuer, buildConfiguration(config, parts));
+  // Behind a TLS terminator, X-Forwarded-Proto decides issuer URLs and Secure cookies.
+  provider.proxy = config.proxy;
+  return provider;
+}

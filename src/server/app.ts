@@ -1,0 +1,64 @@
+import type Provider from 'oidc-provider';
+import { createInteractionRouter } from '../../interactions/index.ts';
+import { createFindAccount } from '../accounts/find-account.ts';
+import { createPasswordHasher, type PasswordHasher } from '../accounts/password.ts';
+import type { TollgateConfig } from '../config/schema.ts';
+import type { Logger } from '../log.ts';
+import { createClientPolicies } from '../provider/clients.ts';
+import { createProvider } from '../provider/create.ts';
+import { generateJwks, loadJwks } from '../provider/keys.ts';
+import { createRenderer } from '../render.ts';
+import { errorHandler } from './error-handler.ts';
+import { healthRouter } from './health.ts';
+import { createStore, type Store } from './store.ts';
+
+/** A running tollgate: the provider (a Koa app) and what it was built from. */
+export interface Tollgate {
+  provider: Provider;
+  store: Store;
+  hasher: PasswordHasher;
+  /** Closes the store connections (not the HTTP server). */
+  close(): Promise<void>;
+}
+
+/**
+ * Assembles the bundled server from the exported parts: store adapters, account store,
+ * findAccount, provider configuration, interaction router. Nothing here is private glue a
+ * team mounting the parts by hand would be missing.
+ */
+export function createTollgate(config: TollgateConfig, logger: Logger, options: { store?: Store } = {}): Tollgate {
+  const store = options.store ?? createStore(config, logger);
+  if (config.cookies.keys.some((k) => k.startsWith('insecure-dev-'))) {
+    logger.warn({ event: 'cookies.dev_key' }, 'DEVELOPMENT COOKIE KEY IN USE: set TOLLGATE_COOKIE_KEY (or cookies.keys) for real use.');
+  }
+  const render = createRenderer();
+  const hasher = createPasswordHasher(config.accounts.password_hash);
+  let jwks = config.jwks.file ? loadJwks(config.jwks.file) : undefined;
+  if (!jwks) {
+    logger.warn(
+      { event: 'keys.ephemeral' },
+      'NO jwks.file CONFIGURED: using throw-away signing keys; tokens break on restart. Run `tollgate keys generate`.',
+    );
+    jwks = generateJwks();
+  }
+  const provider = createProvider(config, {
+    adapter: store.adapter,
+    findAccount: createFindAccount(store.accounts),
+    jwks,
+    policies: createClientPolicies(config.clients),
+    render,
+  });
+  provider.on('server_error', (_ctx, err) => logger.error({ err, event: 'provider.server_error' }, 'provider error'));
+  provider.use(errorHandler(render, logger));
+  provider.use(healthRouter(() => store.ping(), logger).routes());
+  const interactions = createInteractionRouter(provider, {
+    accounts: store.accounts,
+    hasher,
+    csrfSecret: config.cookies.keys[0] as string,
+    logger,
+    render,
+  });
+  provider.use(interactions.routes());
+  provider.use(interactions.allowedMethods());
+  return { provider, store, hasher, close: () => store.close() };
+}

@@ -1,0 +1,73 @@
+import type { Context, Middleware } from 'koa';
+import { errors as oidcErrors } from 'oidc-provider';
+import { InteractionNotFound, InvalidRequest, ServiceUnavailable, TollgateError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Render } from '../render.ts';
+
+/** ioredis errors that mean "Redis is not there right now" rather than a bug of ours. */
+function isStoreOutage(err: Error): boolean {
+  return (
+    err.name === 'MaxRetriesPerRequestError' ||
+    /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|connect ETIMEDOUT/.test(err.message)
+  );
+}
+
+/** Maps anything thrown by our routes to a {@link TollgateError}. */
+export function toTollgateError(err: unknown): TollgateError {
+  if (err instanceof TollgateError) return err;
+  if (err instanceof oidcErrors.SessionNotFound) return new InteractionNotFound(err);
+  if (!(err instanceof Error)) return new TollgateError(500, 'server_error', 'Something went wrong on our side.');
+  const status = (err as { status?: unknown }).status;
+  // Body parser (co-body / raw-body) errors carry a status and a `type`.
+  if (status === 413) {
+    return new TollgateError(413, 'request_too_large', 'The submitted form is too large.', { cause: err });
+  }
+  if (status === 415) {
+    return new TollgateError(415, 'unsupported_media_type', 'This content type is not accepted here.', { cause: err });
+  }
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new InvalidRequest('The request could not be understood.', err);
+  }
+  if (isStoreOutage(err)) return new ServiceUnavailable(err);
+  return new TollgateError(500, 'server_error', 'Something went wrong on our side. Please try again.', { cause: err });
+}
+
+/** JSON for API paths and clients that prefer it over HTML; browsers get a page. */
+export function wantsJson(ctx: Context): boolean {
+  if (ctx.path.startsWith('/api/')) return true;
+  if (!ctx.get('accept')) return false;
+  return ctx.accepts(['html', 'json']) === 'json';
+}
+
+/**
+ * The one place that turns errors into responses: a friendly HTML page or
+ * `{ error, error_description }` JSON with a stable code; never a stack trace.
+ */
+export function errorHandler(render: Render, logger: Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (thrown) {
+      const err = toTollgateError(thrown);
+      const cause = err.cause ?? thrown;
+      if (err.status >= 500) logger.error({ err: cause, path: ctx.path, event: 'http.error' }, err.error);
+      else logger.info({ path: ctx.path, error: err.error, event: 'http.rejected' }, err.description);
+      const description = err.expose ? err.description : 'Something went wrong on our side. Please try again.';
+      ctx.set('Cache-Control', 'no-store');
+      if (err.status === 503) ctx.set('Retry-After', '5');
+      if (wantsJson(ctx)) {
+        ctx.status = err.status;
+        ctx.body = { error: err.error, error_description: description };
+        return;
+      }
+      try {
+        await render(ctx, 'error', { title: 'Something went wrong', status: err.status, error: err.error, description, backUrl: undefined }, err.status);
+      } catch (renderErr) {
+        logger.error({ err: renderErr, event: 'http.render_failed' }, 'error page failed to render');
+        ctx.status = err.status;
+        ctx.type = 'text';
+        ctx.body = `${description} (${err.error})`;
+      }
+    }
+  };
+}

@@ -1,0 +1,55 @@
+import type { Redis } from 'ioredis';
+import type { AdapterConstructor } from 'oidc-provider';
+import { createMemoryAccountStore } from '../../adapters/memory-accounts.ts';
+import { createMemoryAdapter } from '../../adapters/memory.ts';
+import { createRedisAccountStore } from '../../adapters/redis-accounts.ts';
+import { createRedisClient } from '../../adapters/redis-client.ts';
+import { createRedisAdapter } from '../../adapters/redis.ts';
+import type { AccountStore } from '../accounts/types.ts';
+import type { TollgateConfig } from '../config/schema.ts';
+import type { Logger } from '../log.ts';
+
+/** Every persistent part, on one backend: Redis, or memory for the embedded demo. */
+export interface Store {
+  kind: 'redis' | 'memory';
+  adapter: AdapterConstructor;
+  accounts: AccountStore;
+  /** The Redis connection, when there is one (readiness, later stores). */
+  redis?: Redis;
+  /** Throws when the backend does not answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens the configured store; without a Redis section, the in-memory one with a loud warning. */
+export function createStore(config: TollgateConfig, logger: Logger): Store {
+  const redisConfig = config.store.redis;
+  if (!redisConfig) {
+    logger.warn(
+      { event: 'store.embedded' },
+      'EMBEDDED IN-MEMORY STORE: every session, token and account is lost on restart. Configure store.redis for real use.',
+    );
+    return {
+      kind: 'memory',
+      adapter: createMemoryAdapter(),
+      accounts: createMemoryAccountStore(),
+      ping: async () => {},
+      close: async () => {},
+    };
+  }
+  const redis = createRedisClient(redisConfig);
+  redis.on('error', (err: Error) => logger.warn({ event: 'redis.error', message: err.message }, 'redis connection problem'));
+  const keyPrefix = redisConfig.key_prefix;
+  return {
+    kind: 'redis',
+    redis,
+    adapter: createRedisAdapter(redis, { keyPrefix }),
+    accounts: createRedisAccountStore(redis, { keyPrefix }),
+    async ping() {
+      await redis.ping();
+    },
+    async close() {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
