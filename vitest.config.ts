@@ -8,6 +8,6 @@ export default defineConfig({
     // Each file starts its own redis-server/HTTP servers on free loopback ports; two workers fit 2 cores.
     pool: 'forks',
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });

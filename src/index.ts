@@ -1,0 +1,22 @@
+/**
+ * tollgate's entry points for teams that run their own node-oidc-provider. The bundled server
+ * (`createTollgate`) is assembled from exactly these parts.
+ */
+export { authenticate } from './accounts/authenticate.ts';
+export { accountClaims, SCOPE_CLAIMS } from './accounts/claims.ts';
+export { createFindAccount } from './accounts/find-account.ts';
+export { createPasswordHasher, type PasswordHasher } from './accounts/password.ts';
+export type { Account, AccountPatch, AccountRecord, AccountStore, NewAccount } from './accounts/types.ts';
+export { loadConfig, parseConfig } from './config/load.ts';
+export { configSchema, type TollgateConfig } from './config/schema.ts';
+export * from './errors.ts';
+export { createLogger } from './log.ts';
+export { ACR_LEVELS, ACR_ONE_FACTOR, ACR_TWO_FACTOR, AMR_PASSWORD } from './policy/acr.ts';
+export { createClientPolicies, toClientMetadata } from './provider/clients.ts';
+export { buildConfiguration, type ProviderParts } from './provider/configuration.ts';
+export { createProvider } from './provider/create.ts';
+export { generateJwks, loadJwks } from './provider/keys.ts';
+export { createRenderer, type Render } from './render.ts';
+export { createTollgate, type Tollgate } from './server/app.ts';
+export { errorHandler } from './server/error-handler.ts';
+export { createStore, type Store } from './server/store.ts';

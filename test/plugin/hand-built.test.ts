@@ -1,0 +1,79 @@
+// tollgate as a plugin set: a provider built by hand from the package's exports (not the
+// bundled server) signs a user in with tollgate's Redis adapter, account store and pages.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Browser } from '../helpers/browser.ts';
+import { startRedis } from '../helpers/redis-server.ts';
+
+let redis: Awaited<ReturnType<typeof startRedis>>;
+let child: ChildProcess;
+let url: string;
+
+async function freePort(): Promise<number> {
+  const srv = createServer().listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const { port } = srv.address() as { port: number };
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  child = spawn(process.execPath, ['test/fixtures/hand-built-provider.mjs'], {
+    env: { ...process.env, PORT: String(port), REDIS_URL: redis.url },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d) => {
+    stderr += d;
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (d) => String(d).includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`fixture exited with ${code}: ${stderr}`)));
+  });
+});
+
+afterAll(async () => {
+  child?.kill('SIGTERM');
+  await redis?.stop();
+});
+
+it('signs in through a hand-built Provider mounting the exported parts', async () => {
+  const config = await oidc.discovery(new URL(url), 'mine', undefined, oidc.ClientSecretBasic('mine-secret-0123456789'), {
+    execute: [oidc.allowInsecureRequests],
+  });
+  const verifier = oidc.randomPKCECodeVerifier();
+  const authUrl = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: 'http://127.0.0.1:9/cb',
+    scope: 'openid email',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state: 'st',
+  });
+  const browser = new Browser();
+  const login = await browser.get(authUrl.href);
+  expect(login.body).toContain('name="password"');
+  const consent = await browser.submit(login, { username: 'carol', password: 'carol password 1' });
+  expect(consent.status).toBe(200);
+  expect(consent.body).toContain('Your email address');
+  const callback = await browser.submit(consent, {}, 'http://127.0.0.1:9/cb');
+  const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.url), {
+    pkceCodeVerifier: verifier,
+    expectedState: 'st',
+  });
+  expect(tokens.claims()).toMatchObject({ acr: 'urn:tollgate:acr:1fa', amr: ['pwd'] });
+  const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()?.sub as string);
+  expect(userinfo.email).toBe('carol@example.com');
+  // The account and the tokens really are in Redis under the team's prefix.
+  const { Redis } = await import('ioredis');
+  const r = new Redis(redis.url);
+  const keys = await r.keys('mine:*');
+  await r.quit();
+  expect(keys.some((k) => k.startsWith('mine:account:'))).toBe(true);
+  expect(keys.some((k) => k.startsWith('mine:AccessToken:'))).toBe(true);
+});
