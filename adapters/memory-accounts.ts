@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Account, AccountPatch, AccountRecord, AccountStore, NewAccount } from '../src/accounts/types.ts';
+import type {
+  Account,
+  AccountPatch,
+  AccountRecord,
+  AccountStore,
+  NewAccount,
+} from '../src/accounts/types.ts';
 import { normalizeUsername, toAccount } from '../src/accounts/types.ts';
 import { AccountError } from '../src/errors.ts';
 
@@ -12,7 +18,8 @@ export function createMemoryAccountStore(options: { now?: () => number } = {}): 
   return {
     async create(input: NewAccount) {
       const username = normalizeUsername(input.username);
-      if (idByUsername.has(username)) throw new AccountError('account_exists', `account ${username} already exists`);
+      if (idByUsername.has(username))
+        throw new AccountError('account_exists', `account ${username} already exists`);
       const t = now();
       const record: AccountRecord = {
         ...input,

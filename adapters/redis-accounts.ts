@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Account, AccountPatch, AccountRecord, AccountStore, NewAccount } from '../src/accounts/types.ts';
+import type {
+  Account,
+  AccountPatch,
+  AccountRecord,
+  AccountStore,
+  NewAccount,
+} from '../src/accounts/types.ts';
 import { normalizeUsername, toAccount } from '../src/accounts/types.ts';
 import { AccountError } from '../src/errors.ts';
 

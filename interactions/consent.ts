@@ -47,7 +47,9 @@ export function showConsent(deps: ConsentDeps): Step {
       abortUrl: urls.abort,
       csrf: ctx.state.csrf,
       scopes,
-      claims: (details.missingOIDCClaims ?? []).filter((c) => !['sub', 'sid', 'auth_time', 'acr', 'amr'].includes(c)),
+      claims: (details.missingOIDCClaims ?? []).filter(
+        (c) => !['sub', 'sid', 'auth_time', 'acr', 'amr'].includes(c),
+      ),
       accountName: account?.name ?? account?.username ?? '',
     });
   };

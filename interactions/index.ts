@@ -34,7 +34,13 @@ export interface InteractionOptions {
 export function createInteractionRouter(provider: Provider, options: InteractionOptions): Router {
   const render = options.render ?? createRenderer();
   const csrf = createCsrf(options.csrfSecret);
-  const deps = { provider, render, accounts: options.accounts, hasher: options.hasher, logger: options.logger };
+  const deps = {
+    provider,
+    render,
+    accounts: options.accounts,
+    hasher: options.hasher,
+    logger: options.logger,
+  };
   const load = loadInteraction(provider, csrf);
   const router = new Router();
   const route = (...steps: Step[]) => steps as unknown as Middleware[];
@@ -51,7 +57,10 @@ export function createInteractionRouter(provider: Provider, options: Interaction
   };
 
   router.get('/interaction/:uid', ...route(load, showPrompt));
-  router.post('/interaction/:uid/login', ...route(parseForm, load, checkCsrf(csrf), expectPrompt('login'), submitPassword(deps)));
+  router.post(
+    '/interaction/:uid/login',
+    ...route(parseForm, load, checkCsrf(csrf), expectPrompt('login'), submitPassword(deps)),
+  );
   router.post(
     '/interaction/:uid/consent',
     ...route(parseForm, load, checkCsrf(csrf), expectPrompt('consent'), confirmConsent(deps)),

@@ -65,13 +65,24 @@ export function submitPassword(deps: LoginDeps): Step {
     const result = await authenticate(deps.accounts, deps.hasher, username, password);
     if (!result.ok) {
       deps.logger.info(
-        { event: 'login.failed', reason: result.reason, username, ip: ctx.ip, client: ctx.state.interaction.params.client_id },
+        {
+          event: 'login.failed',
+          reason: result.reason,
+          username,
+          ip: ctx.ip,
+          client: ctx.state.interaction.params.client_id,
+        },
         'password sign-in failed',
       );
       return showForm(deps, ctx, username, LOGIN_FAILED);
     }
     deps.logger.info(
-      { event: 'login.password_ok', account: result.account.id, ip: ctx.ip, client: ctx.state.interaction.params.client_id },
+      {
+        event: 'login.password_ok',
+        account: result.account.id,
+        ip: ctx.ip,
+        client: ctx.state.interaction.params.client_id,
+      },
       'password accepted',
     );
     await deps.provider.interactionFinished(

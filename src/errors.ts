@@ -24,7 +24,12 @@ export class TollgateError extends Error {
   readonly description: string;
   readonly expose: boolean;
 
-  constructor(status: number, error: ErrorCode, description: string, options?: { cause?: unknown; expose?: boolean }) {
+  constructor(
+    status: number,
+    error: ErrorCode,
+    description: string,
+    options?: { cause?: unknown; expose?: boolean },
+  ) {
     super(description, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.status = status;
@@ -44,26 +49,40 @@ export class InvalidRequest extends TollgateError {
 /** The CSRF token of a form POST is missing or wrong. */
 export class InvalidCsrfToken extends TollgateError {
   constructor() {
-    super(403, 'invalid_csrf_token', 'This form has expired or was not sent from this site. Please start again.');
+    super(
+      403,
+      'invalid_csrf_token',
+      'This form has expired or was not sent from this site. Please start again.',
+    );
   }
 }
 
 /** The login interaction is unknown, expired, or belongs to another browser. */
 export class InteractionNotFound extends TollgateError {
   constructor(cause?: unknown) {
-    super(400, 'interaction_not_found', 'This sign-in request has expired or is no longer valid. Please start again.', {
-      cause,
-    });
+    super(
+      400,
+      'interaction_not_found',
+      'This sign-in request has expired or is no longer valid. Please start again.',
+      {
+        cause,
+      },
+    );
   }
 }
 
 /** A required backing service (Redis) does not answer: fail closed. */
 export class ServiceUnavailable extends TollgateError {
   constructor(cause?: unknown) {
-    super(503, 'service_unavailable', 'The service is temporarily unavailable. Please try again in a moment.', {
-      cause,
-      expose: true,
-    });
+    super(
+      503,
+      'service_unavailable',
+      'The service is temporarily unavailable. Please try again in a moment.',
+      {
+        cause,
+        expose: true,
+      },
+    );
   }
 }
 

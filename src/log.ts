@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 
@@ -12,7 +12,16 @@ export function createLogger(level = 'info', destination?: pino.DestinationStrea
       name: 'tollgate',
       level,
       redact: {
-        paths: ['password', '*.password', 'secret', '*.secret', 'client_secret', '*.client_secret', 'code', '*.code'],
+        paths: [
+          'password',
+          '*.password',
+          'secret',
+          '*.secret',
+          'client_secret',
+          '*.client_secret',
+          'code',
+          '*.code',
+        ],
         censor: '[redacted]',
       },
     },

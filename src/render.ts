@@ -4,7 +4,12 @@ import type { Context } from 'koa';
 import { VIEWS_DIR } from './paths.ts';
 
 /** Renders an EJS page from views/ into a Koa response. */
-export type Render = (ctx: Context, view: string, data: Record<string, unknown>, status?: number) => Promise<void>;
+export type Render = (
+  ctx: Context,
+  view: string,
+  data: Record<string, unknown>,
+  status?: number,
+) => Promise<void>;
 
 /**
  * Page renderer. Every page gets `Cache-Control: no-store` (they carry CSRF tokens, and later
@@ -18,7 +23,10 @@ export function createRenderer(viewsDir: string = VIEWS_DIR): Render {
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
     ctx.set('Pragma', 'no-cache');
-    ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
+    ctx.set(
+      'Content-Security-Policy',
+      "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+    );
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.body = html;

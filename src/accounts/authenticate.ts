@@ -5,7 +5,9 @@ import { toAccount } from './types.ts';
 /** Why a password check failed: for logs only; users always see one generic message. */
 export type AuthenticationFailure = 'unknown_user' | 'wrong_password' | 'disabled';
 
-export type AuthenticationResult = { ok: true; account: Account } | { ok: false; reason: AuthenticationFailure };
+export type AuthenticationResult =
+  | { ok: true; account: Account }
+  | { ok: false; reason: AuthenticationFailure };
 
 /**
  * Checks a username and password. Exactly one argon2 verify runs whatever the outcome, so

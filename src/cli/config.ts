@@ -7,7 +7,11 @@ import { CliError, type CliIo, EXIT } from './io.ts';
 export async function configCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   if (sub !== 'check') throw new CliError('usage: tollgate config check [--config FILE]', EXIT.usage);
-  const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } }, strict: true });
+  const { values } = parseArgs({
+    args: rest,
+    options: { config: { type: 'string', short: 'c' } },
+    strict: true,
+  });
   const path = resolveConfigPath(values.config);
   const config = loadConfig(path);
   if (config.jwks.file) {

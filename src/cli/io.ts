@@ -52,8 +52,14 @@ export async function readPassword(io: CliIo, prompt = 'Password: '): Promise<st
         stdin.pause();
         io.stderr.write('\n');
       };
-      const done = (v: string) => (cleanup(), resolve(v));
-      const fail = (e: Error) => (cleanup(), reject(e));
+      const done = (v: string) => {
+        cleanup();
+        resolve(v);
+      };
+      const fail = (e: Error) => {
+        cleanup();
+        reject(e);
+      };
       stdin.on('data', onData);
     });
     return password;

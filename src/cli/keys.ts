@@ -7,7 +7,8 @@ import { CliError, type CliIo, EXIT } from './io.ts';
 /** `tollgate keys generate --out FILE [--force]`: writes a private JWKS (ES256 + RS256), mode 0600. */
 export async function keysCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== 'generate') throw new CliError('usage: tollgate keys generate --out FILE [--force]', EXIT.usage);
+  if (sub !== 'generate')
+    throw new CliError('usage: tollgate keys generate --out FILE [--force]', EXIT.usage);
   const { values } = parseArgs({
     args: rest,
     options: { out: { type: 'string', short: 'o' }, force: { type: 'boolean', default: false } },
@@ -15,7 +16,9 @@ export async function keysCommand(args: string[], io: CliIo): Promise<number> {
   });
   if (!values.out) throw new CliError('keys generate: --out FILE is required', EXIT.usage);
   if (existsSync(values.out) && !values.force) {
-    throw new CliError(`keys generate: ${values.out} exists; pass --force to replace it (old tokens stop verifying)`);
+    throw new CliError(
+      `keys generate: ${values.out} exists; pass --force to replace it (old tokens stop verifying)`,
+    );
   }
   mkdirSync(dirname(values.out), { recursive: true });
   const jwks = generateJwks();

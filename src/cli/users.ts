@@ -25,11 +25,14 @@ const phoneSchema = z.string().regex(/^\+[1-9]\d{6,14}$/, 'use E.164 form, e.g. 
 
 function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value);
-  if (!r.success) throw new CliError(`invalid ${what}: ${r.error.issues[0]?.message ?? 'invalid'}`, EXIT.usage);
+  if (!r.success)
+    throw new CliError(`invalid ${what}: ${r.error.issues[0]?.message ?? 'invalid'}`, EXIT.usage);
   return r.data;
 }
 
-async function openStore(configPath: string | undefined): Promise<{ store: Store; config: ReturnType<typeof loadConfig> }> {
+async function openStore(
+  configPath: string | undefined,
+): Promise<{ store: Store; config: ReturnType<typeof loadConfig> }> {
   const config = loadConfig(resolveConfigPath(configPath));
   if (!config.store.redis) {
     throw new CliError(
@@ -52,7 +55,8 @@ async function openStore(configPath: string | undefined): Promise<{ store: Store
 
 async function newPassword(io: CliIo, minLength: number): Promise<string> {
   const password = await readPassword(io);
-  if (password.length < minLength) throw new CliError(`password too short: use at least ${minLength} characters`);
+  if (password.length < minLength)
+    throw new CliError(`password too short: use at least ${minLength} characters`);
   if (password.length > 1024) throw new CliError('password too long: at most 1024 characters');
   return password;
 }
@@ -97,7 +101,8 @@ export async function usersCommand(args: string[], io: CliIo): Promise<number> {
       case 'add': {
         const email = values.email === undefined ? undefined : check(emailSchema, values.email, 'email');
         const phone = values.phone === undefined ? undefined : check(phoneSchema, values.phone, 'phone');
-        if (await store.accounts.findByUsername(username)) throw new CliError(`user ${username} already exists`);
+        if (await store.accounts.findByUsername(username))
+          throw new CliError(`user ${username} already exists`);
         const password = await newPassword(io, config.accounts.min_password_length);
         const account = await store.accounts.create({
           username,
@@ -113,7 +118,8 @@ export async function usersCommand(args: string[], io: CliIo): Promise<number> {
       case 'list': {
         const accounts = await store.accounts.list();
         if (values.json) io.stdout.write(`${JSON.stringify(accounts, null, 2)}\n`);
-        else io.stdout.write(['USERNAME\tEMAIL\tNAME\tGROUPS\tSTATUS', ...accounts.map(row)].join('\n') + '\n');
+        else
+          io.stdout.write(`${['USERNAME\tEMAIL\tNAME\tGROUPS\tSTATUS', ...accounts.map(row)].join('\n')}\n`);
         return EXIT.ok;
       }
       case 'disable':

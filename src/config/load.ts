@@ -42,18 +42,29 @@ function describeIssues(issues: z.core.$ZodIssue[]): string[] {
 }
 
 /** Parses and validates YAML text; throws {@link ConfigError} listing every bad field. */
-export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv = process.env): TollgateConfig {
+export function parseConfig(
+  text: string,
+  source: string,
+  env: NodeJS.ProcessEnv = process.env,
+): TollgateConfig {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(source, doc.errors.map((e) => e.message));
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => e.message),
+    );
   }
   const missing: string[] = [];
   const raw = interpolate(doc.toJS() ?? {}, env, [], missing);
   if (missing.length > 0) throw new ConfigError(source, missing);
   const result = configSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(source, describeIssues(result.error.issues));
-  const ids = new Set<string>();
-  const dupes = result.data.clients.filter((c) => (ids.has(c.client_id) ? true : (ids.add(c.client_id), false)));
+  const seen = new Set<string>();
+  const dupes = result.data.clients.filter((c) => {
+    const dupe = seen.has(c.client_id);
+    seen.add(c.client_id);
+    return dupe;
+  });
   if (dupes.length > 0) {
     throw new ConfigError(
       source,

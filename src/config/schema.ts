@@ -11,7 +11,9 @@ const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
 const sentinelSchema = z.strictObject({
   /** Name of the monitored master. */
   name: z.string().min(1),
-  nodes: z.array(z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535) })).min(1),
+  nodes: z
+    .array(z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }))
+    .min(1),
   password: optionalString,
   sentinel_password: optionalString,
 });
@@ -30,7 +32,12 @@ const storeSchema = z
   .strictObject({
     /** Omit (or leave url empty) to use the embedded in-memory store: demo only, data is lost on restart. */
     redis: z.preprocess((v) => {
-      if (v && typeof v === 'object' && !('sentinel' in v) && emptyToUndefined((v as { url?: unknown }).url) === undefined) {
+      if (
+        v &&
+        typeof v === 'object' &&
+        !('sentinel' in v) &&
+        emptyToUndefined((v as { url?: unknown }).url) === undefined
+      ) {
         return undefined;
       }
       return v;
@@ -42,12 +49,20 @@ const grantTypes = z.enum(['authorization_code', 'refresh_token', 'client_creden
 
 const clientSchema = z
   .strictObject({
-    client_id: z.string().min(1).regex(/^[\w.-]+$/, 'letters, digits, "_", "-" and "." only'),
+    client_id: z
+      .string()
+      .min(1)
+      .regex(/^[\w.-]+$/, 'letters, digits, "_", "-" and "." only'),
     /** Omit for a public client (SPA, native app): it must then use PKCE and `none` auth. */
-    client_secret: z.preprocess(emptyToUndefined, z.string().min(16, 'use at least 16 characters').optional()),
+    client_secret: z.preprocess(
+      emptyToUndefined,
+      z.string().min(16, 'use at least 16 characters').optional(),
+    ),
     client_name: z.string().optional(),
     /** How a confidential client authenticates at the token endpoint. @default "client_secret_basic" */
-    token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
+    token_endpoint_auth_method: z
+      .enum(['client_secret_basic', 'client_secret_post'])
+      .default('client_secret_basic'),
     redirect_uris: z.array(z.url()).default([]),
     post_logout_redirect_uris: z.array(z.url()).default([]),
     grant_types: z.array(grantTypes).min(1).default(['authorization_code', 'refresh_token']),
@@ -65,10 +80,18 @@ const clientSchema = z
   .superRefine((c, ctx) => {
     const usesCode = c.grant_types.includes('authorization_code');
     if (usesCode && c.redirect_uris.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['redirect_uris'], message: 'authorization_code needs at least one redirect URI' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['redirect_uris'],
+        message: 'authorization_code needs at least one redirect URI',
+      });
     }
     if (c.grant_types.includes('client_credentials') && !c.client_secret) {
-      ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'client_credentials needs a client_secret' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['client_secret'],
+        message: 'client_credentials needs a client_secret',
+      });
     }
     if (!c.client_secret && !c.require_pkce) {
       ctx.addIssue({ code: 'custom', path: ['require_pkce'], message: 'a public client must use PKCE' });
@@ -80,11 +103,23 @@ const ttlSchema = z
     access_token: z.number().int().positive().default(3600),
     authorization_code: z.number().int().positive().max(600).default(60),
     id_token: z.number().int().positive().default(3600),
-    refresh_token: z.number().int().positive().default(14 * 24 * 3600),
+    refresh_token: z
+      .number()
+      .int()
+      .positive()
+      .default(14 * 24 * 3600),
     client_credentials: z.number().int().positive().default(600),
-    session: z.number().int().positive().default(14 * 24 * 3600),
+    session: z
+      .number()
+      .int()
+      .positive()
+      .default(14 * 24 * 3600),
     interaction: z.number().int().positive().default(3600),
-    grant: z.number().int().positive().default(14 * 24 * 3600),
+    grant: z
+      .number()
+      .int()
+      .positive()
+      .default(14 * 24 * 3600),
   })
   .default({
     access_token: 3600,

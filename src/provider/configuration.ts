@@ -31,7 +31,8 @@ function loadExistingGrant(policies: ClientPolicies): Configuration['loadExistin
     const grantId = oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
     const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
     if (!policies.isFirstParty(client.clientId)) return existing;
-    const grant = existing ?? new oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+    const grant =
+      existing ?? new oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
     const scopes = [...(oidc.requestParamScopes ?? [])].join(' ');
     if (scopes) grant.addOIDCScope(scopes);
     const claims = [...(oidc.requestParamClaims ?? [])];

@@ -37,6 +37,7 @@ export function loadJwks(path: string): PrivateJwks {
       throw new Error(`jwks.file ${path}: key ${i} has no private part ("d")`);
     }
   }
-  if (!keys.some((k: JWK) => k.kty === 'RSA')) throw new Error(`jwks.file ${path}: needs an RSA key for RS256`);
+  if (!keys.some((k: JWK) => k.kty === 'RSA'))
+    throw new Error(`jwks.file ${path}: needs an RSA key for RS256`);
   return { keys: keys as JWK[] };
 }

@@ -26,10 +26,17 @@ export interface Tollgate {
  * findAccount, provider configuration, interaction router. Nothing here is private glue a
  * team mounting the parts by hand would be missing.
  */
-export function createTollgate(config: TollgateConfig, logger: Logger, options: { store?: Store } = {}): Tollgate {
+export function createTollgate(
+  config: TollgateConfig,
+  logger: Logger,
+  options: { store?: Store } = {},
+): Tollgate {
   const store = options.store ?? createStore(config, logger);
   if (config.cookies.keys.some((k) => k.startsWith('insecure-dev-'))) {
-    logger.warn({ event: 'cookies.dev_key' }, 'DEVELOPMENT COOKIE KEY IN USE: set TOLLGATE_COOKIE_KEY (or cookies.keys) for real use.');
+    logger.warn(
+      { event: 'cookies.dev_key' },
+      'DEVELOPMENT COOKIE KEY IN USE: set TOLLGATE_COOKIE_KEY (or cookies.keys) for real use.',
+    );
   }
   const render = createRenderer();
   const hasher = createPasswordHasher(config.accounts.password_hash);
@@ -48,7 +55,9 @@ export function createTollgate(config: TollgateConfig, logger: Logger, options: 
     policies: createClientPolicies(config.clients),
     render,
   });
-  provider.on('server_error', (_ctx, err) => logger.error({ err, event: 'provider.server_error' }, 'provider error'));
+  provider.on('server_error', (_ctx, err) =>
+    logger.error({ err, event: 'provider.server_error' }, 'provider error'),
+  );
   provider.use(errorHandler(render, logger));
   provider.use(healthRouter(() => store.ping(), logger).routes());
   const interactions = createInteractionRouter(provider, {

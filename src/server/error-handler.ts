@@ -16,20 +16,25 @@ function isStoreOutage(err: Error): boolean {
 export function toTollgateError(err: unknown): TollgateError {
   if (err instanceof TollgateError) return err;
   if (err instanceof oidcErrors.SessionNotFound) return new InteractionNotFound(err);
-  if (!(err instanceof Error)) return new TollgateError(500, 'server_error', 'Something went wrong on our side.');
+  if (!(err instanceof Error))
+    return new TollgateError(500, 'server_error', 'Something went wrong on our side.');
   const status = (err as { status?: unknown }).status;
   // Body parser (co-body / raw-body) errors carry a status and a `type`.
   if (status === 413) {
     return new TollgateError(413, 'request_too_large', 'The submitted form is too large.', { cause: err });
   }
   if (status === 415) {
-    return new TollgateError(415, 'unsupported_media_type', 'This content type is not accepted here.', { cause: err });
+    return new TollgateError(415, 'unsupported_media_type', 'This content type is not accepted here.', {
+      cause: err,
+    });
   }
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new InvalidRequest('The request could not be understood.', err);
   }
   if (isStoreOutage(err)) return new ServiceUnavailable(err);
-  return new TollgateError(500, 'server_error', 'Something went wrong on our side. Please try again.', { cause: err });
+  return new TollgateError(500, 'server_error', 'Something went wrong on our side. Please try again.', {
+    cause: err,
+  });
 }
 
 /** JSON for API paths and clients that prefer it over HTML; browsers get a page. */
@@ -52,7 +57,9 @@ export function errorHandler(render: Render, logger: Logger): Middleware {
       const cause = err.cause ?? thrown;
       if (err.status >= 500) logger.error({ err: cause, path: ctx.path, event: 'http.error' }, err.error);
       else logger.info({ path: ctx.path, error: err.error, event: 'http.rejected' }, err.description);
-      const description = err.expose ? err.description : 'Something went wrong on our side. Please try again.';
+      const description = err.expose
+        ? err.description
+        : 'Something went wrong on our side. Please try again.';
       ctx.set('Cache-Control', 'no-store');
       if (err.status === 503) ctx.set('Retry-After', '5');
       if (wantsJson(ctx)) {
@@ -61,7 +68,18 @@ export function errorHandler(render: Render, logger: Logger): Middleware {
         return;
       }
       try {
-        await render(ctx, 'error', { title: 'Something went wrong', status: err.status, error: err.error, description, backUrl: undefined }, err.status);
+        await render(
+          ctx,
+          'error',
+          {
+            title: 'Something went wrong',
+            status: err.status,
+            error: err.error,
+            description,
+            backUrl: undefined,
+          },
+          err.status,
+        );
       } catch (renderErr) {
         logger.error({ err: renderErr, event: 'http.render_failed' }, 'error page failed to render');
         ctx.status = err.status;

@@ -8,7 +8,11 @@ import { createTollgate } from './app.ts';
 
 /** `npm start` / `tollgate serve`: loads the config, opens the store, serves HTTP until SIGTERM. */
 export async function serve(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string', short: 'c' } },
+    strict: true,
+  });
   const path = resolveConfigPath(values.config);
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -32,12 +36,13 @@ export async function serve(argv: string[] = process.argv.slice(2)): Promise<voi
     server.once('error', reject);
     server.listen(port, config.host, resolve);
   });
-  logger.info({ event: 'server.started', port, host: config.host, issuer: config.issuer, store: tollgate.store.kind }, 'listening');
+  logger.info(
+    { event: 'server.started', port, host: config.host, issuer: config.issuer, store: tollgate.store.kind },
+    'listening',
+  );
   process.stdout.write(
     `\ntollgate is running: ${config.issuer}/.well-known/openid-configuration (listening on ${config.host}:${port})\n` +
-      (demoUser
-        ? `Sign in as "${demoUser}" with the password in accounts.demo_user of ${path}.\n\n`
-        : '\n'),
+      (demoUser ? `Sign in as "${demoUser}" with the password in accounts.demo_user of ${path}.\n\n` : '\n'),
   );
 
   let stopping = false;

@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { AdapterConstructor } from 'oidc-provider';
-import { createMemoryAccountStore } from '../../adapters/memory-accounts.ts';
 import { createMemoryAdapter } from '../../adapters/memory.ts';
+import { createMemoryAccountStore } from '../../adapters/memory-accounts.ts';
+import { createRedisAdapter } from '../../adapters/redis.ts';
 import { createRedisAccountStore } from '../../adapters/redis-accounts.ts';
 import { createRedisClient } from '../../adapters/redis-client.ts';
-import { createRedisAdapter } from '../../adapters/redis.ts';
 import type { AccountStore } from '../accounts/types.ts';
 import type { TollgateConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
@@ -38,7 +38,9 @@ export function createStore(config: TollgateConfig, logger: Logger): Store {
     };
   }
   const redis = createRedisClient(redisConfig);
-  redis.on('error', (err: Error) => logger.warn({ event: 'redis.error', message: err.message }, 'redis connection problem'));
+  redis.on('error', (err: Error) =>
+    logger.warn({ event: 'redis.error', message: err.message }, 'redis connection problem'),
+  );
   const keyPrefix = redisConfig.key_prefix;
   return {
     kind: 'redis',

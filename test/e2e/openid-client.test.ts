@@ -26,7 +26,13 @@ let api: oidc.Configuration;
 const insecure = { execute: [oidc.allowInsecureRequests] };
 
 /** Runs authorize -> login form -> callback in `browser`, returns the callback URL and checks. */
-async function signIn(browser: Browser, config: oidc.Configuration, username: string, password: string, extra: Record<string, string> = {}) {
+async function signIn(
+  browser: Browser,
+  config: oidc.Configuration,
+  username: string,
+  password: string,
+  extra: Record<string, string> = {},
+) {
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
@@ -52,7 +58,11 @@ beforeAll(async () => {
   const jwksFile = join(dir, 'jwks.json');
   writeFileSync(jwksFile, JSON.stringify(generateJwks()));
   tg = await startTollgate({ redisUrl: redis.url, jwksFile });
-  await addUser(tg, 'alice', 'correct horse battery', { email: 'alice@example.com', name: 'Alice', groups: ['admins', 'users'] });
+  await addUser(tg, 'alice', 'correct horse battery', {
+    email: 'alice@example.com',
+    name: 'Alice',
+    groups: ['admins', 'users'],
+  });
   app = await oidc.discovery(new URL(tg.url), 'app', undefined, oidc.ClientSecretBasic(APP_SECRET), insecure);
   api = await oidc.discovery(new URL(tg.url), 'api', undefined, oidc.ClientSecretBasic(API_SECRET), insecure);
 });
@@ -72,7 +82,9 @@ describe('openid-client against tollgate on Redis', () => {
     expect(meta.revocation_endpoint).toBe(`${tg.url}/token/revocation`);
     expect(meta.end_session_endpoint).toBe(`${tg.url}/session/end`);
     expect(meta.acr_values_supported).toEqual(['urn:tollgate:acr:1fa', 'urn:tollgate:acr:2fa']);
-    expect(meta.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'email', 'phone', 'groups']));
+    expect(meta.scopes_supported).toEqual(
+      expect.arrayContaining(['openid', 'profile', 'email', 'phone', 'groups']),
+    );
   });
 
   it('runs code + PKCE, userinfo, refresh with rotation, introspection, revocation and logout', async () => {
@@ -146,7 +158,12 @@ describe('openid-client against tollgate on Redis', () => {
   });
 
   it('treats reuse of a rotated refresh token as theft and revokes the whole grant', async () => {
-    const { page, verifier, state, nonce } = await signIn(new Browser(), app, 'alice', 'correct horse battery');
+    const { page, verifier, state, nonce } = await signIn(
+      new Browser(),
+      app,
+      'alice',
+      'correct horse battery',
+    );
     const tokens = await oidc.authorizationCodeGrant(app, new URL(page.url), {
       pkceCodeVerifier: verifier,
       expectedState: state,
@@ -154,17 +171,28 @@ describe('openid-client against tollgate on Redis', () => {
     });
     const refreshed = await oidc.refreshTokenGrant(app, tokens.refresh_token as string);
     expect((await oidc.tokenIntrospection(api, refreshed.access_token)).active).toBe(true);
-    await expect(oidc.refreshTokenGrant(app, tokens.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.refreshTokenGrant(app, tokens.refresh_token as string)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
     // The grant index in Redis found and removed every token of the grant.
     expect((await oidc.tokenIntrospection(api, refreshed.access_token)).active).toBe(false);
-    await expect(oidc.refreshTokenGrant(app, refreshed.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.refreshTokenGrant(app, refreshed.refresh_token as string)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
   });
 
   it('replays of an authorization code fail', async () => {
-    const { page, verifier, state, nonce } = await signIn(new Browser(), app, 'alice', 'correct horse battery');
+    const { page, verifier, state, nonce } = await signIn(
+      new Browser(),
+      app,
+      'alice',
+      'correct horse battery',
+    );
     const checks = { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce };
     await oidc.authorizationCodeGrant(app, new URL(page.url), checks);
-    await expect(oidc.authorizationCodeGrant(app, new URL(page.url), checks)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.authorizationCodeGrant(app, new URL(page.url), checks)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
   });
 
   it('requires PKCE even from a confidential client', async () => {
@@ -191,7 +219,13 @@ describe('openid-client against tollgate on Redis', () => {
   });
 
   it('shows a consent page to third-party clients and honours Deny and Allow', async () => {
-    const third = await oidc.discovery(new URL(tg.url), 'third-party', undefined, oidc.ClientSecretBasic(APP_SECRET), insecure);
+    const third = await oidc.discovery(
+      new URL(tg.url),
+      'third-party',
+      undefined,
+      oidc.ClientSecretBasic(APP_SECRET),
+      insecure,
+    );
     const browser = new Browser();
     const { page } = await signIn(browser, third, 'alice', 'correct horse battery');
     expect(page.status).toBe(200);
@@ -202,7 +236,12 @@ describe('openid-client against tollgate on Redis', () => {
     const denied = await browser.get(new URL(denyHref as string, tg.url).href, RP_CALLBACK);
     expect(new URL(denied.url).searchParams.get('error')).toBe('access_denied');
 
-    const { page: consent, verifier, state, nonce } = await signIn(browser, third, 'alice', 'correct horse battery');
+    const {
+      page: consent,
+      verifier,
+      state,
+      nonce,
+    } = await signIn(browser, third, 'alice', 'correct horse battery');
     const allowed = await browser.submit(consent, {}, RP_CALLBACK);
     const tokens = await oidc.authorizationCodeGrant(third, new URL(allowed.url), {
       pkceCodeVerifier: verifier,

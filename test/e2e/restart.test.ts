@@ -8,7 +8,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateJwks } from '../../src/provider/keys.ts';
 import { Browser } from '../helpers/browser.ts';
 import { startRedis } from '../helpers/redis-server.ts';
-import { APP_SECRET, addUser, RP_CALLBACK, type RunningTollgate, startTollgate } from '../helpers/tollgate.ts';
+import {
+  APP_SECRET,
+  addUser,
+  RP_CALLBACK,
+  type RunningTollgate,
+  startTollgate,
+} from '../helpers/tollgate.ts';
 
 let redis: Awaited<ReturnType<typeof startRedis>>;
 let jwksFile: string;
@@ -50,7 +56,11 @@ it('keeps sessions and refresh tokens valid across a provider restart', async ()
   const browser = new Browser();
   const first = await client(tg.url);
   const { page: login, verifier } = await authorize(browser, first);
-  const callback = await browser.submit(login, { username: 'dora', password: 'dora password 1' }, RP_CALLBACK);
+  const callback = await browser.submit(
+    login,
+    { username: 'dora', password: 'dora password 1' },
+    RP_CALLBACK,
+  );
   const tokens = await oidc.authorizationCodeGrant(first, new URL(callback.url), {
     pkceCodeVerifier: verifier,
     expectedState: 's',

@@ -48,7 +48,15 @@ export class Browser {
   }
 
   /** One request, no redirect following. */
-  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string>; body?: string } = {}): Promise<Page> {
+  async request(
+    url: string,
+    init: {
+      method?: string;
+      form?: Record<string, string>;
+      headers?: Record<string, string>;
+      body?: string;
+    } = {},
+  ): Promise<Page> {
     const target = new URL(url);
     const headers: Record<string, string> = { accept: 'text/html', ...init.headers };
     const cookie = this.cookieHeader(target);
@@ -58,7 +66,12 @@ export class Browser {
       body = new URLSearchParams(init.form).toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
-    const res = await fetch(target, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    const res = await fetch(target, {
+      method: init.method ?? (body ? 'POST' : 'GET'),
+      headers,
+      body,
+      redirect: 'manual',
+    });
     this.store(target, res.headers);
     return { url: target.href, status: res.status, headers: res.headers, body: await res.text() };
   }
@@ -74,7 +87,8 @@ export class Browser {
       const location = current.headers.get('location');
       if (current.status < 300 || current.status >= 400 || !location) return current;
       const next = new URL(location, current.url).href;
-      if (stopAt && next.startsWith(stopAt)) return { url: next, status: 0, headers: new Headers(), body: '' };
+      if (stopAt && next.startsWith(stopAt))
+        return { url: next, status: 0, headers: new Headers(), body: '' };
       current = await this.request(next);
     }
     throw new Error('too many redirects');

@@ -29,7 +29,12 @@ export function testClients(): unknown[] {
       redirect_uris: [RP_CALLBACK],
     },
     { client_id: 'public-app', redirect_uris: [RP_CALLBACK] },
-    { client_id: 'api', client_secret: API_SECRET, grant_types: ['client_credentials'], resource_server: true },
+    {
+      client_id: 'api',
+      client_secret: API_SECRET,
+      grant_types: ['client_credentials'],
+      resource_server: true,
+    },
   ];
 }
 

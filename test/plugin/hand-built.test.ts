@@ -44,9 +44,15 @@ afterAll(async () => {
 });
 
 it('signs in through a hand-built Provider mounting the exported parts', async () => {
-  const config = await oidc.discovery(new URL(url), 'mine', undefined, oidc.ClientSecretBasic('mine-secret-0123456789'), {
-    execute: [oidc.allowInsecureRequests],
-  });
+  const config = await oidc.discovery(
+    new URL(url),
+    'mine',
+    undefined,
+    oidc.ClientSecretBasic('mine-secret-0123456789'),
+    {
+      execute: [oidc.allowInsecureRequests],
+    },
+  );
   const verifier = oidc.randomPKCECodeVerifier();
   const authUrl = oidc.buildAuthorizationUrl(config, {
     redirect_uri: 'http://127.0.0.1:9/cb',
