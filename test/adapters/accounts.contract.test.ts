@@ -29,8 +29,18 @@ const stores: [string, () => AccountStore][] = [
 describe.each(stores)('%s account store', (_name, make) => {
   it('creates, finds by id and by username (case- and width-insensitive)', async () => {
     const store = make();
-    const created = await store.create({ username: 'Alice', password_hash: 'h1', email: 'a@example.com', groups: ['x'] });
-    expect(created).toMatchObject({ username: 'alice', email: 'a@example.com', groups: ['x'], disabled: false });
+    const created = await store.create({
+      username: 'Alice',
+      password_hash: 'h1',
+      email: 'a@example.com',
+      groups: ['x'],
+    });
+    expect(created).toMatchObject({
+      username: 'alice',
+      email: 'a@example.com',
+      groups: ['x'],
+      disabled: false,
+    });
     expect(created).not.toHaveProperty('password_hash');
     expect(await store.findById(created.id)).toMatchObject({ id: created.id, password_hash: 'h1' });
     expect((await store.findByUsername('ALICE'))?.id).toBe(created.id);
@@ -68,7 +78,9 @@ describe.each(stores)('%s account store', (_name, make) => {
     expect(record?.password_hash).toBe('h');
     expect(record?.phone).toBeUndefined();
     expect(record?.disabled).toBe(true);
-    await expect(store.update('missing', { disabled: true })).rejects.toMatchObject({ code: 'account_not_found' });
+    await expect(store.update('missing', { disabled: true })).rejects.toMatchObject({
+      code: 'account_not_found',
+    });
   });
 
   it('lists accounts sorted by username without hashes', async () => {

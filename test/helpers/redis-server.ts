@@ -1,0 +1,203 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+/** A throwaway redis-server for one test file. */
+export interface RedisServer {
+  /** Loopback port it listens on; kept across restarts. */
+  port: number;
+  /** `redis://127.0.0.1:<port>` */
+  url: string;
+  /** Working directory (AOF files); kept across restarts. */
+  dir: string;
+  /** Graceful shutdown (SIGTERM); resolves once the process is gone. `restart()` still works. */
+  stop(): Promise<void>;
+  /** Crash it (SIGKILL), as a lost server or host would; resolves once the process is gone. */
+  kill(): Promise<void>;
+  /** Stops it if running, then starts it again on the same port and directory. */
+  restart(): Promise<void>;
+}
+
+/** Options for {@link startRedis}. */
+export interface StartRedisOptions {
+  /** Enable the append-only file, so data survives `stop()`/`kill()` + `restart()`. @default false */
+  appendonly?: boolean;
+  /** Working directory; when omitted, a fresh temporary one, removed when this process ends. */
+  dir?: string;
+}
+
+const NOT_FOUND =
+  'redis-server not found: install it with `apt-get install -y redis-server` (the test suite needs a real Redis)';
+
+const READY_TIMEOUT_MS = 10_000;
+
+/*
+ * redis-server runs under a tiny Node watchdog that holds the read end of a pipe from this
+ * process. Vitest ends workers with SIGTERM/SIGKILL, where no 'exit' handler runs; the pipe
+ * closes anyway, and the watchdog then SIGKILLs redis-server, so no server outlives its tests.
+ * The watchdog exits with redis-server, so its exit event stands for the server's.
+ */
+const WATCHDOG = `
+const { spawn } = require('node:child_process');
+const [bin, ...args] = process.argv.slice(1);
+const child = spawn(bin, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+const end = (signal) => { if (child.exitCode === null && child.signalCode === null) child.kill(signal); };
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (d) => { if (d.includes('term')) end('SIGTERM'); if (d.includes('kill')) end('SIGKILL'); });
+process.stdin.on('end', () => end('SIGKILL'));
+for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(s, () => end('SIGKILL'));
+child.on('error', (e) => { console.error(String(e)); process.exit(127); });
+child.on('exit', (code) => process.exit(code ?? 1));
+`;
+
+const running = new Set<ChildProcess>();
+const ownDirs = new Set<string>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Only synchronous work runs here; the watchdogs turn SIGTERM into SIGKILL of their server.
+  const cleanup = () => {
+    for (const proc of running) proc.kill('SIGTERM');
+    for (const dir of ownDirs) {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // a server being killed may still write into it; a leftover temp dir is harmless
+      }
+    }
+  };
+  process.once('exit', cleanup);
+  // Vitest ends its workers with SIGTERM, which skips 'exit': clean up, then die of the signal.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      cleanup();
+      process.kill(process.pid, signal);
+    });
+  }
+}
+
+function findRedisServer(): string {
+  const candidates = [
+    '/usr/bin/redis-server',
+    ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'redis-server')),
+  ];
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; try the next one
+    }
+  }
+  throw new Error(NOT_FOUND);
+}
+
+/** A loopback port nobody listens on right now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === 'object') resolve(address.port);
+        else reject(new Error('could not read the port of a loopback listener'));
+      });
+    });
+  });
+}
+
+/** One raw PING; true on `+PONG` (a server still loading its AOF answers `-LOADING`). */
+async function pingOnce(port: number): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let reply = '';
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('utf8');
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+    });
+  });
+}
+
+function exited(proc: ChildProcess): boolean {
+  return proc.exitCode !== null || proc.signalCode !== null;
+}
+
+/**
+ * Starts redis-server on a free loopback port with snapshots off, and resolves once it answers
+ * PING. Throws when redis-server is not installed: the suite never silently skips Redis tests.
+ */
+export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisServer> {
+  const bin = findRedisServer();
+  installExitHook();
+  const port = await freePort();
+  let dir = opts.dir;
+  if (dir === undefined) {
+    dir = mkdtempSync(join(tmpdir(), 'tollgate-redis-'));
+    ownDirs.add(dir);
+  }
+  const args = [
+    ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--daemonize', 'no'],
+    ...['--appendonly', opts.appendonly ? 'yes' : 'no'],
+  ];
+  let proc: ChildProcess | undefined;
+  let log = '';
+
+  async function launch(): Promise<void> {
+    log = '';
+    const child = spawn(process.execPath, ['-e', WATCHDOG, bin, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    proc = child;
+    running.add(child);
+    child.once('exit', () => running.delete(child));
+    // A write racing the watchdog's exit fails with EPIPE; the exit itself is what we wait for.
+    child.stdin?.on('error', () => {});
+    const collect = (chunk: Buffer) => {
+      log = (log + chunk.toString('utf8')).slice(-8000);
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (exited(child)) break;
+      if (await pingOnce(port)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await halt('kill');
+    throw new Error(`redis-server on port ${port} did not answer PING:\n${log}`);
+  }
+
+  async function halt(how: 'term' | 'kill'): Promise<void> {
+    const child = proc;
+    if (child === undefined || exited(child)) return;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.stdin?.write(`${how}\n`);
+    await gone;
+    child.stdin?.destroy();
+  }
+
+  await launch();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    dir,
+    stop: () => halt('term'),
+    kill: () => halt('kill'),
+    async restart() {
+      await halt('term');
+      await launch();
+    },
+  };
+}
