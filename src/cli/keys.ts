@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateJwks } from '../provider/keys.ts';
@@ -22,6 +22,8 @@ export async function keysCommand(args: string[], io: CliIo): Promise<number> {
   }
   mkdirSync(dirname(values.out), { recursive: true });
   const jwks = generateJwks();
+  // `mode` applies only when the file is created: tighten a replaced file before the keys go in.
+  if (existsSync(values.out)) chmodSync(values.out, 0o600);
   writeFileSync(values.out, `${JSON.stringify(jwks, null, 2)}\n`, { mode: 0o600 });
   io.stdout.write(`wrote ${values.out} (${jwks.keys.map((k) => `${k.alg} ${k.kid}`).join(', ')})\n`);
   return EXIT.ok;
