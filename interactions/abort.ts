@@ -4,6 +4,12 @@ import type { Step } from './context.ts';
 /** The user cancelled: the client receives `access_denied`. */
 export function abort(provider: Provider): Step {
   return async (ctx) => {
+    // koa-router answers HEAD on GET routes; a HEAD (link prefetch, scanners) must change nothing.
+    if (ctx.method !== 'GET') {
+      ctx.status = 405;
+      ctx.set('Allow', 'GET');
+      return;
+    }
     await provider.interactionFinished(
       ctx.req,
       ctx.res,

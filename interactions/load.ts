@@ -27,7 +27,8 @@ export function loadInteraction(provider: Provider, csrf: Csrf): Step {
 /** Refuses a form POST (or abort link) whose CSRF token does not belong to this interaction. */
 export function checkCsrf(csrf: Csrf): Step {
   return async (ctx, next) => {
-    const token = ctx.method === 'GET' ? ctx.query.csrf : ctx.state.form.csrf;
+    // Only POST routes parse a form; GET (and the HEAD koa-router answers for it) use the query.
+    const token = ctx.method === 'POST' ? ctx.state.form.csrf : ctx.query.csrf;
     if (!csrf.verify(ctx.state.interaction.uid, token)) throw new InvalidCsrfToken();
     await next();
   };

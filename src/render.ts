@@ -18,7 +18,9 @@ export type Render = (
  */
 export function createRenderer(viewsDir: string = VIEWS_DIR): Render {
   return async (ctx, view, data, status) => {
-    const html = await ejs.renderFile(join(viewsDir, `${view}.ejs`), data, { async: true, cache: true });
+    // Synchronous templates: with `async: true`, `<%- include() %>` yields a Promise and every
+    // page would print "[object Promise]" instead of its <head> (styles, title) and footer.
+    const html = await ejs.renderFile(join(viewsDir, `${view}.ejs`), data, { async: false, cache: true });
     if (status !== undefined) ctx.status = status;
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');

@@ -8,7 +8,7 @@ import { createClientPolicies } from '../provider/clients.ts';
 import { createProvider } from '../provider/create.ts';
 import { generateJwks, loadJwks } from '../provider/keys.ts';
 import { createRenderer } from '../render.ts';
-import { errorHandler } from './error-handler.ts';
+import { errorHandler, isStoreOutage } from './error-handler.ts';
 import { healthRouter } from './health.ts';
 import { createStore, type Store } from './store.ts';
 
@@ -55,9 +55,14 @@ export function createTollgate(
     policies: createClientPolicies(config.clients),
     render,
   });
-  provider.on('server_error', (_ctx, err) =>
-    logger.error({ err, event: 'provider.server_error' }, 'provider error'),
-  );
+  provider.on('server_error', (ctx, err) => {
+    if (isStoreOutage(err)) {
+      ctx.state.storeOutage = true;
+      logger.warn({ event: 'store.unavailable', message: err.message, path: ctx.path }, 'store unavailable');
+    } else {
+      logger.error({ err, event: 'provider.server_error' }, 'provider error');
+    }
+  });
   provider.use(errorHandler(render, logger));
   provider.use(healthRouter(() => store.ping(), logger).routes());
   const interactions = createInteractionRouter(provider, {

@@ -5,7 +5,7 @@ import type { Logger } from '../log.ts';
 import type { Render } from '../render.ts';
 
 /** ioredis errors that mean "Redis is not there right now" rather than a bug of ours. */
-function isStoreOutage(err: Error): boolean {
+export function isStoreOutage(err: Error): boolean {
   return (
     err.name === 'MaxRetriesPerRequestError' ||
     /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|connect ETIMEDOUT/.test(err.message)
@@ -52,6 +52,9 @@ export function errorHandler(render: Render, logger: Logger): Middleware {
   return async (ctx, next) => {
     try {
       await next();
+      // oidc-provider answers its own endpoints' failures with a 500; a store outage it hit
+      // (flagged by the server_error listener in app.ts) is a 503, so clients retry.
+      if (ctx.state.storeOutage === true && ctx.status === 500) throw new ServiceUnavailable();
     } catch (thrown) {
       const err = toTollgateError(thrown);
       const cause = err.cause ?? thrown;

@@ -1,0 +1,250 @@
+// The real process, as `npm start` runs it: start-up banner and loud warnings, discovery,
+// health, a sign-in with the example config's demo user, readiness with and without Redis,
+// graceful SIGTERM, and refusal of an invalid configuration.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as oidc from 'openid-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Browser } from '../helpers/browser.ts';
+import { freePort, type RedisServer, startRedis } from '../helpers/redis-server.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DEMO_USER = 'demo';
+const DEMO_PASSWORD = 'tollgate-demo';
+const DEMO_CLIENT = 'demo-app';
+const DEMO_SECRET = 'demo-app-secret-change-me';
+const DEMO_CALLBACK = 'http://localhost:8080/callback';
+
+/** A spawned `node src/server/main.ts` with everything it printed so far. */
+interface Proc {
+  child: ChildProcess;
+  url: string;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the exit code (or signal name) once the process is gone. */
+  exited: Promise<number | string>;
+}
+
+const started: Proc[] = [];
+const redises: RedisServer[] = [];
+
+afterEach(async () => {
+  for (const proc of started.splice(0)) {
+    if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
+    await proc.exited;
+  }
+  for (const redis of redises.splice(0)) await redis.kill();
+});
+
+/** The environment of a fresh shell: no tollgate settings inherited from whoever runs the tests. */
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('TOLLGATE_') || k.startsWith('DEMO_') || k === 'PORT' || k === 'NODE_OPTIONS') continue;
+    env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+function launch(args: string[], env: Record<string, string>, port = 0): Proc {
+  const child = spawn(process.execPath, ['src/server/main.ts', ...args], {
+    cwd: ROOT,
+    env: cleanEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    out += c.toString('utf8');
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    err += c.toString('utf8');
+  });
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1));
+  });
+  const proc = { child, url: `http://127.0.0.1:${port}`, stdout: () => out, stderr: () => err, exited };
+  started.push(proc);
+  return proc;
+}
+
+/** Starts the server on a free port and waits for its "tollgate is running" banner. */
+async function startServer(env: Record<string, string> = {}): Promise<Proc> {
+  const port = await freePort();
+  const proc = launch([], { PORT: String(port), TOLLGATE_ISSUER: `http://127.0.0.1:${port}`, ...env }, port);
+  const deadline = Date.now() + 20_000;
+  while (!proc.stdout().includes('tollgate is running')) {
+    const code = proc.child.exitCode ?? proc.child.signalCode;
+    if (code !== null)
+      throw new Error(`server exited (${code}) before it was ready:\n${proc.stdout()}\n${proc.stderr()}`);
+    if (Date.now() > deadline)
+      throw new Error(`server not ready after 20 s:\n${proc.stdout()}\n${proc.stderr()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return proc;
+}
+
+/** Sends SIGTERM and returns the exit code, failing when the process takes over 10 s. */
+async function terminate(proc: Proc): Promise<number | string> {
+  const begin = Date.now();
+  proc.child.kill('SIGTERM');
+  const timeout = new Promise<string>((resolve) =>
+    setTimeout(() => resolve('still running after 10 s'), 10_000).unref(),
+  );
+  const result = await Promise.race([proc.exited, timeout]);
+  expect(Date.now() - begin).toBeLessThan(10_000);
+  return result;
+}
+
+/** The JSON lines a process logged (stdout and stderr), skipping the human banner. */
+function jsonLogs(proc: Proc): Array<Record<string, unknown>> {
+  return `${proc.stdout()}\n${proc.stderr()}`
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+async function getJson(
+  url: string,
+): Promise<{ status: number; type: string | null; body: Record<string, unknown> }> {
+  const res = await fetch(url, { headers: { accept: 'application/json' } });
+  return {
+    status: res.status,
+    type: res.headers.get('content-type'),
+    body: (await res.json()) as Record<string, unknown>,
+  };
+}
+
+/** Discovery, then an authorization request for the demo client up to its login page. */
+async function openLoginPage(proc: Proc) {
+  const config = await oidc.discovery(
+    new URL(proc.url),
+    DEMO_CLIENT,
+    undefined,
+    oidc.ClientSecretBasic(DEMO_SECRET),
+    {
+      execute: [oidc.allowInsecureRequests],
+    },
+  );
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: DEMO_CALLBACK,
+    scope: 'openid profile email',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+  });
+  const browser = new Browser();
+  const page = await browser.get(url.href, DEMO_CALLBACK);
+  expect(page.status).toBe(200);
+  expect(page.body).toContain('Sign in to Demo App');
+  return { config, verifier, state, browser, page };
+}
+
+/** authorize -> login form -> callback -> token exchange -> userinfo for the demo user. */
+async function signInAsDemo(proc: Proc) {
+  const { config, verifier, state, browser, page: login } = await openLoginPage(proc);
+  const callback = await browser.submit(
+    login,
+    { username: DEMO_USER, password: DEMO_PASSWORD },
+    DEMO_CALLBACK,
+  );
+  expect(callback.url.startsWith(`${DEMO_CALLBACK}?code=`)).toBe(true);
+  const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.url), {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+    idTokenExpected: true,
+  });
+  expect(tokens.claims()).toMatchObject({ iss: proc.url, aud: DEMO_CLIENT, amr: ['pwd'] });
+  const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()?.sub as string);
+  expect(userinfo).toMatchObject({
+    preferred_username: DEMO_USER,
+    email: 'demo@example.com',
+    name: 'Demo User',
+  });
+}
+
+describe('npm start (node src/server/main.ts)', () => {
+  it('serves the embedded demo, warns loudly, and exits 0 on SIGTERM', async () => {
+    const proc = await startServer();
+    expect(proc.stdout()).toContain(`tollgate is running: ${proc.url}/.well-known/openid-configuration`);
+    expect(proc.stdout()).toContain(`Sign in as "${DEMO_USER}"`);
+
+    const discovery = await getJson(`${proc.url}/.well-known/openid-configuration`);
+    expect(discovery.status).toBe(200);
+    expect(discovery.type).toMatch(/^application\/json/);
+    expect(discovery.body.issuer).toBe(proc.url);
+    expect(await getJson(`${proc.url}/healthz`)).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(await getJson(`${proc.url}/readyz`)).toMatchObject({ status: 200, body: { status: 'ready' } });
+
+    await signInAsDemo(proc);
+
+    expect(await terminate(proc)).toBe(0);
+    const logs = jsonLogs(proc);
+    const warnings = logs.filter((l) => l.level === 40).map((l) => l.event);
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        'store.embedded',
+        'keys.ephemeral',
+        'cookies.dev_key',
+        'accounts.demo_user_created',
+      ]),
+    );
+    expect(logs.map((l) => l.event)).toEqual(expect.arrayContaining(['server.started', 'server.stopping']));
+    expect(`${proc.stdout()}${proc.stderr()}`).not.toContain(DEMO_PASSWORD);
+    expect(proc.stderr()).toBe('');
+  });
+
+  it('reports Redis readiness: 200 while it answers, 503 service_unavailable once it is gone', async () => {
+    const redis = await startRedis();
+    redises.push(redis);
+    const proc = await startServer({ TOLLGATE_REDIS_URL: redis.url });
+    const events = jsonLogs(proc).map((l) => l.event);
+    expect(events).not.toContain('store.embedded');
+    expect(jsonLogs(proc).find((l) => l.event === 'server.started')?.store).toBe('redis');
+    expect(await getJson(`${proc.url}/readyz`)).toMatchObject({ status: 200, body: { status: 'ready' } });
+    await signInAsDemo(proc);
+    // A login page opened while Redis was up, submitted after it went away.
+    const { browser, page: loginPage } = await openLoginPage(proc);
+
+    await redis.stop();
+    const down = await getJson(`${proc.url}/readyz`);
+    expect(down.status).toBe(503);
+    expect(down.type).toMatch(/^application\/json/);
+    expect(down.body.error).toBe('service_unavailable');
+    // The process itself is alive: liveness stays green, so an orchestrator does not kill it.
+    expect(await getJson(`${proc.url}/healthz`)).toMatchObject({ status: 200, body: { status: 'ok' } });
+    // Interaction steps that need the store fail closed with 503 service_unavailable.
+    const submitted = await browser.submit(
+      loginPage,
+      { username: DEMO_USER, password: DEMO_PASSWORD },
+      DEMO_CALLBACK,
+    );
+    expect(submitted.status).toBe(503);
+    expect(submitted.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(submitted.body).toContain('Error code: service_unavailable');
+    expect(submitted.headers.get('retry-after')).toBe('5');
+
+    expect(await terminate(proc)).toBe(0);
+    expect(`${proc.stdout()}${proc.stderr()}`).not.toContain(DEMO_PASSWORD);
+  });
+
+  it('refuses an invalid configuration with exit code 2 and names the field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-lifecycle-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'issuer: not a url\ncookies:\n  keys: [0123456789abcdef0123456789abcdef]\n');
+    const proc = launch(['--config', file], { PORT: String(await freePort()) });
+    const code = await Promise.race([
+      proc.exited,
+      new Promise((r) => setTimeout(() => r('timeout'), 10_000).unref()),
+    ]);
+    expect(code).toBe(2);
+    expect(proc.stderr()).toContain(`invalid configuration in ${file}`);
+    expect(proc.stderr()).toMatch(/^\s+- issuer: /m);
+    expect(proc.stdout()).not.toContain('tollgate is running');
+  });
+});
