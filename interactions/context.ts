@@ -1,5 +1,11 @@
 import type { Context, Next } from 'koa';
+import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
+import type { PasswordHasher } from '../src/accounts/password.ts';
+import type { AccountStore } from '../src/accounts/types.ts';
+import type { Logger } from '../src/log.ts';
+import type { MfaParts } from '../src/mfa/parts.ts';
+import type { Render } from '../src/render.ts';
 
 /** What the interaction steps leave on `ctx.state` for the next one. */
 export interface InteractionState {
@@ -14,10 +20,38 @@ export type InteractionContext = Context & { state: InteractionState; params: Re
 /** One step of the interaction pipeline. */
 export type Step = (ctx: InteractionContext, next: Next) => Promise<unknown>;
 
+/** Everything the steps share. */
+export interface InteractionDeps {
+  provider: Provider;
+  accounts: AccountStore;
+  hasher: PasswordHasher;
+  render: Render;
+  logger: Logger;
+  mfa: MfaParts;
+}
+
 /** URLs of one interaction's pages. */
 export const interactionUrls = (uid: string, csrf: string) => ({
   page: `/interaction/${uid}`,
   login: `/interaction/${uid}/login`,
   consent: `/interaction/${uid}/consent`,
   abort: `/interaction/${uid}/abort?csrf=${encodeURIComponent(csrf)}`,
+  factor: (id: string) => `/interaction/${uid}/mfa/${encodeURIComponent(id)}`,
+  enrol: (id: string) => `/interaction/${uid}/enrol/${encodeURIComponent(id)}`,
+  regenerate: `/interaction/${uid}/recovery/regenerate`,
 });
+
+/** Display name of the client the user signs in to. */
+export async function clientName(provider: Provider, clientId: unknown): Promise<string> {
+  const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined;
+  return client?.clientName ?? client?.clientId ?? 'this application';
+}
+
+/** The interaction's client id. */
+export const clientIdOf = (ctx: InteractionContext) => String(ctx.state.interaction.params.client_id);
+
+/** 303 to a page of this interaction (after a POST, so a reload does not resubmit). */
+export function seeOther(ctx: InteractionContext, url: string) {
+  ctx.status = 303;
+  ctx.redirect(url);
+}

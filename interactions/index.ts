@@ -1,18 +1,23 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
+import { createMemoryCredentialStore } from '../adapters/memory-credentials.ts';
+import { createMemoryKeyValueStore } from '../adapters/memory-kv.ts';
 import type { PasswordHasher } from '../src/accounts/password.ts';
 import type { AccountStore } from '../src/accounts/types.ts';
 import { InteractionNotFound } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
+import { type MfaParts, noMfaParts } from '../src/mfa/parts.ts';
 import { createRenderer, type Render } from '../src/render.ts';
 import { createCsrf } from '../src/security/csrf.ts';
 import { abort } from './abort.ts';
 import { confirmConsent, showConsent } from './consent.ts';
-import type { Step } from './context.ts';
+import type { InteractionDeps, Step } from './context.ts';
+import { showEnrolment, submitEnrolment } from './enrol.ts';
 import { parseForm } from './form.ts';
 import { checkCsrf, expectPrompt, loadInteraction } from './load.ts';
 import { showLogin, submitPassword } from './login.ts';
+import { chooseFactor, loadPending, regenerateRecovery, showSecondFactor, verifyFactor } from './mfa.ts';
 
 /** Options of {@link createInteractionRouter}. */
 export interface InteractionOptions {
@@ -25,30 +30,43 @@ export interface InteractionOptions {
   logger: Logger;
   /** Page renderer. @default the package's EJS views */
   render?: Render;
+  /** Second factors (`createMfaParts`). @default none: every login ends after the password */
+  mfa?: MfaParts;
 }
 
 /**
- * The login/consent pages as a Koa router to `provider.use(router.routes())`. Read each route
- * top to bottom: it is the pipeline that request goes through.
+ * The login pages as a Koa router to `provider.use(router.routes())`. Read each route top to
+ * bottom: it is the pipeline that request goes through. The login pipeline is
+ * load interaction -> first factor (password) -> pending-MFA state -> choose factor ->
+ * challenge -> verify -> finish (interactions/finish.ts), with enrolment on demand.
  */
 export function createInteractionRouter(provider: Provider, options: InteractionOptions): Router {
-  const render = options.render ?? createRenderer();
   const csrf = createCsrf(options.csrfSecret);
-  const deps = {
+  const deps: InteractionDeps = {
     provider,
-    render,
+    render: options.render ?? createRenderer(),
     accounts: options.accounts,
     hasher: options.hasher,
     logger: options.logger,
+    mfa:
+      options.mfa ??
+      noMfaParts(
+        { credentials: createMemoryCredentialStore(), kv: createMemoryKeyValueStore() },
+        options.csrfSecret,
+      ),
   };
   const load = loadInteraction(provider, csrf);
+  const verified = checkCsrf(csrf);
+  const atLogin = expectPrompt('login');
   const router = new Router();
   const route = (...steps: Step[]) => steps as unknown as Middleware[];
 
   const showPrompt: Step = async (ctx, next) => {
     switch (ctx.state.interaction.prompt.name) {
-      case 'login':
-        return showLogin(deps)(ctx, next);
+      case 'login': {
+        const pending = await loadPending(deps, ctx);
+        return pending ? showSecondFactor(deps, ctx, pending) : showLogin(deps)(ctx, next);
+      }
       case 'consent':
         return showConsent(deps)(ctx, next);
       default:
@@ -57,14 +75,25 @@ export function createInteractionRouter(provider: Provider, options: Interaction
   };
 
   router.get('/interaction/:uid', ...route(load, showPrompt));
+  router.post('/interaction/:uid/login', ...route(parseForm, load, verified, atLogin, submitPassword(deps)));
+  router.get('/interaction/:uid/mfa/:factor', ...route(load, atLogin, chooseFactor(deps)));
   router.post(
-    '/interaction/:uid/login',
-    ...route(parseForm, load, checkCsrf(csrf), expectPrompt('login'), submitPassword(deps)),
+    '/interaction/:uid/mfa/:factor',
+    ...route(parseForm, load, verified, atLogin, verifyFactor(deps)),
+  );
+  router.get('/interaction/:uid/enrol/:factor', ...route(load, atLogin, showEnrolment(deps)));
+  router.post(
+    '/interaction/:uid/enrol/:factor',
+    ...route(parseForm, load, verified, atLogin, submitEnrolment(deps)),
+  );
+  router.post(
+    '/interaction/:uid/recovery/regenerate',
+    ...route(parseForm, load, verified, atLogin, regenerateRecovery(deps)),
   );
   router.post(
     '/interaction/:uid/consent',
-    ...route(parseForm, load, checkCsrf(csrf), expectPrompt('consent'), confirmConsent(deps)),
+    ...route(parseForm, load, verified, expectPrompt('consent'), confirmConsent(deps)),
   );
-  router.get('/interaction/:uid/abort', ...route(load, checkCsrf(csrf), abort(provider)));
+  router.get('/interaction/:uid/abort', ...route(load, verified, abort(provider)));
   return router;
 }

@@ -1,31 +1,20 @@
-import type Provider from 'oidc-provider';
 import { authenticate } from '../src/accounts/authenticate.ts';
-import type { PasswordHasher } from '../src/accounts/password.ts';
-import type { AccountStore } from '../src/accounts/types.ts';
-import type { Logger } from '../src/log.ts';
-import { ACR_ONE_FACTOR, AMR_PASSWORD } from '../src/policy/acr.ts';
-import type { Render } from '../src/render.ts';
-import { type InteractionContext, interactionUrls, type Step } from './context.ts';
+import type { PendingLogin } from '../src/mfa/pending.ts';
+import { AMR_PASSWORD } from '../src/policy/acr.ts';
+import {
+  clientName,
+  type InteractionContext,
+  type InteractionDeps,
+  interactionUrls,
+  type Step,
+  seeOther,
+} from './context.ts';
 import { field } from './form.ts';
-
-/** What the password step needs. */
-export interface LoginDeps {
-  provider: Provider;
-  accounts: AccountStore;
-  hasher: PasswordHasher;
-  render: Render;
-  logger: Logger;
-}
 
 /** The one message for every failed sign-in: it must not tell which part was wrong. */
 export const LOGIN_FAILED = 'Incorrect username or password.';
 
-async function clientName(provider: Provider, clientId: unknown): Promise<string> {
-  const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined;
-  return client?.clientName ?? client?.clientId ?? 'this application';
-}
-
-async function showForm(deps: LoginDeps, ctx: InteractionContext, username: string, error?: string) {
+async function showForm(deps: InteractionDeps, ctx: InteractionContext, username: string, error?: string) {
   const { uid, params } = ctx.state.interaction;
   const urls = interactionUrls(uid, ctx.state.csrf);
   await deps.render(
@@ -45,7 +34,7 @@ async function showForm(deps: LoginDeps, ctx: InteractionContext, username: stri
 }
 
 /** GET: the username/password form, prefilled from `login_hint`. */
-export function showLogin(deps: LoginDeps): Step {
+export function showLogin(deps: InteractionDeps): Step {
   return async (ctx) => {
     const hint = ctx.state.interaction.params.login_hint;
     await showForm(deps, ctx, typeof hint === 'string' ? hint.slice(0, 256) : '');
@@ -53,44 +42,37 @@ export function showLogin(deps: LoginDeps): Step {
 }
 
 /**
- * POST: checks the password. On success the login prompt is finished with the account, the
- * password amr and the one-factor acr; on failure the form comes back with one generic message.
+ * POST: checks the password. It is one factor: the second-factor step decides whether that
+ * is enough, and only it finishes the login prompt. Failures get one generic message.
  */
-export function submitPassword(deps: LoginDeps): Step {
+export function submitPassword(deps: InteractionDeps): Step {
   return async (ctx) => {
     const username = field(ctx, 'username', 256)?.trim() ?? '';
     const password = field(ctx, 'password', 1024) ?? '';
+    const client = ctx.state.interaction.params.client_id;
     if (!username || !password) return showForm(deps, ctx, username, LOGIN_FAILED);
 
     const result = await authenticate(deps.accounts, deps.hasher, username, password);
     if (!result.ok) {
       deps.logger.info(
-        {
-          event: 'login.failed',
-          reason: result.reason,
-          username,
-          ip: ctx.ip,
-          client: ctx.state.interaction.params.client_id,
-        },
+        { event: 'login.failed', reason: result.reason, username, ip: ctx.ip, client },
         'password sign-in failed',
       );
       return showForm(deps, ctx, username, LOGIN_FAILED);
     }
     deps.logger.info(
-      {
-        event: 'login.password_ok',
-        account: result.account.id,
-        ip: ctx.ip,
-        client: ctx.state.interaction.params.client_id,
-      },
+      { event: 'login.password_ok', account: result.account.id, ip: ctx.ip, client },
       'password accepted',
     );
-    await deps.provider.interactionFinished(
-      ctx.req,
-      ctx.res,
-      { login: { accountId: result.account.id, acr: ACR_ONE_FACTOR, amr: [AMR_PASSWORD], remember: true } },
-      { mergeWithLastSubmission: false },
-    );
-    ctx.respond = false;
+    const pending: PendingLogin = {
+      accountId: result.account.id,
+      amr: [AMR_PASSWORD],
+      stepUp: false,
+      failures: 0,
+      factorState: {},
+    };
+    await deps.mfa.pending.set(ctx.state.interaction.uid, pending);
+    // Post/redirect/get: the interaction page continues with the second-factor step.
+    seeOther(ctx, interactionUrls(ctx.state.interaction.uid, ctx.state.csrf).page);
   };
 }

@@ -45,6 +45,28 @@ const storeSchema = z
   })
   .default({ redis: undefined });
 
+/** Second factors tollgate ships. */
+export const FACTOR_IDS = ['totp', 'recovery'] as const;
+export type FactorId = (typeof FACTOR_IDS)[number];
+const factorId = z.enum(FACTOR_IDS);
+
+/** acr levels, weakest first (see src/policy/acr.ts). */
+const acrValue = z.enum(['urn:tollgate:acr:1fa', 'urn:tollgate:acr:2fa']);
+
+const clientMfaSchema = z.strictObject({
+  /**
+   * off: never ask for a second factor. optional: ask users who have one. required: every
+   * user passes a second factor, enrolling one first when they have none. @default "optional"
+   */
+  policy: z.enum(['off', 'optional', 'required']).default('optional'),
+  /** Factors this client accepts (a subset of mfa.factors). @default every enabled factor */
+  factors: z.array(factorId).optional(),
+  /** acr asked for when the request names none. */
+  default_acr: acrValue.optional(),
+  /** Days a browser may skip the second factor after "remember this browser"; 0 = off. @default 0 */
+  remember_browser_days: z.number().int().min(0).max(365).default(0),
+});
+
 const grantTypes = z.enum(['authorization_code', 'refresh_token', 'client_credentials']);
 
 const clientSchema = z
@@ -74,8 +96,8 @@ const clientSchema = z
     resource_server: z.boolean().default(false),
     /** PKCE (S256) is required for every client unless an operator turns it off here. @default true */
     require_pkce: z.boolean().default(true),
-    /** Reserved for the MFA policy (mfa: off | optional | required, factors, acr). */
-    mfa: z.record(z.string(), z.unknown()).optional(),
+    /** Second-factor policy; a bare `off | optional | required` is short for `{ policy: ... }`. */
+    mfa: z.preprocess((v) => (typeof v === 'string' ? { policy: v } : (v ?? {})), clientMfaSchema),
   })
   .superRefine((c, ctx) => {
     const usesCode = c.grant_types.includes('authorization_code');
@@ -164,34 +186,130 @@ const accountsSchema = z
     min_password_length: 8,
   });
 
-export const configSchema = z.strictObject({
-  /** Public URL of the provider, as clients see it (no trailing slash). */
-  issuer: z.url().refine((u) => !u.endsWith('/'), 'no trailing slash'),
-  /** HTTP port; the PORT environment variable overrides it. @default 3000 */
-  port: z.number().int().min(0).max(65535).default(3000),
-  /** Listen address. @default "127.0.0.1" */
-  host: z.string().default('127.0.0.1'),
-  /** Trust X-Forwarded-Proto/-For from a TLS terminator in front. @default false */
-  proxy: z.boolean().default(false),
-  store: storeSchema,
-  cookies: z.strictObject({
-    /** Signing keys for cookies, newest first; at least 32 characters each. */
-    keys: z.array(z.string().min(32, 'use at least 32 characters')).min(1),
-  }),
-  jwks: z
-    .strictObject({
-      /** JWKS file with private keys (`tollgate keys generate`). Omitted: ephemeral dev keys. */
-      file: optionalString,
-    })
-    .default({ file: undefined }),
-  ttl: ttlSchema,
-  clients: z.array(clientSchema).default([]),
-  accounts: accountsSchema,
-  /** Log level of the JSON logs. @default "info" */
-  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+const base64Key = z
+  .string()
+  .refine(
+    (k) => Buffer.from(k, 'base64').length === 32,
+    'must be 32 bytes, base64 (openssl rand -base64 32)',
+  );
+
+const mfaSchema = z
+  .strictObject({
+    /** Factors users may use at all. @default ["totp", "recovery"] */
+    factors: z.array(factorId).default(['totp', 'recovery']),
+    /**
+     * AES-256-GCM keys that encrypt TOTP seeds at rest, newest first: new secrets use the
+     * first, old ones decrypt with the key id stored beside them.
+     */
+    encryption_keys: z
+      .array(
+        z.strictObject({
+          id: z
+            .string()
+            .min(1)
+            .regex(/^[\w-]+$/),
+          key: base64Key,
+        }),
+      )
+      .min(1),
+    totp: z
+      .strictObject({
+        /** Shown in authenticator apps; no ":". @default "tollgate" */
+        issuer: z
+          .string()
+          .min(1)
+          .regex(/^[^:]+$/, 'no ":"')
+          .default('tollgate'),
+        /** SHA1 is what most apps support. @default "SHA1" */
+        algorithm: z.enum(['SHA1', 'SHA256', 'SHA512']).default('SHA1'),
+        digits: z.union([z.literal(6), z.literal(8)]).default(6),
+        /** Seconds. @default 30 */
+        period: z.number().int().min(15).max(120).default(30),
+        /** Steps accepted either side of now. @default 1 */
+        window: z.number().int().min(0).max(5).default(1),
+        /** Seed length. @default 20 */
+        secret_bytes: z.number().int().min(20).max(64).default(20),
+      })
+      .prefault({}),
+    recovery: z
+      .strictObject({
+        /** Codes per set. @default 10 */
+        count: z.number().int().min(5).max(20).default(10),
+      })
+      .prefault({}),
+    regulation: z
+      .strictObject({
+        /** Wrong codes before a challenge closes. @default 5 */
+        max_attempts_per_challenge: z.number().int().min(1).max(10).default(5),
+        /** Wrong second-factor codes per account within find_time before a lockout. @default 10 */
+        max_failures: z.number().int().min(3).max(99).default(10),
+        /** Seconds. @default 900 */
+        find_time: z.number().int().min(60).default(900),
+        /** First lockout in seconds; each further lockout that day doubles it. @default 300 */
+        ban_time: z.number().int().min(30).default(300),
+        /** Longest lockout in seconds. @default 86400 */
+        max_ban_time: z.number().int().min(60).default(86400),
+        /** Wrong codes per client IP within find_time. @default 50 */
+        max_failures_per_ip: z.number().int().min(5).max(1000).default(50),
+      })
+      .prefault({}),
+  })
+  .optional();
+
+export const configSchema = z
+  .strictObject({
+    /** Public URL of the provider, as clients see it (no trailing slash). */
+    issuer: z.url().refine((u) => !u.endsWith('/'), 'no trailing slash'),
+    /** HTTP port; the PORT environment variable overrides it. @default 3000 */
+    port: z.number().int().min(0).max(65535).default(3000),
+    /** Listen address. @default "127.0.0.1" */
+    host: z.string().default('127.0.0.1'),
+    /** Trust X-Forwarded-Proto/-For from a TLS terminator in front. @default false */
+    proxy: z.boolean().default(false),
+    store: storeSchema,
+    cookies: z.strictObject({
+      /** Signing keys for cookies, newest first; at least 32 characters each. */
+      keys: z.array(z.string().min(32, 'use at least 32 characters')).min(1),
+    }),
+    jwks: z
+      .strictObject({
+        /** JWKS file with private keys (`tollgate keys generate`). Omitted: ephemeral dev keys. */
+        file: optionalString,
+      })
+      .default({ file: undefined }),
+    ttl: ttlSchema,
+    clients: z.array(clientSchema).default([]),
+    accounts: accountsSchema,
+    /** Second factors; omitted = no MFA at all (every client behaves as `mfa: off`). */
+    mfa: mfaSchema,
+    /** Log level of the JSON logs. @default "info" */
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((config, ctx) => {
+    const enabled = new Set<string>(config.mfa?.factors ?? []);
+    config.clients.forEach((client, i) => {
+      if (client.mfa.policy === 'required' && !config.mfa) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clients', i, 'mfa', 'policy'],
+          message: 'required needs the top-level mfa section',
+        });
+      }
+      for (const factor of client.mfa.factors ?? []) {
+        if (!enabled.has(factor)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['clients', i, 'mfa', 'factors'],
+            message: `${factor} is not in mfa.factors`,
+          });
+        }
+      }
+    });
+  });
 
 export type TollgateConfig = z.infer<typeof configSchema>;
+export type MfaConfig = NonNullable<TollgateConfig['mfa']>;
+export type ClientMfaConfig = z.infer<typeof clientMfaSchema>;
 export type ClientConfig = TollgateConfig['clients'][number];
 export type RedisConfig = NonNullable<TollgateConfig['store']['redis']>;
 export type Argon2Config = TollgateConfig['accounts']['password_hash'];

@@ -1,7 +1,10 @@
 import type { AdapterConstructor, Configuration, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
 import { SCOPE_CLAIMS } from '../accounts/claims.ts';
 import type { TollgateConfig } from '../config/schema.ts';
+import type { FactorRegistry } from '../factors/index.ts';
 import { ACR_LEVELS } from '../policy/acr.ts';
+import { loginPolicy } from '../policy/checks.ts';
+import type { MfaPolicy } from '../policy/mfa.ts';
 import type { Render } from '../render.ts';
 import { type ClientPolicies, toClientMetadata } from './clients.ts';
 import type { PrivateJwks } from './keys.ts';
@@ -13,6 +16,8 @@ export interface ProviderParts {
   jwks: PrivateJwks;
   policies: ClientPolicies;
   render: Render;
+  /** Second-factor policy and factors: the login prompt's MFA Check uses them. */
+  mfa: { policy: MfaPolicy; factors: FactorRegistry };
 }
 
 /** Path of the interaction pages for a given uid; the interaction router serves it. */
@@ -103,7 +108,17 @@ export function buildConfiguration(config: TollgateConfig, parts: ProviderParts)
         },
       },
     },
-    interactions: { url: (_ctx, interaction) => interactionPath(interaction.uid) },
+    interactions: {
+      url: (_ctx, interaction) => interactionPath(interaction.uid),
+      policy: loginPolicy(parts.mfa.policy, parts.mfa.factors),
+    },
+    // Access tokens carry how the user signed in, so resource servers and the proxy can require
+    // MFA from introspection: the code or refresh token they come from knows acr and amr.
+    extraTokenClaims: async (ctx) => {
+      const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+      if (!source?.acr) return undefined;
+      return { acr: source.acr, amr: source.amr };
+    },
     loadExistingGrant: loadExistingGrant(policies),
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,

@@ -4,6 +4,7 @@ import { createFindAccount } from '../accounts/find-account.ts';
 import { createPasswordHasher, type PasswordHasher } from '../accounts/password.ts';
 import type { TollgateConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
+import { createMfaParts, type MfaParts } from '../mfa/parts.ts';
 import { createClientPolicies } from '../provider/clients.ts';
 import { createProvider } from '../provider/create.ts';
 import { generateJwks, loadJwks } from '../provider/keys.ts';
@@ -17,6 +18,7 @@ export interface Tollgate {
   provider: Provider;
   store: Store;
   hasher: PasswordHasher;
+  mfa: MfaParts;
   /** Closes the store connections (not the HTTP server). */
   close(): Promise<void>;
 }
@@ -48,7 +50,9 @@ export function createTollgate(
     );
     jwks = generateJwks();
   }
+  const mfa = createMfaParts(config, store);
   const provider = createProvider(config, {
+    mfa,
     adapter: store.adapter,
     findAccount: createFindAccount(store.accounts),
     jwks,
@@ -71,8 +75,9 @@ export function createTollgate(
     csrfSecret: config.cookies.keys[0] as string,
     logger,
     render,
+    mfa,
   });
   provider.use(interactions.routes());
   provider.use(interactions.allowedMethods());
-  return { provider, store, hasher, close: () => store.close() };
+  return { provider, store, hasher, mfa, close: () => store.close() };
 }

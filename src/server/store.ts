@@ -2,11 +2,16 @@ import type { Redis } from 'ioredis';
 import type { AdapterConstructor } from 'oidc-provider';
 import { createMemoryAdapter } from '../../adapters/memory.ts';
 import { createMemoryAccountStore } from '../../adapters/memory-accounts.ts';
+import { createMemoryCredentialStore } from '../../adapters/memory-credentials.ts';
+import { createMemoryKeyValueStore } from '../../adapters/memory-kv.ts';
 import { createRedisAdapter } from '../../adapters/redis.ts';
 import { createRedisAccountStore } from '../../adapters/redis-accounts.ts';
 import { createRedisClient } from '../../adapters/redis-client.ts';
+import { createRedisCredentialStore } from '../../adapters/redis-credentials.ts';
+import { createRedisKeyValueStore } from '../../adapters/redis-kv.ts';
 import type { AccountStore } from '../accounts/types.ts';
 import type { TollgateConfig } from '../config/schema.ts';
+import type { CredentialStore, KeyValueStore } from '../factors/types.ts';
 import type { Logger } from '../log.ts';
 
 /** Every persistent part, on one backend: Redis, or memory for the embedded demo. */
@@ -14,6 +19,11 @@ export interface Store {
   kind: 'redis' | 'memory';
   adapter: AdapterConstructor;
   accounts: AccountStore;
+  credentials: CredentialStore;
+  /** Short-lived state: pending logins, used codes. */
+  kv: KeyValueStore;
+  /** Prefix of every Redis key (rate limiters add their own below it). */
+  keyPrefix: string;
   /** The Redis connection, when there is one (readiness, later stores). */
   redis?: Redis;
   /** Throws when the backend does not answer. */
@@ -33,6 +43,9 @@ export function createStore(config: TollgateConfig, logger: Logger): Store {
       kind: 'memory',
       adapter: createMemoryAdapter(),
       accounts: createMemoryAccountStore(),
+      credentials: createMemoryCredentialStore(),
+      kv: createMemoryKeyValueStore(),
+      keyPrefix: '',
       ping: async () => {},
       close: async () => {},
     };
@@ -47,6 +60,9 @@ export function createStore(config: TollgateConfig, logger: Logger): Store {
     redis,
     adapter: createRedisAdapter(redis, { keyPrefix }),
     accounts: createRedisAccountStore(redis, { keyPrefix }),
+    credentials: createRedisCredentialStore(redis, { keyPrefix }),
+    kv: createRedisKeyValueStore(redis, { keyPrefix }),
+    keyPrefix,
     async ping() {
       await redis.ping();
     },

@@ -122,6 +122,20 @@ const cases: Array<{ view: string; data: Data; title: string }> = [
   { view: 'logout-success', data: logoutSuccessData({ clientName: undefined }), title: 'Signed out' },
   { view: 'message', data: messageData(), title: 'Done' },
   { view: 'message', data: messageData({ link: undefined }), title: 'Done' },
+  {
+    view: 'mfa-choose',
+    data: {
+      title: 'Set up a second factor',
+      heading: 'Set up a second factor',
+      message: 'Acme asks for a second step when you sign in. Choose how:',
+      options: [
+        { label: 'Authenticator app', href: '/interaction/u/enrol/totp' },
+        { label: 'Email code', href: '/interaction/u/enrol/email' },
+      ],
+      abortUrl: '/interaction/u/abort?csrf=x',
+    },
+    title: 'Set up a second factor',
+  },
 ];
 
 describe('views: common structure and accessibility', () => {

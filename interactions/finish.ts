@@ -1,0 +1,62 @@
+import type { PendingLogin } from '../src/mfa/pending.ts';
+import { factorsFingerprint } from '../src/mfa/remember-browser.ts';
+import type { Level } from '../src/policy/mfa.ts';
+import { finalAcr, levelFromAmr } from '../src/policy/mfa.ts';
+import { clientIdOf, type InteractionContext, type InteractionDeps } from './context.ts';
+
+/** RFC 8176: more than one factor was used. */
+const AMR_MFA = 'mfa';
+
+/**
+ * Ends the login prompt: only here, after every required factor passed, does the interaction
+ * result get a `login`, with the acr and amr of what the user actually proved.
+ */
+export async function finishLogin(
+  deps: InteractionDeps,
+  ctx: InteractionContext,
+  pending: PendingLogin,
+  options: { level?: Level; remember?: boolean } = {},
+): Promise<void> {
+  const { interaction } = ctx.state;
+  const clientId = clientIdOf(ctx);
+  const { mfa } = deps;
+  const request = await mfa.policy.required(clientId, interaction.params, async () => true);
+  const level = options.level ?? levelFromAmr(pending.amr);
+  const acr = finalAcr(level, request);
+  await mfa.pending.delete(interaction.uid);
+  if (!acr || level < request.level) {
+    deps.logger.info(
+      { event: 'login.unmet', account: pending.accountId, client: clientId },
+      'acr cannot be met',
+    );
+    await deps.provider.interactionFinished(
+      ctx.req,
+      ctx.res,
+      {
+        error: 'unmet_authentication_requirements',
+        error_description: 'The requested authentication level cannot be met',
+      },
+      { mergeWithLastSubmission: false },
+    );
+    ctx.respond = false;
+    return;
+  }
+  const amr = [...new Set(pending.amr)];
+  if (level === 2 && !amr.includes(AMR_MFA)) amr.push(AMR_MFA);
+  const days = mfa.policy.forClient(clientId).rememberBrowserDays;
+  if (options.remember && level === 2 && days > 0) {
+    const fingerprint = factorsFingerprint(await mfa.credentials.list(pending.accountId));
+    mfa.remember.remember(ctx, pending.accountId, fingerprint, days);
+  }
+  deps.logger.info(
+    { event: 'login.succeeded', account: pending.accountId, client: clientId, acr, amr, ip: ctx.ip },
+    'signed in',
+  );
+  await deps.provider.interactionFinished(
+    ctx.req,
+    ctx.res,
+    { login: { accountId: pending.accountId, acr, amr, remember: true } },
+    { mergeWithLastSubmission: false },
+  );
+  ctx.respond = false;
+}

@@ -1,0 +1,328 @@
+import type { Account } from '../src/accounts/types.ts';
+import { InteractionNotFound, InvalidRequest } from '../src/errors.ts';
+import type { Factor, FactorRequest, FactorView, VerifyFailure } from '../src/factors/types.ts';
+import type { PendingLogin } from '../src/mfa/pending.ts';
+import { factorsFingerprint } from '../src/mfa/remember-browser.ts';
+import { levelFromAmr } from '../src/policy/mfa.ts';
+import {
+  clientIdOf,
+  clientName,
+  type InteractionContext,
+  type InteractionDeps,
+  interactionUrls,
+  type Step,
+  seeOther,
+} from './context.ts';
+import { finishLogin } from './finish.ts';
+import { field } from './form.ts';
+
+/** Reasons oidc-provider gives that a signed-in session can answer with a second factor alone. */
+const STEP_UP_REASONS = new Set(['mfa_required', 'essential_acr', 'essential_acrs']);
+
+/** Messages for refused codes; one per failure so users know what to do. */
+const FAILURE_MESSAGES: Record<VerifyFailure, string> = {
+  invalid_code: 'That code is not correct.',
+  replayed_code: 'That code was already used. Wait for the next one.',
+  expired_code: 'That code has expired. Ask for a new one.',
+  not_enrolled: 'This method is not set up for your account.',
+  malformed_code: 'Enter the code exactly as shown.',
+};
+
+const LAST_FACTOR_TTL = 400 * 86_400;
+const lastFactorKey = (accountId: string) => `last-factor:${accountId}`;
+
+/** True when the login prompt only wants more factors from an existing session (step-up). */
+export function isStepUp(ctx: InteractionContext): boolean {
+  const { prompt, session } = ctx.state.interaction;
+  return Boolean(session?.accountId) && prompt.reasons.every((r) => STEP_UP_REASONS.has(r));
+}
+
+/** The pending login of this interaction, started from the session for a step-up. */
+export async function loadPending(
+  deps: InteractionDeps,
+  ctx: InteractionContext,
+): Promise<PendingLogin | undefined> {
+  const { uid, session } = ctx.state.interaction;
+  const pending = await deps.mfa.pending.get(uid);
+  if (pending) return pending;
+  if (!isStepUp(ctx) || !session?.accountId) return undefined;
+  const started: PendingLogin = {
+    accountId: session.accountId,
+    amr: session.amr ?? ['pwd'],
+    stepUp: true,
+    failures: 0,
+    factorState: {},
+  };
+  await deps.mfa.pending.set(uid, started);
+  return started;
+}
+
+/** The account of a pending login; a deleted or disabled one ends the flow. */
+export async function pendingAccount(deps: InteractionDeps, pending: PendingLogin): Promise<Account> {
+  const record = await deps.accounts.findById(pending.accountId);
+  if (!record || record.disabled) throw new InteractionNotFound();
+  const { password_hash: _omit, ...account } = record;
+  return account;
+}
+
+/** A factor request whose `state` is the pending login's scratch state for that factor. */
+export function factorRequest(
+  ctx: InteractionContext,
+  account: Account,
+  pending: PendingLogin,
+  factor: Factor,
+): FactorRequest {
+  pending.factorState[factor.id] ??= {};
+  return {
+    account,
+    clientId: clientIdOf(ctx),
+    flowId: ctx.state.interaction.uid,
+    ip: ctx.ip,
+    state: pending.factorState[factor.id] as Record<string, unknown>,
+  };
+}
+
+/** Renders a factor's page with what every factor page shows. */
+export async function renderFactor(
+  deps: InteractionDeps,
+  ctx: InteractionContext,
+  view: FactorView,
+  extra: { action: string; title: string; error?: string; otherFactors?: { label: string; href: string }[] },
+  status = 200,
+) {
+  const { uid, params } = ctx.state.interaction;
+  await deps.render(
+    ctx,
+    view.view,
+    {
+      ...view.data,
+      title: extra.title,
+      action: extra.action,
+      // A factor's own message (e.g. "tick the box") wins over the generic one.
+      error: (typeof view.data.error === 'string' ? view.data.error : undefined) ?? extra.error,
+      csrf: ctx.state.csrf,
+      abortUrl: interactionUrls(uid, ctx.state.csrf).abort,
+      clientName: await clientName(deps.provider, params.client_id),
+      otherFactors: extra.otherFactors ?? [],
+      rememberBrowserDays: deps.mfa.policy.forClient(clientIdOf(ctx)).rememberBrowserDays,
+    },
+    status,
+  );
+}
+
+async function renderLocked(deps: InteractionDeps, ctx: InteractionContext, retryAt: Date) {
+  const minutes = Math.max(1, Math.ceil((retryAt.getTime() - Date.now()) / 60_000));
+  ctx.set('Retry-After', String(Math.max(1, Math.ceil((retryAt.getTime() - Date.now()) / 1000))));
+  await deps.render(
+    ctx,
+    'message',
+    {
+      title: 'Too many attempts',
+      heading: 'Too many attempts',
+      message: `For your security, sign-in codes are paused for this account. Try again after ${retryAt.toISOString().slice(11, 16)} UTC (in about ${minutes} minute${minutes === 1 ? '' : 's'}).`,
+    },
+    429,
+  );
+}
+
+/** Factors this login may use: enrolled and allowed; backup codes only beside a real factor. */
+async function usableFactors(deps: InteractionDeps, ctx: InteractionContext, accountId: string) {
+  const allowed = deps.mfa.policy.forClient(clientIdOf(ctx)).factors;
+  const enrolled = await deps.mfa.factors.enrolled(accountId, allowed);
+  const primary = enrolled.filter((f) => !f.backup);
+  return { primary, usable: primary.length > 0 ? enrolled : [] };
+}
+
+async function showChallenge(
+  deps: InteractionDeps,
+  ctx: InteractionContext,
+  pending: PendingLogin,
+  account: Account,
+  factor: Factor,
+  usable: Factor[],
+  error?: string,
+  status = 200,
+) {
+  const urls = interactionUrls(ctx.state.interaction.uid, ctx.state.csrf);
+  const view = await factor.challenge(factorRequest(ctx, account, pending, factor));
+  pending.factor = factor.id;
+  await deps.mfa.pending.set(ctx.state.interaction.uid, pending);
+  await renderFactor(
+    deps,
+    ctx,
+    view,
+    {
+      title: 'Verify it is you',
+      action: urls.factor(factor.id),
+      error,
+      otherFactors: usable
+        .filter((f) => f.id !== factor.id)
+        .map((f) => ({ label: f.label, href: urls.factor(f.id) })),
+    },
+    status,
+  );
+}
+
+/**
+ * The second-factor step: finish when nothing more is needed (or the browser is remembered),
+ * send a user without a factor to enrolment, otherwise challenge the chosen factor.
+ */
+export async function showSecondFactor(
+  deps: InteractionDeps,
+  ctx: InteractionContext,
+  pending: PendingLogin,
+  choice?: string,
+) {
+  const { mfa } = deps;
+  const clientId = clientIdOf(ctx);
+  const account = await pendingAccount(deps, pending);
+  const { primary, usable } = await usableFactors(deps, ctx, account.id);
+  const request = await mfa.policy.required(
+    clientId,
+    ctx.state.interaction.params,
+    async () => primary.length > 0,
+  );
+  if (levelFromAmr(pending.amr) >= request.level) return finishLogin(deps, ctx, pending);
+
+  const client = mfa.policy.forClient(clientId);
+  if (usable.length > 0) {
+    const fingerprint = factorsFingerprint(await mfa.credentials.list(account.id));
+    if (mfa.remember.isRemembered(ctx, account.id, fingerprint, client.rememberBrowserDays)) {
+      deps.logger.info(
+        { event: 'mfa.remembered_browser', account: account.id, client: clientId },
+        'browser remembered',
+      );
+      return finishLogin(deps, ctx, pending, { level: 2 });
+    }
+  }
+  const status = await mfa.regulation.status(account.id, ctx.ip);
+  if (status.locked) return renderLocked(deps, ctx, status.retryAt);
+
+  if (usable.length === 0) {
+    const enrollable = client.factors
+      .map((id) => mfa.factors.get(id))
+      .filter((f): f is Factor => !!f && f.enrollable && !f.backup);
+    if (enrollable.length === 0) return finishLogin(deps, ctx, pending);
+    const urls = interactionUrls(ctx.state.interaction.uid, ctx.state.csrf);
+    if (enrollable.length === 1) return seeOther(ctx, urls.enrol((enrollable[0] as Factor).id));
+    return deps.render(ctx, 'mfa-choose', {
+      title: 'Set up a second factor',
+      heading: 'Set up a second factor',
+      message: `${await clientName(deps.provider, clientId)} asks for a second step when you sign in. Choose how:`,
+      options: enrollable.map((f) => ({ label: f.label, href: urls.enrol(f.id) })),
+      abortUrl: urls.abort,
+    });
+  }
+
+  const last = await mfa.kv.get(lastFactorKey(account.id));
+  const factor =
+    usable.find((f) => f.id === choice) ??
+    usable.find((f) => f.id === pending.factor) ??
+    usable.find((f) => f.id === last) ??
+    primary[0] ??
+    (usable[0] as Factor);
+  return showChallenge(deps, ctx, pending, account, factor, usable);
+}
+
+/** GET /mfa/:factor: "use another method". */
+export function chooseFactor(deps: InteractionDeps): Step {
+  return async (ctx) => {
+    const pending = await loadPending(deps, ctx);
+    if (!pending) return seeOther(ctx, interactionUrls(ctx.state.interaction.uid, ctx.state.csrf).page);
+    await showSecondFactor(deps, ctx, pending, ctx.params.factor);
+  };
+}
+
+/** POST /mfa/:factor: checks a code, counting failures per challenge, account and IP. */
+export function verifyFactor(deps: InteractionDeps): Step {
+  return async (ctx) => {
+    const { mfa, logger } = deps;
+    const uid = ctx.state.interaction.uid;
+    const pending = await loadPending(deps, ctx);
+    if (!pending) return seeOther(ctx, interactionUrls(uid, ctx.state.csrf).page);
+    const account = await pendingAccount(deps, pending);
+    const { usable } = await usableFactors(deps, ctx, account.id);
+    const factor = usable.find((f) => f.id === ctx.params.factor);
+    if (!factor) throw new InvalidRequest('This sign-in method is not available here.');
+    const before = await mfa.regulation.status(account.id, ctx.ip);
+    if (before.locked) return renderLocked(deps, ctx, before.retryAt);
+
+    const code = field(ctx, 'code', 64) ?? '';
+    const result = await factor.verify(factorRequest(ctx, account, pending, factor), { code });
+    const remember = field(ctx, 'remember', 8) === '1';
+    if (result.ok) {
+      await mfa.regulation.succeed(account.id);
+      await mfa.kv.set(lastFactorKey(account.id), factor.id, LAST_FACTOR_TTL);
+      pending.amr = [...pending.amr, ...factor.amr];
+      pending.failures = 0;
+      logger.info(
+        { event: 'mfa.verified', account: account.id, factor: factor.id, ip: ctx.ip },
+        'second factor ok',
+      );
+      if (factor.id === mfa.factors.recovery?.id && result.remaining === 0) {
+        await mfa.pending.set(uid, pending);
+        const urls = interactionUrls(uid, ctx.state.csrf);
+        return renderFactor(
+          deps,
+          ctx,
+          { view: 'factors/recovery-regenerate', data: {} },
+          { title: 'Recovery codes', action: urls.regenerate },
+        );
+      }
+      return finishLogin(deps, ctx, pending, { remember });
+    }
+
+    pending.failures += 1;
+    const after = await mfa.regulation.fail(account.id, ctx.ip);
+    logger.info(
+      {
+        event: 'mfa.failed',
+        account: account.id,
+        factor: factor.id,
+        reason: result.error,
+        ip: ctx.ip,
+        failures: pending.failures,
+      },
+      'second factor refused',
+    );
+    if (after.locked) {
+      await mfa.pending.delete(uid);
+      logger.warn(
+        { event: 'lockout', account: account.id, ip: ctx.ip, until: after.retryAt.toISOString() },
+        'second factor locked',
+      );
+      return renderLocked(deps, ctx, after.retryAt);
+    }
+    if (pending.failures >= mfa.maxAttemptsPerChallenge) {
+      // The challenge closes: the user starts again from the password (or the app, on step-up).
+      await mfa.pending.delete(uid);
+      return deps.render(
+        ctx,
+        'message',
+        {
+          title: 'Too many wrong codes',
+          heading: 'Too many wrong codes',
+          message: 'This sign-in attempt has been stopped. Start again to get a new chance.',
+          link: { href: interactionUrls(uid, ctx.state.csrf).page, text: 'Start again' },
+        },
+        429,
+      );
+    }
+    const left = mfa.maxAttemptsPerChallenge - pending.failures;
+    const message = `${FAILURE_MESSAGES[result.error]} ${left} attempt${left === 1 ? '' : 's'} left.`;
+    await showChallenge(deps, ctx, pending, account, factor, usable, message, 401);
+  };
+}
+
+/** POST /recovery/regenerate: after the last recovery code, new codes now or later. */
+export function regenerateRecovery(deps: InteractionDeps): Step {
+  return async (ctx) => {
+    const uid = ctx.state.interaction.uid;
+    const pending = await deps.mfa.pending.get(uid);
+    const recovery = deps.mfa.factors.recovery;
+    if (!pending || levelFromAmr(pending.amr) < 2 || !recovery) throw new InteractionNotFound();
+    if (field(ctx, 'regenerate', 8) === '1')
+      return seeOther(ctx, interactionUrls(uid, ctx.state.csrf).enrol(recovery.id));
+    await finishLogin(deps, ctx, pending);
+  };
+}

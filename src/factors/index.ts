@@ -1,0 +1,68 @@
+import type { MfaConfig } from '../config/schema.ts';
+import type { SecretBox } from '../security/secret-box.ts';
+import { createRecoveryFactor, type RecoveryFactor } from './recovery/index.ts';
+import { createTotpFactor } from './totp/index.ts';
+import type { CredentialStore, Factor, KeyValueStore } from './types.ts';
+
+/** The enabled factors, by id, in configuration order. */
+export interface FactorRegistry {
+  get(id: string): Factor | undefined;
+  all(): Factor[];
+  /** Recovery codes, when enabled (they have an API beyond {@link Factor}). */
+  recovery?: RecoveryFactor;
+  /** Factors among `allowed` that the account has set up, in `allowed` order. */
+  enrolled(accountId: string, allowed: readonly string[]): Promise<Factor[]>;
+}
+
+/** What the factors are built from. */
+export interface FactorDeps {
+  credentials: CredentialStore;
+  kv: KeyValueStore;
+  box?: SecretBox;
+  /** Injected clock (ms) for deterministic tests. */
+  now?: () => number;
+}
+
+/** Registry over any list of factors: a team adding its own factor passes it here. */
+export function factorRegistry(factors: Factor[]): FactorRegistry {
+  const byId = new Map(factors.map((f) => [f.id, f]));
+  return {
+    get: (id) => byId.get(id),
+    all: () => [...byId.values()],
+    recovery: byId.get('recovery') as RecoveryFactor | undefined,
+    async enrolled(accountId, allowed) {
+      const candidates = allowed.map((id) => byId.get(id)).filter((f): f is Factor => f !== undefined);
+      const flags = await Promise.all(candidates.map((f) => f.isEnrolled(accountId)));
+      return candidates.filter((_f, i) => flags[i]);
+    },
+  };
+}
+
+/** Builds the factors named in `mfa.factors`; none when MFA is not configured. */
+export function createFactors(config: MfaConfig | undefined, deps: FactorDeps): FactorRegistry {
+  const factors: Factor[] = [];
+  for (const id of config?.factors ?? []) {
+    if (id === 'totp') {
+      if (!deps.box || !config) throw new Error('totp needs mfa.encryption_keys');
+      factors.push(
+        createTotpFactor({
+          config: config.totp,
+          credentials: deps.credentials,
+          kv: deps.kv,
+          box: deps.box,
+          now: deps.now,
+        }),
+      );
+    } else if (id === 'recovery' && config) {
+      factors.push(
+        createRecoveryFactor({
+          count: config.recovery.count,
+          credentials: deps.credentials,
+          kv: deps.kv,
+          now: deps.now,
+        }),
+      );
+    }
+  }
+  return factorRegistry(factors);
+}

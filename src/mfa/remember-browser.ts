@@ -1,0 +1,70 @@
+import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import type { Context } from 'koa';
+import type { Credential } from '../factors/types.ts';
+
+/** Cookie that lets a browser skip the second factor for a client that allows it. */
+export const REMEMBER_COOKIE = 'tollgate_remember';
+
+/**
+ * Fingerprint of an account's second factors: adding or removing any credential changes it,
+ * which invalidates every remembered browser of that account.
+ */
+export function factorsFingerprint(credentials: Credential[]): string {
+  const ids = credentials.map((c) => `${c.factor}:${c.id}`).sort();
+  return createHash('sha256').update(ids.join('\n')).digest('base64url').slice(0, 22);
+}
+
+interface Remembered {
+  /** account id */
+  a: string;
+  /** factors fingerprint */
+  f: string;
+  /** issued at, epoch seconds */
+  t: number;
+}
+
+/**
+ * "Remember this browser": a signed (HMAC-SHA256) cookie bound to the account and its set of
+ * factors. Each client decides how many days it honours (0 = never).
+ */
+export function createRememberBrowser(secret: string, now: () => number = Date.now) {
+  const key = Buffer.from(hkdfSync('sha256', secret, 'tollgate', 'remember-browser-v1', 32));
+  const sign = (payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
+
+  return {
+    /** Sets the cookie for `days` days. */
+    remember(ctx: Context, accountId: string, fingerprint: string, days: number) {
+      const payload = Buffer.from(
+        JSON.stringify({ a: accountId, f: fingerprint, t: Math.floor(now() / 1000) }),
+      ).toString('base64url');
+      ctx.cookies.set(REMEMBER_COOKIE, `${payload}.${sign(payload)}`, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: ctx.secure,
+        path: '/interaction',
+        maxAge: days * 86_400_000,
+        overwrite: true,
+      });
+    },
+
+    /** True when this browser is remembered for the account, its current factors and `days`. */
+    isRemembered(ctx: Context, accountId: string, fingerprint: string, days: number): boolean {
+      if (days <= 0) return false;
+      const value = ctx.cookies.get(REMEMBER_COOKIE);
+      if (!value) return false;
+      const [payload, mac] = value.split('.');
+      if (!payload || !mac) return false;
+      const expected = Buffer.from(sign(payload));
+      const given = Buffer.from(mac);
+      if (expected.length !== given.length || !timingSafeEqual(expected, given)) return false;
+      try {
+        const r = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Remembered;
+        return r.a === accountId && r.f === fingerprint && now() / 1000 < r.t + days * 86_400;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+export type RememberBrowser = ReturnType<typeof createRememberBrowser>;

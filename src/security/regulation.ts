@@ -1,0 +1,75 @@
+import type { Redis } from 'ioredis';
+import {
+  type IRateLimiterOptions,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  type RateLimiterRes,
+} from 'rate-limiter-flexible';
+import type { MfaConfig } from '../config/schema.ts';
+
+/** Whether second-factor attempts are allowed right now. */
+export type RegulationStatus = { locked: false } | { locked: true; retryAt: Date };
+
+/**
+ * Counts wrong second-factor codes per account and per client IP (rate-limiter-flexible on
+ * Redis, or memory for the embedded store). `max_failures` within `find_time` locks the
+ * account's second factor for `ban_time`, doubling with each lockout that day up to
+ * `max_ban_time`. A new code or a new login does not reset the count (NIST 800-63B rev 4).
+ */
+export interface Regulation {
+  status(accountId: string, ip: string): Promise<RegulationStatus>;
+  /** Records one wrong code; says whether that locked the account (or IP). */
+  fail(accountId: string, ip: string): Promise<RegulationStatus>;
+  /** A correct code clears the account's consecutive failures. */
+  succeed(accountId: string): Promise<void>;
+}
+
+type Limiter = RateLimiterMemory | RateLimiterRedis;
+
+export function createRegulation(
+  config: MfaConfig['regulation'],
+  store: { redis?: Redis; keyPrefix: string },
+  now: () => number = Date.now,
+): Regulation {
+  const make = (name: string, opts: IRateLimiterOptions): Limiter =>
+    store.redis
+      ? new RateLimiterRedis({ ...opts, storeClient: store.redis, keyPrefix: `${store.keyPrefix}rl:${name}` })
+      : new RateLimiterMemory({ ...opts, keyPrefix: name });
+  const account = make('mfa-account', { points: config.max_failures, duration: config.find_time });
+  const ip = make('mfa-ip', { points: config.max_failures_per_ip, duration: config.find_time });
+  // How many lockouts an account had in the last day: each one doubles the next ban.
+  const lockouts = make('mfa-lockouts', { points: 1000, duration: 86_400 });
+
+  const lockedUntil = (res: RateLimiterRes | null, points: number): Date | undefined =>
+    res && res.consumedPoints > points ? new Date(now() + res.msBeforeNext) : undefined;
+
+  async function status(accountId: string, address: string): Promise<RegulationStatus> {
+    const [a, i] = await Promise.all([account.get(accountId), ip.get(address)]);
+    const until = [lockedUntil(a, config.max_failures), lockedUntil(i, config.max_failures_per_ip)]
+      .filter((d): d is Date => d !== undefined)
+      .sort((x, y) => y.getTime() - x.getTime())[0];
+    return until ? { locked: true, retryAt: until } : { locked: false };
+  }
+
+  return {
+    status,
+    async fail(accountId, address) {
+      const consume = (limiter: Limiter, key: string) =>
+        limiter.consume(key).catch((res: unknown) => {
+          // rate-limiter-flexible rejects with a RateLimiterRes when over the limit, with an Error on store failure.
+          if (res instanceof Error) throw res;
+          return res as RateLimiterRes;
+        });
+      const [a] = await Promise.all([consume(account, accountId), consume(ip, address)]);
+      if (a.remainingPoints === 0 && a.consumedPoints === config.max_failures) {
+        const n = (await lockouts.penalty(accountId, 1)).consumedPoints;
+        const ban = Math.min(config.ban_time * 2 ** (n - 1), config.max_ban_time);
+        await account.block(accountId, ban);
+      }
+      return status(accountId, address);
+    },
+    async succeed(accountId) {
+      await account.delete(accountId);
+    },
+  };
+}
