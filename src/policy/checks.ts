@@ -14,6 +14,7 @@ export function mfaCheck(policy: MfaPolicy, factors: FactorRegistry) {
   return new Check(
     'mfa_required',
     'a second authentication factor is required',
+    'login_required',
     async (ctx: KoaContextWithOIDC) => {
       const { oidc } = ctx;
       const accountId = oidc.session?.accountId;

@@ -36,9 +36,12 @@ export function levelOf(acr: string | undefined): 0 | Level {
 /** acr value for a level. */
 export const acrFor = (level: Level) => (level === 2 ? ACR_TWO_FACTOR : ACR_ONE_FACTOR);
 
-/** Level proven by a list of RFC 8176 methods: any method beside the password is a second factor. */
+/**
+ * Level proven by a list of RFC 8176 methods: any method beside the password is a second
+ * factor, and `mfa` itself says several were used (a remembered browser carries only that).
+ */
 export function levelFromAmr(amr: readonly string[]): Level {
-  return amr.some((m) => m !== 'pwd' && m !== 'mfa') ? 2 : 1;
+  return amr.some((m) => m !== 'pwd') ? 2 : 1;
 }
 
 /** Builds the per-client lookup from configuration. */
@@ -82,7 +85,7 @@ export function createMfaPolicy(config: TollgateConfig) {
       const voluntary = typeof params.acr_values === 'string' ? params.acr_values.split(' ') : [];
       const asked = voluntary.find((v) => levelOf(v) > 0) ?? client.defaultAcr;
       if (asked && levelOf(asked) === 2) level = 2;
-      if (essential && essential.every((v) => levelOf(v) >= 2)) level = 2;
+      if (essential?.every((v) => levelOf(v) >= 2)) level = 2;
       if (client.policy === 'required') level = 2;
       if (client.policy === 'optional' && level === 1 && client.factors.length > 0 && (await hasFactor()))
         level = 2;
