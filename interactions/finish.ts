@@ -20,7 +20,10 @@ export async function finishLogin(
   const { interaction } = ctx.state;
   const clientId = clientIdOf(ctx);
   const { mfa } = deps;
-  const request = await mfa.policy.required(clientId, interaction.params, async () => true);
+  const allowed = mfa.policy.forClient(clientId).factors;
+  const request = await mfa.policy.required(clientId, interaction.params, async () =>
+    (await mfa.factors.enrolled(pending.accountId, allowed)).some((f) => !f.backup),
+  );
   const level = options.level ?? levelFromAmr(pending.amr);
   const acr = finalAcr(level, request);
   await mfa.pending.delete(interaction.uid);

@@ -11,6 +11,7 @@ import { type MfaParts, noMfaParts } from '../src/mfa/parts.ts';
 import { createRenderer, type Render } from '../src/render.ts';
 import { createCsrf } from '../src/security/csrf.ts';
 import { abort } from './abort.ts';
+import { createAccountRouter } from './account.ts';
 import { confirmConsent, showConsent } from './consent.ts';
 import type { InteractionDeps, Step } from './context.ts';
 import { showEnrolment, submitEnrolment } from './enrol.ts';
@@ -32,6 +33,8 @@ export interface InteractionOptions {
   render?: Render;
   /** Second factors (`createMfaParts`). @default none: every login ends after the password */
   mfa?: MfaParts;
+  /** Serve the account page at /account (needs the `tollgate-account` client). @default undefined: off */
+  accountPage?: { issuer: string };
 }
 
 /**
@@ -95,5 +98,9 @@ export function createInteractionRouter(provider: Provider, options: Interaction
     ...route(parseForm, load, verified, expectPrompt('consent'), confirmConsent(deps)),
   );
   router.get('/interaction/:uid/abort', ...route(load, verified, abort(provider)));
+  if (options.accountPage) {
+    const account = createAccountRouter(provider, deps, csrf, options.accountPage.issuer);
+    router.use(account.routes(), account.allowedMethods());
+  }
   return router;
 }

@@ -8,7 +8,7 @@ const HELP = `tollgate: OpenID Connect provider with multi-factor login
 
 usage:
   tollgate serve [--config FILE]          run the server (same as npm start)
-  tollgate users add|list|disable|enable|passwd ...
+  tollgate users add|list|disable|enable|passwd|factors|reset-mfa ...
   tollgate keys generate --out FILE [--force]
   tollgate config check [--config FILE]
 

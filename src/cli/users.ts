@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { createPasswordHasher } from '../accounts/password.ts';
 import type { Account, AccountRecord } from '../accounts/types.ts';
 import { loadConfig, resolveConfigPath } from '../config/load.ts';
+import type { Credential } from '../factors/types.ts';
 import { createLogger } from '../log.ts';
 import { createStore, type Store } from '../server/store.ts';
 import { CliError, type CliIo, EXIT, readPassword } from './io.ts';
@@ -13,6 +14,8 @@ const USAGE = `usage:
   tollgate users disable USERNAME
   tollgate users enable USERNAME
   tollgate users passwd USERNAME   (password on stdin)
+  tollgate users factors USERNAME [--json]   (second factors, never their secrets)
+  tollgate users reset-mfa USERNAME   (removes every second factor; audit line on stderr)
 common option: --config FILE`;
 
 const usernameSchema = z
@@ -72,6 +75,45 @@ function row(a: Account): string {
   return [a.username, a.email ?? '-', a.name ?? '-', a.groups.join(',') || '-', flags].join('\t');
 }
 
+/** Epoch seconds -> ISO 8601; '-' when absent. */
+function isoOrDash(seconds: number | undefined): string {
+  return seconds === undefined ? '-' : new Date(seconds * 1000).toISOString();
+}
+
+/** What `users factors` shows of a credential: metadata only, never `data` (secrets live there). */
+interface FactorSummary {
+  id: string;
+  factor: string;
+  label: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  /** Recovery codes only: entries without `used_at`, and the size of the set. */
+  codes?: { unused: number; total: number };
+}
+
+function summarise(c: Credential): FactorSummary {
+  const summary: FactorSummary = {
+    id: c.id,
+    factor: c.factor,
+    label: c.label ?? null,
+    created_at: isoOrDash(c.created_at),
+    last_used_at: c.last_used_at === undefined ? null : isoOrDash(c.last_used_at),
+  };
+  if (c.factor === 'recovery') {
+    const codes = Array.isArray(c.data.codes) ? (c.data.codes as unknown[]) : [];
+    const unused = codes.filter(
+      (e) => typeof e === 'object' && e !== null && (e as { used_at?: unknown }).used_at === undefined,
+    ).length;
+    summary.codes = { unused, total: codes.length };
+  }
+  return summary;
+}
+
+function factorRow(f: FactorSummary): string {
+  const codes = f.codes ? `${f.codes.unused} unused of ${f.codes.total}` : '-';
+  return [f.factor, f.label ?? '-', f.created_at, f.last_used_at ?? '-', codes].join('\t');
+}
+
 /** `tollgate users ...`: manages accounts in the configured Redis store. */
 export async function usersCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
@@ -88,7 +130,7 @@ export async function usersCommand(args: string[], io: CliIo): Promise<number> {
       json: { type: 'boolean', default: false },
     },
   });
-  const known = ['add', 'list', 'disable', 'enable', 'passwd'];
+  const known = ['add', 'list', 'disable', 'enable', 'passwd', 'factors', 'reset-mfa'];
   if (!sub || !known.includes(sub)) throw new CliError(USAGE, EXIT.usage);
   const needsUser = sub !== 'list';
   if (needsUser && positionals.length !== 1) throw new CliError(USAGE, EXIT.usage);
@@ -127,6 +169,35 @@ export async function usersCommand(args: string[], io: CliIo): Promise<number> {
         const account = await mustFind(store, username);
         await store.accounts.update(account.id, { disabled: sub === 'disable' });
         io.stdout.write(`user ${account.username} ${sub}d\n`);
+        return EXIT.ok;
+      }
+      case 'factors': {
+        const account = await mustFind(store, username);
+        const factors = (await store.credentials.list(account.id)).map(summarise);
+        if (values.json) io.stdout.write(`${JSON.stringify(factors, null, 2)}\n`);
+        else if (factors.length === 0) io.stdout.write(`user ${account.username} has no second factors\n`);
+        else
+          io.stdout.write(
+            `${['FACTOR\tLABEL\tCREATED\tLAST USED\tCODES', ...factors.map(factorRow)].join('\n')}\n`,
+          );
+        return EXIT.ok;
+      }
+      case 'reset-mfa': {
+        const account = await mustFind(store, username);
+        const removed = await store.credentials.deleteAll(account.id);
+        // Remembered browsers are bound to the set of credentials, so they stop working too.
+        io.stderr.write(
+          `${JSON.stringify({
+            event: 'factor.reset',
+            account: account.id,
+            username: account.username,
+            removed,
+            at: new Date().toISOString(),
+          })}\n`,
+        );
+        io.stdout.write(
+          `removed ${removed} second factor(s) of ${account.username}: they enrol again at their next sign-in that requires MFA\n`,
+        );
         return EXIT.ok;
       }
       default: {

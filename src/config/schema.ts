@@ -69,7 +69,8 @@ const clientMfaSchema = z.strictObject({
 
 const grantTypes = z.enum(['authorization_code', 'refresh_token', 'client_credentials']);
 
-const clientSchema = z
+/** One client; exported so built-in clients are validated like configured ones. */
+export const clientSchema = z
   .strictObject({
     client_id: z
       .string()

@@ -1,8 +1,9 @@
 import type Provider from 'oidc-provider';
+import { accountClient } from '../../interactions/account.ts';
 import { createInteractionRouter } from '../../interactions/index.ts';
 import { createFindAccount } from '../accounts/find-account.ts';
 import { createPasswordHasher, type PasswordHasher } from '../accounts/password.ts';
-import type { TollgateConfig } from '../config/schema.ts';
+import { clientSchema, type TollgateConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { createMfaParts, type MfaParts } from '../mfa/parts.ts';
 import { createClientPolicies } from '../provider/clients.ts';
@@ -29,10 +30,15 @@ export interface Tollgate {
  * team mounting the parts by hand would be missing.
  */
 export function createTollgate(
-  config: TollgateConfig,
+  configured: TollgateConfig,
   logger: Logger,
   options: { store?: Store } = {},
 ): Tollgate {
+  // The account page signs in through a built-in first-party client of its own.
+  const config: TollgateConfig = {
+    ...configured,
+    clients: [...configured.clients, clientSchema.parse(accountClient(configured.issuer))],
+  };
   const store = options.store ?? createStore(config, logger);
   if (config.cookies.keys.some((k) => k.startsWith('insecure-dev-'))) {
     logger.warn(
@@ -76,6 +82,7 @@ export function createTollgate(
     logger,
     render,
     mfa,
+    accountPage: { issuer: config.issuer },
   });
   provider.use(interactions.routes());
   provider.use(interactions.allowedMethods());
