@@ -22,7 +22,7 @@ export function createMemoryCredentialStore(options: { now?: () => number } = {}
     async list(accountId) {
       return [...(byAccount.get(accountId)?.values() ?? [])]
         .map((c) => structuredClone(c))
-        .sort((a, b) => a.created_at - b.created_at);
+        .sort((a, b) => a.created_at - b.created_at || a.id.localeCompare(b.id));
     },
     async get(accountId, id) {
       const c = byAccount.get(accountId)?.get(id);

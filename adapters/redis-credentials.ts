@@ -27,7 +27,7 @@ export function createRedisCredentialStore(
       const all = await redis.hgetall(key(accountId));
       return Object.values(all)
         .map((json) => JSON.parse(json) as Credential)
-        .sort((a, b) => a.created_at - b.created_at);
+        .sort((a, b) => a.created_at - b.created_at || a.id.localeCompare(b.id));
     },
     async get(accountId, id) {
       return parse(await redis.hget(key(accountId), id));

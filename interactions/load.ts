@@ -10,6 +10,8 @@ import type { Step } from './context.ts';
  */
 export function loadInteraction(provider: Provider, csrf: Csrf): Step {
   return async (ctx, next) => {
+    // Every interaction response, redirects included, is private to this browser and this moment.
+    ctx.set('Cache-Control', 'no-store');
     let interaction: Awaited<ReturnType<Provider['interactionDetails']>>;
     try {
       interaction = await provider.interactionDetails(ctx.req, ctx.res);

@@ -36,8 +36,12 @@ async function showForm(deps: InteractionDeps, ctx: InteractionContext, username
 /** GET: the username/password form, prefilled from `login_hint`. */
 export function showLogin(deps: InteractionDeps): Step {
   return async (ctx) => {
-    const hint = ctx.state.interaction.params.login_hint;
-    await showForm(deps, ctx, typeof hint === 'string' ? hint.slice(0, 256) : '');
+    const { params, session } = ctx.state.interaction;
+    let username = typeof params.login_hint === 'string' ? params.login_hint.slice(0, 256) : '';
+    // Re-authentication (prompt=login, max_age) of a signed-in user: their name is already known.
+    if (!username && session?.accountId)
+      username = (await deps.accounts.findById(session.accountId))?.username ?? '';
+    await showForm(deps, ctx, username);
   };
 }
 

@@ -46,6 +46,16 @@ export function createTollgate(
       'DEVELOPMENT COOKIE KEY IN USE: set TOLLGATE_COOKIE_KEY (or cookies.keys) for real use.',
     );
   }
+  if (
+    config.mfa?.encryption_keys.some((k) =>
+      Buffer.from(k.key, 'base64').toString('latin1').startsWith('dev-only-'),
+    )
+  ) {
+    logger.warn(
+      { event: 'mfa.dev_key' },
+      'DEVELOPMENT MFA ENCRYPTION KEY IN USE: set TOLLGATE_MFA_KEY for real use.',
+    );
+  }
   const render = createRenderer();
   const hasher = createPasswordHasher(config.accounts.password_hash);
   let jwks = config.jwks.file ? loadJwks(config.jwks.file) : undefined;

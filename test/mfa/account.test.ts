@@ -69,7 +69,10 @@ it('adds an authenticator from the account page and removes it only with a fresh
   expect(done.body).toContain('10 codes left');
 
   // Removing with a wrong code removes nothing.
-  const totpId = /action="\/account\/factors\/([^/]+)\/remove"/.exec(done.body)?.[1] as string;
+  const totpItem =
+    done.body.split('<li>').find((li) => li.includes('<strong>Authenticator app</strong>')) ?? '';
+  const totpId = /action="\/account\/factors\/([^/]+)\/remove"/.exec(totpItem)?.[1] as string;
+  expect(totpId).toBeTruthy();
   const wrong = await post(browser, done, `/account/factors/${totpId}/remove`, {
     verify_with: 'totp',
     code: '000000' === fresh() ? '111111' : '000000',
@@ -91,7 +94,7 @@ it('adds an authenticator from the account page and removes it only with a fresh
   const after = await tg.tollgate.mfa.credentials.list(
     (await tg.tollgate.store.accounts.findByUsername('lena'))?.id as string,
   );
-  expect(after).toEqual([]);
+  expect(after.map((c) => c.factor)).toEqual([]);
 });
 
 it('asks a user who has a factor for it before showing the account page', async () => {

@@ -1,7 +1,7 @@
 // The real process, as `npm start` runs it: start-up banner and loud warnings, discovery,
 // health, a sign-in with the example config's demo user, readiness with and without Redis,
 // graceful SIGTERM, and refusal of an invalid configuration.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,18 +148,26 @@ async function openLoginPage(proc: Proc) {
 /** authorize -> login form -> callback -> token exchange -> userinfo for the demo user. */
 async function signInAsDemo(proc: Proc) {
   const { config, verifier, state, browser, page: login } = await openLoginPage(proc);
-  const callback = await browser.submit(
-    login,
-    { username: DEMO_USER, password: DEMO_PASSWORD },
-    DEMO_CALLBACK,
-  );
+  // demo-app requires MFA: the demo user enrols TOTP (code from oathtool), saves recovery codes.
+  const enrol = await browser.submit(login, { username: DEMO_USER, password: DEMO_PASSWORD }, DEMO_CALLBACK);
+  const key = (/<code id="totp-key"[^>]*>([^<]+)<\/code>/.exec(enrol.body)?.[1] ?? '').replace(/\s+/g, '');
+  expect(key).toMatch(/^[A-Z2-7]{32}$/);
+  const code = execFileSync('oathtool', ['--totp', '-b', key], { encoding: 'utf8' }).trim();
+  const codes = await browser.submit(enrol, { code }, DEMO_CALLBACK);
+  expect(codes.body).toContain('Save your recovery codes');
+  const callback = await browser.submit(codes, { confirm: '1' }, DEMO_CALLBACK);
   expect(callback.url.startsWith(`${DEMO_CALLBACK}?code=`)).toBe(true);
   const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.url), {
     pkceCodeVerifier: verifier,
     expectedState: state,
     idTokenExpected: true,
   });
-  expect(tokens.claims()).toMatchObject({ iss: proc.url, aud: DEMO_CLIENT, amr: ['pwd'] });
+  expect(tokens.claims()).toMatchObject({
+    iss: proc.url,
+    aud: DEMO_CLIENT,
+    acr: 'urn:tollgate:acr:2fa',
+    amr: ['pwd', 'otp', 'mfa'],
+  });
   const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()?.sub as string);
   expect(userinfo).toMatchObject({
     preferred_username: DEMO_USER,
@@ -191,6 +199,7 @@ describe('npm start (node src/server/main.ts)', () => {
         'store.embedded',
         'keys.ephemeral',
         'cookies.dev_key',
+        'mfa.dev_key',
         'accounts.demo_user_created',
       ]),
     );
