@@ -10,13 +10,31 @@ export type { Account, AccountPatch, AccountRecord, AccountStore, NewAccount } f
 export { loadConfig, parseConfig } from './config/load.ts';
 export { configSchema, type TollgateConfig } from './config/schema.ts';
 export * from './errors.ts';
+export { createFactors, type FactorRegistry, factorRegistry } from './factors/index.ts';
+export { createRecoveryFactor, type RecoveryFactor } from './factors/recovery/index.ts';
+export { createTotpFactor } from './factors/totp/index.ts';
+export type {
+  Credential,
+  CredentialStore,
+  EnrolmentResult,
+  Factor,
+  FactorRequest,
+  FactorView,
+  KeyValueStore,
+  VerifyResult,
+} from './factors/types.ts';
 export { createLogger } from './log.ts';
+export { assembleMfa, createMfaParts, type MfaOptions, type MfaParts } from './mfa/parts.ts';
 export { ACR_LEVELS, ACR_ONE_FACTOR, ACR_TWO_FACTOR, AMR_PASSWORD } from './policy/acr.ts';
+export { loginPolicy, mfaCheck } from './policy/checks.ts';
+export { acrFor, createMfaPolicy, levelFromAmr, levelOf, type MfaPolicy } from './policy/mfa.ts';
 export { createClientPolicies, toClientMetadata } from './provider/clients.ts';
 export { buildConfiguration, type ProviderParts } from './provider/configuration.ts';
 export { createProvider } from './provider/create.ts';
 export { generateJwks, loadJwks } from './provider/keys.ts';
 export { createRenderer, type Render } from './render.ts';
+export { createRegulation, type Regulation } from './security/regulation.ts';
+export { createSecretBox, type SecretBox } from './security/secret-box.ts';
 export { createTollgate, type Tollgate } from './server/app.ts';
 export { errorHandler } from './server/error-handler.ts';
 export { createStore, type Store } from './server/store.ts';

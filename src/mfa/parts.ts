@@ -1,7 +1,8 @@
-import type { TollgateConfig } from '../config/schema.ts';
+import type { Redis } from 'ioredis';
+import type { MfaConfig, TollgateConfig } from '../config/schema.ts';
 import { createFactors, type FactorRegistry } from '../factors/index.ts';
 import type { CredentialStore, KeyValueStore } from '../factors/types.ts';
-import { createMfaPolicy, type MfaPolicy } from '../policy/mfa.ts';
+import { type ClientMfaEntry, createMfaPolicy, type MfaPolicy } from '../policy/mfa.ts';
 import { createRegulation, type Regulation } from '../security/regulation.ts';
 import { secretBoxFromConfig } from '../security/secret-box.ts';
 import type { Store } from '../server/store.ts';
@@ -21,35 +22,78 @@ export interface MfaParts {
   maxAttemptsPerChallenge: number;
 }
 
+const DEFAULT_REGULATION: MfaConfig['regulation'] = {
+  max_attempts_per_challenge: 5,
+  max_failures: 10,
+  find_time: 900,
+  ban_time: 300,
+  max_ban_time: 86_400,
+  max_failures_per_ip: 50,
+};
+
+/** What {@link assembleMfa} builds the parts from: the shape a hand-built Provider has at hand. */
+export interface MfaOptions {
+  /** Per-client policy (`{ client_id, mfa: { policy, factors?, default_acr?, remember_browser_days? } }`). */
+  clients: readonly ClientMfaEntry[];
+  /** The factors (`createFactors`, or `factorRegistry([...])` with your own). Empty = MFA off. */
+  factors: FactorRegistry;
+  credentials: CredentialStore;
+  kv: KeyValueStore;
+  /** Rate limits live in Redis when given, else in memory. */
+  redis?: Redis;
+  /** @default "" */
+  keyPrefix?: string;
+  /** Signs the remember-browser cookie; use the first cookie key. */
+  cookieKey: string;
+  /** Seconds a pending login lives. @default 3600 */
+  interactionTtl?: number;
+  regulation?: Partial<MfaConfig['regulation']>;
+  now?: () => number;
+}
+
+/** Builds the MFA parts from plain pieces. */
+export function assembleMfa(options: MfaOptions): MfaParts {
+  const regulation = { ...DEFAULT_REGULATION, ...options.regulation };
+  const now = options.now ?? Date.now;
+  const enabled = options.factors.all().map((f) => f.id);
+  return {
+    policy: createMfaPolicy(options.clients, enabled.length > 0 ? enabled : undefined),
+    factors: options.factors,
+    credentials: options.credentials,
+    kv: options.kv,
+    pending: createPendingStore(options.kv, options.interactionTtl ?? 3600),
+    regulation: createRegulation(
+      regulation,
+      { redis: options.redis, keyPrefix: options.keyPrefix ?? '' },
+      now,
+    ),
+    remember: createRememberBrowser(options.cookieKey, now),
+    maxAttemptsPerChallenge: regulation.max_attempts_per_challenge,
+  };
+}
+
+/** Builds the MFA parts from the configuration file on the given store. */
+export function createMfaParts(config: TollgateConfig, store: Store, now: () => number = Date.now): MfaParts {
+  const mfa = config.mfa;
+  const box = mfa ? secretBoxFromConfig(mfa.encryption_keys) : undefined;
+  return assembleMfa({
+    clients: config.clients,
+    factors: createFactors(mfa, { credentials: store.credentials, kv: store.kv, box, now }),
+    credentials: store.credentials,
+    kv: store.kv,
+    redis: store.redis,
+    keyPrefix: store.keyPrefix,
+    cookieKey: config.cookies.keys[0] as string,
+    interactionTtl: config.ttl.interaction,
+    regulation: mfa?.regulation,
+    now,
+  });
+}
+
 /**
  * Parts for a provider without second factors (a hand-built Provider that only wants the
  * password pages): every login finishes after the password.
  */
 export function noMfaParts(store: Pick<Store, 'credentials' | 'kv'>, cookieKey: string): MfaParts {
-  const config = { clients: [], mfa: undefined, ttl: { interaction: 3600 }, cookies: { keys: [cookieKey] } };
-  return createMfaParts(config as unknown as TollgateConfig, { ...store, keyPrefix: '' } as Store);
-}
-
-/** Builds the MFA parts from configuration on the given store. */
-export function createMfaParts(config: TollgateConfig, store: Store, now: () => number = Date.now): MfaParts {
-  const mfa = config.mfa;
-  const box = mfa ? secretBoxFromConfig(mfa.encryption_keys) : undefined;
-  const regulationConfig = mfa?.regulation ?? {
-    max_attempts_per_challenge: 5,
-    max_failures: 10,
-    find_time: 900,
-    ban_time: 300,
-    max_ban_time: 86_400,
-    max_failures_per_ip: 50,
-  };
-  return {
-    policy: createMfaPolicy(config),
-    factors: createFactors(mfa, { credentials: store.credentials, kv: store.kv, box, now }),
-    credentials: store.credentials,
-    kv: store.kv,
-    pending: createPendingStore(store.kv, config.ttl.interaction),
-    regulation: createRegulation(regulationConfig, { redis: store.redis, keyPrefix: store.keyPrefix }, now),
-    remember: createRememberBrowser(config.cookies.keys[0] as string, now),
-    maxAttemptsPerChallenge: regulationConfig.max_attempts_per_challenge,
-  };
+  return assembleMfa({ clients: [], factors: createFactors(undefined, store), ...store, cookieKey });
 }

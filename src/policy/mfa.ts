@@ -1,4 +1,4 @@
-import type { ClientMfaConfig, TollgateConfig } from '../config/schema.ts';
+import type { ClientMfaConfig } from '../config/schema.ts';
 import { ACR_LEVELS, ACR_ONE_FACTOR, ACR_TWO_FACTOR } from './acr.ts';
 
 /**
@@ -44,24 +44,37 @@ export function levelFromAmr(amr: readonly string[]): Level {
   return amr.some((m) => m !== 'pwd') ? 2 : 1;
 }
 
-/** Builds the per-client lookup from configuration. */
-export function createMfaPolicy(config: TollgateConfig) {
-  const enabled = config.mfa?.factors ?? [];
+/** Per-client MFA settings as the configuration file holds them. */
+export interface ClientMfaEntry {
+  client_id: string;
+  mfa: Partial<ClientMfaConfig> & { policy: ClientMfaConfig['policy'] };
+}
+
+/**
+ * Builds the per-client lookup. `enabledFactors` undefined means MFA is not configured at
+ * all: every client behaves as `off`.
+ */
+export function createMfaPolicy(
+  clients: readonly ClientMfaEntry[],
+  enabledFactors: readonly string[] | undefined,
+) {
+  const enabled = enabledFactors ?? [];
+  const configured = enabledFactors !== undefined;
   const byClient = new Map<string, ClientMfa>(
-    config.clients.map((c) => [
+    clients.map((c) => [
       c.client_id,
       {
-        policy: config.mfa ? c.mfa.policy : 'off',
+        policy: configured ? c.mfa.policy : 'off',
         factors: (c.mfa.factors ?? enabled).filter((f) => enabled.includes(f)),
         defaultAcr: c.mfa.default_acr,
-        rememberBrowserDays: c.mfa.remember_browser_days,
+        rememberBrowserDays: c.mfa.remember_browser_days ?? 0,
       },
     ]),
   );
   // Clients not in the configuration (none today) get the strict answer.
   const fallback: ClientMfa = {
-    policy: config.mfa ? 'required' : 'off',
-    factors: enabled,
+    policy: configured ? 'required' : 'off',
+    factors: [...enabled],
     rememberBrowserDays: 0,
   };
 

@@ -1,6 +1,7 @@
 // tollgate as a plugin set: a provider built by hand from the package's exports (not the
-// bundled server) signs a user in with tollgate's Redis adapter, account store and pages.
-import { type ChildProcess, spawn } from 'node:child_process';
+// bundled server) signs a user in with tollgate's Redis adapter, account store, pages, factors
+// and MFA Check.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import * as oidc from 'openid-client';
@@ -64,7 +65,14 @@ it('signs in through a hand-built Provider mounting the exported parts', async (
   const browser = new Browser();
   const login = await browser.get(authUrl.href);
   expect(login.body).toContain('name="password"');
-  const consent = await browser.submit(login, { username: 'carol', password: 'carol password 1' });
+  // MFA is required for this client: the hand-built provider walks carol through TOTP enrolment.
+  const enrol = await browser.submit(login, { username: 'carol', password: 'carol password 1' });
+  const key = (/<code id="totp-key"[^>]*>([^<]+)<\/code>/.exec(enrol.body)?.[1] ?? '').replace(/\s+/g, '');
+  expect(key).toMatch(/^[A-Z2-7]{32}$/);
+  const code = execFileSync('oathtool', ['--totp', '-b', key], { encoding: 'utf8' }).trim();
+  const codes = await browser.submit(enrol, { code });
+  expect(codes.body).toContain('Save your recovery codes');
+  const consent = await browser.submit(codes, { confirm: '1' });
   expect(consent.status).toBe(200);
   expect(consent.body).toContain('Your email address');
   const callback = await browser.submit(consent, {}, 'http://127.0.0.1:9/cb');
@@ -72,7 +80,7 @@ it('signs in through a hand-built Provider mounting the exported parts', async (
     pkceCodeVerifier: verifier,
     expectedState: 'st',
   });
-  expect(tokens.claims()).toMatchObject({ acr: 'urn:tollgate:acr:1fa', amr: ['pwd'] });
+  expect(tokens.claims()).toMatchObject({ acr: 'urn:tollgate:acr:2fa', amr: ['pwd', 'otp', 'mfa'] });
   const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()?.sub as string);
   expect(userinfo.email).toBe('carol@example.com');
   // The account and the tokens really are in Redis under the team's prefix.
