@@ -226,10 +226,16 @@ export function createAccountRouter(
         ip: ctx.ip,
         state,
       };
-      const result = await factor.finishEnrolment(req, {
+      const input = {
         code: formField(ctx, 'code') ?? '',
         confirm: formField(ctx, 'confirm') ?? '',
-      });
+        address: formField(ctx, 'address') ?? '',
+      };
+      const result = await factor.finishEnrolment(req, input);
+      if (!result.ok && result.continue) {
+        await mfa.kv.set(key, JSON.stringify(state), 3600);
+        return renderEnrol(ctx, factor, result.view);
+      }
       if (!result.ok) {
         await mfa.kv.set(key, JSON.stringify(state), 3600);
         return renderEnrol(ctx, factor, result.view, 'That code is not correct.', 400);

@@ -11,8 +11,7 @@ import {
   seeOther,
 } from './context.ts';
 import { finishLogin } from './finish.ts';
-import { field } from './form.ts';
-import { factorRequest, loadPending, pendingAccount, renderFactor } from './mfa.ts';
+import { factorInput, factorRequest, loadPending, pendingAccount, renderFactor } from './mfa.ts';
 
 /**
  * Enrolment during login (Keycloak's "Configure OTP" required action). A password alone may
@@ -52,7 +51,7 @@ export function showEnrolment(deps: InteractionDeps): Step {
   return async (ctx) => {
     const { pending, factor } = await enrolmentTarget(deps, ctx);
     const account = await pendingAccount(deps, pending);
-    const view = await factor.startEnrolment(factorRequest(ctx, account, pending, factor));
+    const view = await factor.startEnrolment(await factorRequest(deps, ctx, account, pending, factor));
     await deps.mfa.pending.set(ctx.state.interaction.uid, pending);
     const urls = interactionUrls(ctx.state.interaction.uid, ctx.state.csrf);
     await renderFactor(deps, ctx, view, { title: titleFor(factor), action: urls.enrol(factor.id) });
@@ -68,9 +67,16 @@ export function submitEnrolment(deps: InteractionDeps): Step {
     const uid = ctx.state.interaction.uid;
     const { pending, factor } = await enrolmentTarget(deps, ctx);
     const account = await pendingAccount(deps, pending);
-    const input = { code: field(ctx, 'code', 64) ?? '', confirm: field(ctx, 'confirm', 8) ?? '' };
-    const result = await factor.finishEnrolment(factorRequest(ctx, account, pending, factor), input);
+    const input = factorInput(ctx);
+    const result = await factor.finishEnrolment(
+      await factorRequest(deps, ctx, account, pending, factor),
+      input,
+    );
     const urls = interactionUrls(uid, ctx.state.csrf);
+    if (!result.ok && result.continue) {
+      await deps.mfa.pending.set(uid, pending);
+      return renderFactor(deps, ctx, result.view, { title: titleFor(factor), action: urls.enrol(factor.id) });
+    }
     if (!result.ok) {
       pending.failures += 1;
       if (pending.failures >= deps.mfa.maxAttemptsPerChallenge * 2) {

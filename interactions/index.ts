@@ -18,7 +18,14 @@ import { showEnrolment, submitEnrolment } from './enrol.ts';
 import { parseForm } from './form.ts';
 import { checkCsrf, expectPrompt, loadInteraction } from './load.ts';
 import { showLogin, submitPassword } from './login.ts';
-import { chooseFactor, loadPending, regenerateRecovery, showSecondFactor, verifyFactor } from './mfa.ts';
+import {
+  chooseFactor,
+  loadPending,
+  regenerateRecovery,
+  resendCode,
+  showSecondFactor,
+  verifyFactor,
+} from './mfa.ts';
 
 /** Options of {@link createInteractionRouter}. */
 export interface InteractionOptions {
@@ -83,6 +90,10 @@ export function createInteractionRouter(provider: Provider, options: Interaction
   router.post(
     '/interaction/:uid/mfa/:factor',
     ...route(parseForm, load, verified, atLogin, verifyFactor(deps)),
+  );
+  router.post(
+    '/interaction/:uid/mfa/:factor/resend',
+    ...route(parseForm, load, verified, atLogin, resendCode(deps)),
   );
   router.get('/interaction/:uid/enrol/:factor', ...route(load, atLogin, showEnrolment(deps)));
   router.post(

@@ -66,22 +66,34 @@ export async function pendingAccount(deps: InteractionDeps, pending: PendingLogi
 }
 
 /** A factor request whose `state` is the pending login's scratch state for that factor. */
-export function factorRequest(
+export async function factorRequest(
+  deps: InteractionDeps,
   ctx: InteractionContext,
   account: Account,
   pending: PendingLogin,
   factor: Factor,
-): FactorRequest {
+): Promise<FactorRequest> {
   pending.factorState[factor.id] ??= {};
   return {
     account,
     clientId: clientIdOf(ctx),
+    clientName: await clientName(deps.provider, ctx.state.interaction.params.client_id),
     flowId: ctx.state.interaction.uid,
     ip: ctx.ip,
     state: pending.factorState[factor.id] as Record<string, unknown>,
   };
 }
 
+/** The form fields a factor may read (every single-valued field but the CSRF token). */
+export function factorInput(ctx: InteractionContext): Record<string, string> {
+  const input: Record<string, string> = {};
+  for (const name of Object.keys(ctx.state.form)) {
+    if (name === 'csrf') continue;
+    const value = field(ctx, name, 256);
+    if (value !== undefined) input[name] = value;
+  }
+  return input;
+}
 /** Renders a factor's page with what every factor page shows. */
 export async function renderFactor(
   deps: InteractionDeps,
@@ -144,7 +156,7 @@ async function showChallenge(
   status = 200,
 ) {
   const urls = interactionUrls(ctx.state.interaction.uid, ctx.state.csrf);
-  const view = await factor.challenge(factorRequest(ctx, account, pending, factor));
+  const view = await factor.challenge(await factorRequest(deps, ctx, account, pending, factor));
   pending.factor = factor.id;
   await deps.mfa.pending.set(ctx.state.interaction.uid, pending);
   await renderFactor(
@@ -248,7 +260,7 @@ export function verifyFactor(deps: InteractionDeps): Step {
     if (before.locked) return renderLocked(deps, ctx, before.retryAt);
 
     const code = field(ctx, 'code', 64) ?? '';
-    const result = await factor.verify(factorRequest(ctx, account, pending, factor), { code });
+    const result = await factor.verify(await factorRequest(deps, ctx, account, pending, factor), { code });
     const remember = field(ctx, 'remember', 8) === '1';
     if (result.ok) {
       await mfa.regulation.succeed(account.id);
@@ -311,6 +323,30 @@ export function verifyFactor(deps: InteractionDeps): Step {
     const left = mfa.maxAttemptsPerChallenge - pending.failures;
     const message = `${FAILURE_MESSAGES[result.error]} ${left} attempt${left === 1 ? '' : 's'} left.`;
     await showChallenge(deps, ctx, pending, account, factor, usable, message, 401);
+  };
+}
+
+/** POST /mfa/:factor/resend: a new code for factors that send one, within cooldown and cap. */
+export function resendCode(deps: InteractionDeps): Step {
+  return async (ctx) => {
+    const uid = ctx.state.interaction.uid;
+    const pending = await loadPending(deps, ctx);
+    if (!pending) return seeOther(ctx, interactionUrls(uid, ctx.state.csrf).page);
+    const account = await pendingAccount(deps, pending);
+    const { usable } = await usableFactors(deps, ctx, account.id);
+    const factor = usable.find((f) => f.id === ctx.params.factor);
+    if (!factor?.resend) throw new InvalidRequest('This sign-in method does not send codes.');
+    const view = await factor.resend(await factorRequest(deps, ctx, account, pending, factor));
+    pending.factor = factor.id;
+    await deps.mfa.pending.set(uid, pending);
+    const urls = interactionUrls(uid, ctx.state.csrf);
+    await renderFactor(deps, ctx, view, {
+      title: 'Verify it is you',
+      action: urls.factor(factor.id),
+      otherFactors: usable
+        .filter((f) => f.id !== factor.id)
+        .map((f) => ({ label: f.label, href: urls.factor(f.id) })),
+    });
   };
 }
 

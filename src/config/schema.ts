@@ -46,7 +46,7 @@ const storeSchema = z
   .default({ redis: undefined });
 
 /** Second factors tollgate ships. */
-export const FACTOR_IDS = ['totp', 'recovery'] as const;
+export const FACTOR_IDS = ['totp', 'recovery', 'email', 'sms'] as const;
 export type FactorId = (typeof FACTOR_IDS)[number];
 const factorId = z.enum(FACTOR_IDS);
 
@@ -63,6 +63,8 @@ const clientMfaSchema = z.strictObject({
   factors: z.array(factorId).optional(),
   /** acr asked for when the request names none. */
   default_acr: acrValue.optional(),
+  /** false forbids NIST "restricted" factors (email, SMS codes) for this client. @default true */
+  allow_restricted: z.boolean().default(true),
   /** Days a browser may skip the second factor after "remember this browser"; 0 = off. @default 0 */
   remember_browser_days: z.number().int().min(0).max(365).default(0),
 });
@@ -95,6 +97,8 @@ export const clientSchema = z
     first_party: z.boolean().default(false),
     /** Resource servers may call the introspection endpoint for any token. @default false */
     resource_server: z.boolean().default(false),
+    /** May call the OTP API (`/api/otp`) with its client credentials. @default false */
+    otp_api: z.boolean().default(false),
     /** PKCE (S256) is required for every client unless an operator turns it off here. @default true */
     require_pkce: z.boolean().default(true),
     /** Second-factor policy; a bare `off | optional | required` is short for `{ policy: ... }`. */
@@ -186,6 +190,82 @@ const accountsSchema = z
     password_hash: { memory_cost: 19456, time_cost: 2, parallelism: 1 },
     min_password_length: 8,
   });
+
+const webhookSchema = z.strictObject({
+  /** Receiver URL; tollgate POSTs JSON signed per Standard Webhooks. */
+  url: z.url(),
+  /** `whsec_` + base64 secret shared with the receiver. */
+  secret: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/=]{24,}$/, 'must be whsec_ followed by base64 (at least 18 bytes)'),
+  /** Per attempt. @default 5000 */
+  timeout_ms: z.number().int().min(100).max(30_000).default(5000),
+  /** Retries after the first attempt (network errors, 429, 5xx), while the code is valid. @default 4 */
+  max_retries: z.number().int().min(0).max(10).default(4),
+});
+
+const smtpSchema = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(587),
+  /** `tls` = implicit TLS (465), `starttls` = upgrade required, `none` = plain (tests, local relays). @default "starttls" */
+  security: z.enum(['tls', 'starttls', 'none']).default('starttls'),
+  user: optionalString,
+  password: optionalString,
+  /** Sender, e.g. `tollgate <no-reply@example.com>`. */
+  from: z.string().min(3),
+  /** Connection and send timeout. @default 10000 */
+  timeout_ms: z.number().int().min(100).max(60_000).default(10_000),
+  /** Accept self-signed certificates (tests only). @default false */
+  allow_invalid_certificates: z.boolean().default(false),
+});
+
+const deliverySchema = z
+  .strictObject({
+    email: z
+      .union([
+        z.strictObject({ smtp: smtpSchema }),
+        z.strictObject({ webhook: webhookSchema }),
+        /** Demo/dev: messages are written to files in `dir`, and a log line says where. */
+        z.strictObject({ outbox: z.strictObject({ dir: z.string().min(1) }) }),
+      ])
+      .optional(),
+    sms: z.strictObject({ webhook: webhookSchema }).optional(),
+  })
+  .default({ email: undefined, sms: undefined });
+
+const otpSchema = z
+  .strictObject({
+    /** Digits per code. @default 6 */
+    digits: z.number().int().min(6).max(10).default(6),
+    /** Seconds a code lives; at most 10 minutes. @default 600 */
+    ttl: z.number().int().min(30).max(600).default(600),
+    /** Wrong codes per code. @default 5 */
+    max_attempts: z.number().int().min(1).max(10).default(5),
+    /** Seconds between sends to the same session. @default 30 */
+    resend_cooldown: z.number().int().min(5).max(600).default(30),
+    /** Sends per session (the first included). @default 5 */
+    max_sends: z.number().int().min(1).max(20).default(5),
+    /** HMAC key for stored codes (32 bytes, base64). */
+    hmac_key: base64KeyLate(),
+    /** OTP API limits: codes per address, per end-user IP and per client within an hour. */
+    api_limits: z
+      .strictObject({
+        per_address: z.number().int().min(1).default(5),
+        per_ip: z.number().int().min(1).default(20),
+        per_client: z.number().int().min(1).default(1000),
+      })
+      .prefault({}),
+  })
+  .optional();
+
+function base64KeyLate() {
+  return z
+    .string()
+    .refine(
+      (k) => Buffer.from(k, 'base64').length === 32,
+      'must be 32 bytes, base64 (openssl rand -base64 32)',
+    );
+}
 
 const base64Key = z
   .string()
@@ -281,6 +361,10 @@ export const configSchema = z
     ttl: ttlSchema,
     clients: z.array(clientSchema).default([]),
     accounts: accountsSchema,
+    /** Where email and SMS codes are delivered. */
+    delivery: deliverySchema,
+    /** One-time codes sent by email/SMS (factors and the OTP API); needed when either is used. */
+    otp: otpSchema,
     /** Second factors; omitted = no MFA at all (every client behaves as `mfa: off`). */
     mfa: mfaSchema,
     /** Log level of the JSON logs. @default "info" */
@@ -288,12 +372,36 @@ export const configSchema = z
   })
   .superRefine((config, ctx) => {
     const enabled = new Set<string>(config.mfa?.factors ?? []);
+    for (const channel of ['email', 'sms'] as const) {
+      if (enabled.has(channel) && !config.delivery[channel]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['delivery', channel],
+          message: `mfa.factors has ${channel}: configure its delivery`,
+        });
+      }
+    }
+    const usesOtp = enabled.has('email') || enabled.has('sms') || config.clients.some((c) => c.otp_api);
+    if (usesOtp && !config.otp) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['otp'],
+        message: 'email/SMS codes and the OTP API need the otp section (hmac_key)',
+      });
+    }
     config.clients.forEach((client, i) => {
       if (client.mfa.policy === 'required' && !config.mfa) {
         ctx.addIssue({
           code: 'custom',
           path: ['clients', i, 'mfa', 'policy'],
           message: 'required needs the top-level mfa section',
+        });
+      }
+      if (client.otp_api && !client.client_secret) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clients', i, 'otp_api'],
+          message: 'the OTP API needs a client_secret',
         });
       }
       for (const factor of client.mfa.factors ?? []) {

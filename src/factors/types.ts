@@ -61,6 +61,8 @@ export interface FactorRequest {
   flowId: string;
   /** Remote address, for delivery logs and limits. */
   ip: string;
+  /** Name of the app being signed in to, for messages that carry a code. */
+  clientName?: string;
   /**
    * The factor's scratch state for this flow (e.g. a pending TOTP secret, encrypted). The
    * caller persists whatever the factor leaves here, so a closed page resumes where it was.
@@ -98,7 +100,16 @@ export type EnrolmentResult =
       /** A page to show once before going on (e.g. recovery codes). */
       show?: FactorView;
     }
-  | { ok: false; error: VerifyFailure; view: FactorView };
+  | {
+      ok: false;
+      error: VerifyFailure;
+      view: FactorView;
+      /**
+       * Not a failure but a next step of a multi-step enrolment (address entered, code sent):
+       * show `view` without an error and without counting an attempt.
+       */
+      continue?: boolean;
+    };
 
 /** One second factor. */
 export interface Factor {
@@ -122,4 +133,6 @@ export interface Factor {
   /** Shows the code entry page, sending a code first when the factor delivers one. */
   challenge(req: FactorRequest): Promise<FactorView>;
   verify(req: FactorRequest, input: Record<string, string>): Promise<VerifyResult>;
+  /** Sends a new code (factors that deliver codes): the challenge page again, with a notice. */
+  resend?(req: FactorRequest): Promise<FactorView>;
 }

@@ -57,7 +57,14 @@ export function assembleMfa(options: MfaOptions): MfaParts {
   const now = options.now ?? Date.now;
   const enabled = options.factors.all().map((f) => f.id);
   return {
-    policy: createMfaPolicy(options.clients, enabled.length > 0 ? enabled : undefined),
+    policy: createMfaPolicy(
+      options.clients,
+      enabled.length > 0 ? enabled : undefined,
+      options.factors
+        .all()
+        .filter((f) => f.restricted)
+        .map((f) => f.id),
+    ),
     factors: options.factors,
     credentials: options.credentials,
     kv: options.kv,

@@ -57,6 +57,8 @@ export interface ClientMfaEntry {
 export function createMfaPolicy(
   clients: readonly ClientMfaEntry[],
   enabledFactors: readonly string[] | undefined,
+  /** Ids of NIST "restricted" factors (email, SMS), dropped for clients with `allow_restricted: false`. */
+  restrictedFactors: readonly string[] = [],
 ) {
   const enabled = enabledFactors ?? [];
   const configured = enabledFactors !== undefined;
@@ -65,7 +67,9 @@ export function createMfaPolicy(
       c.client_id,
       {
         policy: configured ? c.mfa.policy : 'off',
-        factors: (c.mfa.factors ?? enabled).filter((f) => enabled.includes(f)),
+        factors: (c.mfa.factors ?? enabled).filter(
+          (f) => enabled.includes(f) && (c.mfa.allow_restricted !== false || !restrictedFactors.includes(f)),
+        ),
         defaultAcr: c.mfa.default_acr,
         rememberBrowserDays: c.mfa.remember_browser_days ?? 0,
       },
