@@ -15,7 +15,12 @@ export type ErrorCode =
   | 'invalid_credentials'
   | 'not_found'
   | 'service_unavailable'
-  | 'server_error';
+  | 'server_error'
+  | 'invalid_client'
+  | 'insufficient_permission'
+  | 'rate_limited'
+  | 'delivery_failed'
+  | 'invalid_state';
 
 /** Base class: thrown anywhere, rendered in one place. */
 export class TollgateError extends Error {
@@ -107,5 +112,51 @@ export class AccountError extends Error {
     super(message);
     this.name = 'AccountError';
     this.code = code;
+  }
+}
+
+/** Unknown id, or one the caller may not see: both answer the same, so ids cannot be probed. */
+export class NotFound extends TollgateError {
+  constructor(description = 'Not found.') {
+    super(404, 'not_found', description);
+  }
+}
+
+/** API client authentication failed (unknown client, wrong secret, no credentials). */
+export class InvalidClient extends TollgateError {
+  constructor(description = 'Client authentication failed.') {
+    super(401, 'invalid_client', description);
+  }
+}
+
+/** The client authenticated but may not use this API. */
+export class InsufficientPermission extends TollgateError {
+  constructor(description = 'This client may not use this API.') {
+    super(403, 'insufficient_permission', description);
+  }
+}
+
+/** Too many requests; `retryAfter` (seconds) goes into the `Retry-After` header. */
+export class RateLimited extends TollgateError {
+  readonly retryAfter: number;
+
+  constructor(retryAfter: number, description = 'Too many requests. Try again later.') {
+    super(429, 'rate_limited', description);
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** A code could not be delivered (email/SMS transport failed); the caller may try again. */
+export class DeliveryFailed extends TollgateError {
+  constructor(description = 'The code could not be delivered.') {
+    // 502: an upstream (SMTP server, SMS webhook) failed, not the request; the text is safe to show.
+    super(502, 'delivery_failed', description, { expose: true });
+  }
+}
+
+/** The resource is in a state that does not allow this operation (e.g. cancelling an approved OTP). */
+export class InvalidState extends TollgateError {
+  constructor(description = 'This operation is not possible in the current state.') {
+    super(409, 'invalid_state', description);
   }
 }

@@ -362,7 +362,7 @@ export const configSchema = z
     clients: z.array(clientSchema).default([]),
     accounts: accountsSchema,
     /** Where email and SMS codes are delivered. */
-    delivery: deliverySchema,
+    delivery: z.preprocess((v) => v ?? undefined, deliverySchema),
     /** One-time codes sent by email/SMS (factors and the OTP API); needed when either is used. */
     otp: otpSchema,
     /** Second factors; omitted = no MFA at all (every client behaves as `mfa: off`). */
@@ -372,14 +372,13 @@ export const configSchema = z
   })
   .superRefine((config, ctx) => {
     const enabled = new Set<string>(config.mfa?.factors ?? []);
-    for (const channel of ['email', 'sms'] as const) {
-      if (enabled.has(channel) && !config.delivery[channel]) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['delivery', channel],
-          message: `mfa.factors has ${channel}: configure its delivery`,
-        });
-      }
+    // Email falls back to the file outbox (demo); SMS has no such fallback.
+    if (enabled.has('sms') && !config.delivery.sms) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['delivery', 'sms'],
+        message: 'mfa.factors has sms: configure delivery.sms',
+      });
     }
     const usesOtp = enabled.has('email') || enabled.has('sms') || config.clients.some((c) => c.otp_api);
     if (usesOtp && !config.otp) {

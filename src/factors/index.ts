@@ -1,5 +1,7 @@
 import type { MfaConfig } from '../config/schema.ts';
+import type { OtpService } from '../otp/service.ts';
 import type { SecretBox } from '../security/secret-box.ts';
+import { createAddressFactor } from './address/index.ts';
 import { createRecoveryFactor, type RecoveryFactor } from './recovery/index.ts';
 import { createTotpFactor } from './totp/index.ts';
 import type { CredentialStore, Factor, KeyValueStore } from './types.ts';
@@ -19,6 +21,8 @@ export interface FactorDeps {
   credentials: CredentialStore;
   kv: KeyValueStore;
   box?: SecretBox;
+  /** Sends and checks email/SMS codes; needed for those factors. */
+  otp?: OtpService;
   /** Injected clock (ms) for deterministic tests. */
   now?: () => number;
 }
@@ -53,6 +57,9 @@ export function createFactors(config: MfaConfig | undefined, deps: FactorDeps): 
           now: deps.now,
         }),
       );
+    } else if (id === 'email' || id === 'sms') {
+      if (!deps.otp) throw new Error(`${id} codes need the otp section and a delivery`);
+      factors.push(createAddressFactor({ channel: id, otp: deps.otp, credentials: deps.credentials }));
     } else if (id === 'recovery' && config) {
       factors.push(
         createRecoveryFactor({

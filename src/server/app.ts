@@ -3,9 +3,12 @@ import { accountClient } from '../../interactions/account.ts';
 import { createInteractionRouter } from '../../interactions/index.ts';
 import { createFindAccount } from '../accounts/find-account.ts';
 import { createPasswordHasher, type PasswordHasher } from '../accounts/password.ts';
+import { createOtpApiRouter } from '../api/otp/router.ts';
 import { clientSchema, type TollgateConfig } from '../config/schema.ts';
+import { createDeliveries } from '../delivery/index.ts';
 import type { Logger } from '../log.ts';
 import { createMfaParts, type MfaParts } from '../mfa/parts.ts';
+import { createOtpService, type OtpService } from '../otp/service.ts';
 import { createClientPolicies } from '../provider/clients.ts';
 import { createProvider } from '../provider/create.ts';
 import { generateJwks, loadJwks } from '../provider/keys.ts';
@@ -22,6 +25,22 @@ export interface Tollgate {
   mfa: MfaParts;
   /** Closes the store connections (not the HTTP server). */
   close(): Promise<void>;
+}
+
+/** Code delivery and OTP sessions, when the configuration has an `otp` section. */
+function createOtp(config: TollgateConfig, store: Store, logger: Logger): OtpService | undefined {
+  if (!config.otp) return undefined;
+  const deliveries = createDeliveries(config.delivery, logger, { outboxDir: 'data/outbox' });
+  return createOtpService({
+    store: store.otp,
+    deliveries,
+    hmacKey: Buffer.from(config.otp.hmac_key, 'base64'),
+    digits: config.otp.digits,
+    ttl: config.otp.ttl,
+    maxAttempts: config.otp.max_attempts,
+    resendCooldown: config.otp.resend_cooldown,
+    maxSends: config.otp.max_sends,
+  });
 }
 
 /**
@@ -66,7 +85,8 @@ export function createTollgate(
     );
     jwks = generateJwks();
   }
-  const mfa = createMfaParts(config, store);
+  const otp = createOtp(config, store, logger);
+  const mfa = createMfaParts(config, store, { otp });
   const provider = createProvider(config, {
     mfa,
     adapter: store.adapter,
@@ -95,6 +115,18 @@ export function createTollgate(
     accountPage: { issuer: config.issuer },
   });
   provider.use(interactions.routes());
+  if (otp && config.otp) {
+    const api = createOtpApiRouter({
+      clients: config.clients,
+      otp,
+      limits: config.otp.api_limits,
+      redis: store.redis,
+      keyPrefix: store.keyPrefix,
+      logger,
+    });
+    provider.use(api.routes());
+    provider.use(api.allowedMethods());
+  }
   provider.use(interactions.allowedMethods());
   return { provider, store, hasher, mfa, close: () => store.close() };
 }

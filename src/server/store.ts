@@ -4,15 +4,18 @@ import { createMemoryAdapter } from '../../adapters/memory.ts';
 import { createMemoryAccountStore } from '../../adapters/memory-accounts.ts';
 import { createMemoryCredentialStore } from '../../adapters/memory-credentials.ts';
 import { createMemoryKeyValueStore } from '../../adapters/memory-kv.ts';
+import { createMemoryOtpStore } from '../../adapters/memory-otp.ts';
 import { createRedisAdapter } from '../../adapters/redis.ts';
 import { createRedisAccountStore } from '../../adapters/redis-accounts.ts';
 import { createRedisClient } from '../../adapters/redis-client.ts';
 import { createRedisCredentialStore } from '../../adapters/redis-credentials.ts';
 import { createRedisKeyValueStore } from '../../adapters/redis-kv.ts';
+import { createRedisOtpStore } from '../../adapters/redis-otp.ts';
 import type { AccountStore } from '../accounts/types.ts';
 import type { TollgateConfig } from '../config/schema.ts';
 import type { CredentialStore, KeyValueStore } from '../factors/types.ts';
 import type { Logger } from '../log.ts';
+import type { OtpStore } from '../otp/store.ts';
 
 /** Every persistent part, on one backend: Redis, or memory for the embedded demo. */
 export interface Store {
@@ -22,6 +25,8 @@ export interface Store {
   credentials: CredentialStore;
   /** Short-lived state: pending logins, used codes. */
   kv: KeyValueStore;
+  /** One-time codes sent by email/SMS (hashed). */
+  otp: OtpStore;
   /** Prefix of every Redis key (rate limiters add their own below it). */
   keyPrefix: string;
   /** The Redis connection, when there is one (readiness, later stores). */
@@ -45,6 +50,7 @@ export function createStore(config: TollgateConfig, logger: Logger): Store {
       accounts: createMemoryAccountStore(),
       credentials: createMemoryCredentialStore(),
       kv: createMemoryKeyValueStore(),
+      otp: createMemoryOtpStore(),
       keyPrefix: '',
       ping: async () => {},
       close: async () => {},
@@ -62,6 +68,7 @@ export function createStore(config: TollgateConfig, logger: Logger): Store {
     accounts: createRedisAccountStore(redis, { keyPrefix }),
     credentials: createRedisCredentialStore(redis, { keyPrefix }),
     kv: createRedisKeyValueStore(redis, { keyPrefix }),
+    otp: createRedisOtpStore(redis, { keyPrefix }),
     keyPrefix,
     async ping() {
       await redis.ping();

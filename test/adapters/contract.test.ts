@@ -342,6 +342,8 @@ describe('redis specifics', () => {
     server = await startRedis();
     client = createRedisClient({ url: server.url, key_prefix: 'rt:' });
     observer = createRedisClient({ url: server.url, key_prefix: 'rt:' });
+    // A later test stops this server on purpose; its reconnect errors are expected, not news.
+    for (const c of [client, observer]) c.on('error', () => {});
   });
   afterAll(async () => {
     await client.quit();

@@ -32,7 +32,12 @@ describe('examples/tollgate.yaml', () => {
     expect(config.store.redis).toBeUndefined();
     expect(config.jwks.file).toBeUndefined();
     expect(config.cookies.keys).toEqual(['insecure-dev-cookie-key-0123456789abcdef']);
-    expect(config.clients.map((c) => c.client_id)).toEqual(['demo-app', 'demo-spa', 'demo-api']);
+    expect(config.clients.map((c) => c.client_id)).toEqual([
+      'demo-app',
+      'demo-spa',
+      'demo-api',
+      'demo-service',
+    ]);
     const spa = config.clients.find((c) => c.client_id === 'demo-spa');
     expect(spa?.client_secret).toBeUndefined();
     expect(spa?.require_pkce).toBe(true);
