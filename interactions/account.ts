@@ -174,7 +174,9 @@ export function createAccountRouter(
         abortUrl: '/account',
         csrf: csrf.token(`account:${ctx.state.me.sessionUid}`),
         clientName: 'Your account',
-        error: (typeof view.data.error === 'string' ? view.data.error : undefined) ?? error,
+        error:
+          [error, view.data.error].filter((m): m is string => typeof m === 'string' && m !== '').join(' ') ||
+          undefined,
         otherFactors: [],
         rememberBrowserDays: 0,
       },

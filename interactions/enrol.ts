@@ -84,9 +84,13 @@ export function submitEnrolment(deps: InteractionDeps): Step {
         throw new InteractionNotFound();
       }
       await deps.mfa.pending.set(uid, pending);
-      const error = factor.backup
-        ? 'Tick the box once you have saved the codes.'
-        : 'That code is not correct. Check the time on your device and try again.';
+      // The factor may say what went wrong itself; otherwise a generic hint for its kind.
+      const error =
+        typeof result.view.data.error === 'string'
+          ? undefined
+          : factor.backup
+            ? 'Tick the box once you have saved the codes.'
+            : 'That code is not correct. Check the time on your device and try again.';
       return renderFactor(
         deps,
         ctx,

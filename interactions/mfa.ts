@@ -110,8 +110,12 @@ export async function renderFactor(
       ...view.data,
       title: extra.title,
       action: extra.action,
-      // A factor's own message (e.g. "tick the box") wins over the generic one.
-      error: (typeof view.data.error === 'string' ? view.data.error : undefined) ?? extra.error,
+      // The step's message (wrong code, attempts left) and the factor's own (e.g. a failed
+      // send) are both worth reading.
+      error:
+        [extra.error, view.data.error]
+          .filter((m): m is string => typeof m === 'string' && m !== '')
+          .join(' ') || undefined,
       csrf: ctx.state.csrf,
       abortUrl: interactionUrls(uid, ctx.state.csrf).abort,
       clientName: await clientName(deps.provider, params.client_id),
@@ -211,6 +215,25 @@ export async function showSecondFactor(
   if (status.locked) return renderLocked(deps, ctx, status.retryAt);
 
   if (usable.length === 0) {
+    const elsewhere = (await mfa.credentials.list(account.id)).some(
+      (c) => mfa.factors.get(c.factor)?.backup === false,
+    );
+    if (elsewhere) {
+      // The account has a second factor this client does not accept. A password alone never adds
+      // one; the account page (which accepts it) can.
+      const accepted = client.factors.map((id) => mfa.factors.get(id)?.label).filter((l): l is string => !!l);
+      return deps.render(
+        ctx,
+        'message',
+        {
+          title: 'Another sign-in method needed',
+          heading: 'Another sign-in method needed',
+          message: `${await clientName(deps.provider, clientId)} accepts only: ${accepted.join(', ') || 'none of your methods'}. Set one up on your account page, then sign in again.`,
+          link: { href: '/account', text: 'Go to your account' },
+        },
+        403,
+      );
+    }
     const enrollable = client.factors
       .map((id) => mfa.factors.get(id))
       .filter((f): f is Factor => !!f && f.enrollable && !f.backup);
