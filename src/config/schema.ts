@@ -90,6 +90,8 @@ export const clientSchema = z
       .default('client_secret_basic'),
     redirect_uris: z.array(z.url()).default([]),
     post_logout_redirect_uris: z.array(z.url()).default([]),
+    /** OIDC Back-Channel Logout: tollgate POSTs a logout token here when the user's session ends. */
+    backchannel_logout_uri: z.url().optional(),
     grant_types: z.array(grantTypes).min(1).default(['authorization_code', 'refresh_token']),
     /** Extra scopes this client may ask for beyond the standard ones. */
     scope: z.string().optional(),

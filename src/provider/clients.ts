@@ -15,6 +15,9 @@ export function toClientMetadata(client: ClientConfig): ClientMetadata {
     response_types: usesCode ? ['code'] : [],
     redirect_uris: client.redirect_uris,
     post_logout_redirect_uris: client.post_logout_redirect_uris,
+    ...(client.backchannel_logout_uri
+      ? { backchannel_logout_uri: client.backchannel_logout_uri, backchannel_logout_session_required: true }
+      : {}),
   };
 }
 

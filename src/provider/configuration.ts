@@ -88,6 +88,7 @@ export function buildConfiguration(config: TollgateConfig, parts: ProviderParts)
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
+      backchannelLogout: { enabled: true },
       clientCredentials: { enabled: true },
       revocation: { enabled: true },
       userinfo: { enabled: true },

@@ -362,7 +362,7 @@ describe('tollgate CLI', () => {
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(r.stdout).toBe(
-        'examples/tollgate.yaml: OK (issuer http://localhost:3000, 4 client(s), embedded memory store)\n',
+        'examples/tollgate.yaml: OK (issuer http://localhost:3000, 5 client(s), embedded memory store)\n',
       );
     });
 

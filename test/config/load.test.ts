@@ -36,6 +36,7 @@ describe('examples/tollgate.yaml', () => {
       'demo-app',
       'demo-spa',
       'demo-api',
+      'proxy',
       'demo-service',
     ]);
     const spa = config.clients.find((c) => c.client_id === 'demo-spa');
