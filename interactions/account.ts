@@ -4,7 +4,7 @@ import type { Context, Middleware, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Account } from '../src/accounts/types.ts';
 import { InvalidCsrfToken, InvalidRequest } from '../src/errors.ts';
-import type { Factor, FactorView } from '../src/factors/types.ts';
+import type { Factor, FactorRequest, FactorView } from '../src/factors/types.ts';
 import { ACR_TWO_FACTOR } from '../src/policy/acr.ts';
 import { levelFromAmr } from '../src/policy/mfa.ts';
 import type { Csrf } from '../src/security/csrf.ts';
@@ -184,19 +184,30 @@ export function createAccountRouter(
     );
   };
 
-  /** Shows a factor's set-up page; a TOTP page reopened in this session keeps its secret. */
-  async function startEnrolment(ctx: AccountContext, factor: Factor) {
+  /** The factor request of an enrolment on this page; its state lives per session and factor. */
+  async function enrolmentRequest(ctx: AccountContext, factor: Factor) {
     const key = enrolKey(ctx.state.me.sessionUid, factor.id);
     const state = JSON.parse((await mfa.kv.get(key)) ?? '{}') as Record<string, unknown>;
-    const req = {
+    const req: FactorRequest = {
       account: ctx.state.me.account,
       clientId: ACCOUNT_CLIENT_ID,
+      clientName: 'Your account',
       flowId: ctx.state.me.sessionUid,
       ip: ctx.ip,
       state,
     };
+    return {
+      req,
+      save: () => mfa.kv.set(key, JSON.stringify(state), 3600),
+      forget: () => mfa.kv.delete(key),
+    };
+  }
+
+  /** Shows a factor's set-up page; a TOTP page reopened in this session keeps its secret. */
+  async function startEnrolment(ctx: AccountContext, factor: Factor) {
+    const { req, save } = await enrolmentRequest(ctx, factor);
     const view = await factor.startEnrolment(req);
-    await mfa.kv.set(key, JSON.stringify(state), 3600);
+    await save();
     await renderEnrol(ctx, factor, view);
   }
 
@@ -219,15 +230,7 @@ export function createAccountRouter(
       const factor = factorParam(ctx.params.factor);
       // Confirming backup codes changes nothing (they were saved when shown); adding a real factor is gated.
       if (!factor.backup && !(await mayChangeFactors(ctx.state.me))) return signIn(ctx, true);
-      const key = enrolKey(ctx.state.me.sessionUid, factor.id);
-      const state = JSON.parse((await mfa.kv.get(key)) ?? '{}') as Record<string, unknown>;
-      const req = {
-        account: ctx.state.me.account,
-        clientId: ACCOUNT_CLIENT_ID,
-        flowId: ctx.state.me.sessionUid,
-        ip: ctx.ip,
-        state,
-      };
+      const { req, save, forget } = await enrolmentRequest(ctx, factor);
       const input = {
         code: formField(ctx, 'code') ?? '',
         confirm: formField(ctx, 'confirm') ?? '',
@@ -235,14 +238,14 @@ export function createAccountRouter(
       };
       const result = await factor.finishEnrolment(req, input);
       if (!result.ok && result.continue) {
-        await mfa.kv.set(key, JSON.stringify(state), 3600);
+        await save();
         return renderEnrol(ctx, factor, result.view);
       }
       if (!result.ok) {
-        await mfa.kv.set(key, JSON.stringify(state), 3600);
+        await save();
         return renderEnrol(ctx, factor, result.view, 'That code is not correct.', 400);
       }
-      await mfa.kv.delete(key);
+      await forget();
       if (!factor.backup) {
         // The user just proved the new factor on top of the session's: the session is now two-factor.
         const session = await provider.Session.get(ctx);

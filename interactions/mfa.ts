@@ -158,9 +158,11 @@ async function showChallenge(
   usable: Factor[],
   error?: string,
   status = 200,
+  /** What to show: the factor's challenge, or e.g. its resend. */
+  produce: (req: FactorRequest) => Promise<FactorView> = (req) => factor.challenge(req),
 ) {
   const urls = interactionUrls(ctx.state.interaction.uid, ctx.state.csrf);
-  const view = await factor.challenge(await factorRequest(deps, ctx, account, pending, factor));
+  const view = await produce(await factorRequest(deps, ctx, account, pending, factor));
   pending.factor = factor.id;
   await deps.mfa.pending.set(ctx.state.interaction.uid, pending);
   await renderFactor(
@@ -359,17 +361,8 @@ export function resendCode(deps: InteractionDeps): Step {
     const { usable } = await usableFactors(deps, ctx, account.id);
     const factor = usable.find((f) => f.id === ctx.params.factor);
     if (!factor?.resend) throw new InvalidRequest('This sign-in method does not send codes.');
-    const view = await factor.resend(await factorRequest(deps, ctx, account, pending, factor));
-    pending.factor = factor.id;
-    await deps.mfa.pending.set(uid, pending);
-    const urls = interactionUrls(uid, ctx.state.csrf);
-    await renderFactor(deps, ctx, view, {
-      title: 'Verify it is you',
-      action: urls.factor(factor.id),
-      otherFactors: usable
-        .filter((f) => f.id !== factor.id)
-        .map((f) => ({ label: f.label, href: urls.factor(f.id) })),
-    });
+    const resend = factor.resend.bind(factor);
+    await showChallenge(deps, ctx, pending, account, factor, usable, undefined, 200, resend);
   };
 }
 
