@@ -369,6 +369,15 @@ export const configSchema = z
     otp: otpSchema,
     /** Second factors; omitted = no MFA at all (every client behaves as `mfa: off`). */
     mfa: mfaSchema,
+    /** Prometheus metrics at /metrics. */
+    metrics: z
+      .strictObject({
+        /** @default true */
+        enabled: z.boolean().default(true),
+        /** When set, scrapers must send `Authorization: Bearer <token>`. */
+        bearer_token: optionalString,
+      })
+      .prefault({}),
     /** Log level of the JSON logs. @default "info" */
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })

@@ -1,4 +1,5 @@
 import type { MfaConfig } from '../config/schema.ts';
+import type { Logger } from '../log.ts';
 import type { OtpService } from '../otp/service.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { createAddressFactor } from './address/index.ts';
@@ -23,6 +24,8 @@ export interface FactorDeps {
   box?: SecretBox;
   /** Sends and checks email/SMS codes; needed for those factors. */
   otp?: OtpService;
+  /** Audit log for factor events. */
+  logger?: Logger;
   /** Injected clock (ms) for deterministic tests. */
   now?: () => number;
 }
@@ -59,7 +62,14 @@ export function createFactors(config: MfaConfig | undefined, deps: FactorDeps): 
       );
     } else if (id === 'email' || id === 'sms') {
       if (!deps.otp) throw new Error(`${id} codes need the otp section and a delivery`);
-      factors.push(createAddressFactor({ channel: id, otp: deps.otp, credentials: deps.credentials }));
+      factors.push(
+        createAddressFactor({
+          channel: id,
+          otp: deps.otp,
+          credentials: deps.credentials,
+          logger: deps.logger,
+        }),
+      );
     } else if (id === 'recovery' && config) {
       factors.push(
         createRecoveryFactor({

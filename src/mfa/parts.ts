@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { MfaConfig, TollgateConfig } from '../config/schema.ts';
 import { createFactors, type FactorRegistry } from '../factors/index.ts';
 import type { CredentialStore, KeyValueStore } from '../factors/types.ts';
+import type { Logger } from '../log.ts';
 import type { OtpService } from '../otp/service.ts';
 import { type ClientMfaEntry, createMfaPolicy, type MfaPolicy } from '../policy/mfa.ts';
 import { createRegulation, type Regulation } from '../security/regulation.ts';
@@ -84,14 +85,21 @@ export function assembleMfa(options: MfaOptions): MfaParts {
 export function createMfaParts(
   config: TollgateConfig,
   store: Store,
-  options: { otp?: OtpService; now?: () => number } = {},
+  options: { otp?: OtpService; logger?: Logger; now?: () => number } = {},
 ): MfaParts {
   const now = options.now ?? Date.now;
   const mfa = config.mfa;
   const box = mfa ? secretBoxFromConfig(mfa.encryption_keys) : undefined;
   return assembleMfa({
     clients: config.clients,
-    factors: createFactors(mfa, { credentials: store.credentials, kv: store.kv, box, otp: options.otp, now }),
+    factors: createFactors(mfa, {
+      credentials: store.credentials,
+      kv: store.kv,
+      box,
+      otp: options.otp,
+      logger: options.logger,
+      now,
+    }),
     credentials: store.credentials,
     kv: store.kv,
     redis: store.redis,

@@ -1,3 +1,5 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import { accountClient } from '../../interactions/account.ts';
 import { createInteractionRouter } from '../../interactions/index.ts';
@@ -8,6 +10,7 @@ import { clientSchema, type TollgateConfig } from '../config/schema.ts';
 import { createDeliveries } from '../delivery/index.ts';
 import type { Logger } from '../log.ts';
 import { createMfaParts, type MfaParts } from '../mfa/parts.ts';
+import { createMetrics, type Metrics, withEventMetrics } from '../observability/metrics.ts';
 import { createOtpService, type OtpService } from '../otp/service.ts';
 import { createClientPolicies } from '../provider/clients.ts';
 import { createProvider } from '../provider/create.ts';
@@ -23,8 +26,26 @@ export interface Tollgate {
   store: Store;
   hasher: PasswordHasher;
   mfa: MfaParts;
+  metrics: Metrics;
   /** Closes the store connections (not the HTTP server). */
   close(): Promise<void>;
+}
+
+/** `/metrics`, optionally behind a bearer token (compared in constant time). */
+function metricsEndpoint(metrics: Metrics, token: string | undefined): Middleware {
+  const serve = metrics.handler();
+  const expected = token ? Buffer.from(`Bearer ${token}`) : undefined;
+  return async (ctx, next) => {
+    if (ctx.path !== '/metrics') return next();
+    const given = Buffer.from(ctx.get('authorization'));
+    if (expected && !(given.length === expected.length && timingSafeEqual(given, expected))) {
+      ctx.status = 401;
+      ctx.set('WWW-Authenticate', 'Bearer realm="tollgate-metrics"');
+      ctx.body = { error: 'invalid_token', error_description: 'A bearer token is required for /metrics.' };
+      return;
+    }
+    await serve(ctx, next);
+  };
 }
 
 /** Code delivery and OTP sessions, when the configuration has an `otp` section. */
@@ -50,14 +71,17 @@ function createOtp(config: TollgateConfig, store: Store, logger: Logger): OtpSer
  */
 export function createTollgate(
   configured: TollgateConfig,
-  logger: Logger,
-  options: { store?: Store } = {},
+  baseLogger: Logger,
+  options: { store?: Store; metrics?: Metrics } = {},
 ): Tollgate {
   // The account page signs in through a built-in first-party client of its own.
   const config: TollgateConfig = {
     ...configured,
     clients: [...configured.clients, clientSchema.parse(accountClient(configured.issuer))],
   };
+  // Every audit event is also a Prometheus counter: one source for both.
+  const metrics = options.metrics ?? createMetrics();
+  const logger = withEventMetrics(baseLogger, metrics);
   const store = options.store ?? createStore(config, logger);
   if (config.cookies.keys.some((k) => k.startsWith('insecure-dev-'))) {
     logger.warn(
@@ -86,7 +110,7 @@ export function createTollgate(
     jwks = generateJwks();
   }
   const otp = createOtp(config, store, logger);
-  const mfa = createMfaParts(config, store, { otp });
+  const mfa = createMfaParts(config, store, { otp, logger });
   const provider = createProvider(config, {
     mfa,
     adapter: store.adapter,
@@ -103,7 +127,9 @@ export function createTollgate(
       logger.error({ err, event: 'provider.server_error' }, 'provider error');
     }
   });
+  provider.use(metrics.httpMiddleware());
   provider.use(errorHandler(render, logger));
+  if (config.metrics.enabled) provider.use(metricsEndpoint(metrics, config.metrics.bearer_token));
   provider.use(healthRouter(() => store.ping(), logger).routes());
   const interactions = createInteractionRouter(provider, {
     accounts: store.accounts,
@@ -128,5 +154,5 @@ export function createTollgate(
     provider.use(api.allowedMethods());
   }
   provider.use(interactions.allowedMethods());
-  return { provider, store, hasher, mfa, close: () => store.close() };
+  return { provider, store, hasher, mfa, metrics, close: () => store.close() };
 }

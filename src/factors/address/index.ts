@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Account } from '../../accounts/types.ts';
 import type { Channel, DeliveryError } from '../../delivery/types.ts';
+import type { Logger } from '../../log.ts';
 import type { OtpService } from '../../otp/service.ts';
 import type {
   Credential,
@@ -24,6 +25,8 @@ export interface AddressFactorOptions {
   channel: Channel;
   otp: OtpService;
   credentials: CredentialStore;
+  /** Audit log: `mfa.challenge_sent` when a code goes out (never the code). */
+  logger?: Pick<Logger, 'info'>;
 }
 
 const ADDRESS: Record<Channel, z.ZodType<string>> = {
@@ -75,6 +78,19 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
     });
     req.state.sessionId = session.id;
     req.state.sentTo = session.toMasked;
+    if (delivery.ok) {
+      options.logger?.info(
+        {
+          event: 'mfa.challenge_sent',
+          factor: channel,
+          channel,
+          account: req.account.id,
+          purpose,
+          to: session.toMasked,
+        },
+        'code sent',
+      );
+    }
     return delivery.ok ? undefined : DELIVERY_MESSAGES[delivery.error];
   }
 
