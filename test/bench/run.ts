@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import * as oidc from 'openid-client';
 import { createRedisAccountStore } from '../../adapters/redis-accounts.ts';
 import { createRedisCredentialStore } from '../../adapters/redis-credentials.ts';
-import { base32Encode, totp } from '../../src/factors/totp/otp.ts';
+import { totp } from '../../src/factors/totp/otp.ts';
 import { createSecretBox } from '../../src/security/secret-box.ts';
 import { Browser } from '../helpers/browser.ts';
 import { freePort, startRedis } from '../helpers/redis-server.ts';

@@ -1,0 +1,187 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { IDENTITY_HEADER_DEFAULTS } from './identity-headers.ts';
+import { createRedirectValidator } from './redirect.ts';
+import { compileRules } from './rules.ts';
+import { loadYamlConfig, parseYamlConfig, validateConfig } from './yaml-config.ts';
+
+/**
+ * The auth-proxy's own configuration file, validated at start: every bad field is named in one
+ * error, like tollgate's config. Field names are snake_case like tollgate's.
+ */
+
+/** An HTTP header name (RFC 9110 token). */
+const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'not a valid HTTP header name');
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+
+/** An origin: scheme, host and optional port, nothing after. */
+const origin = httpUrl.refine((v) => new URL(v).origin === v.replace(/\/$/, ''), {
+  message: 'must be an origin (scheme://host[:port]) without a path, query or fragment',
+});
+
+const ruleSchema = z.strictObject({
+  host: z
+    .string()
+    .regex(/^(\*\.)?[a-z0-9.-]+$/, 'lower-case host name, or *.domain for its subdomains')
+    .optional(),
+  path_prefix: z.string().startsWith('/', 'must start with "/"').optional(),
+  path_regex: z
+    .string()
+    .refine(
+      (v) => {
+        try {
+          new RegExp(v);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'not a valid regular expression' },
+    )
+    .optional(),
+  methods: z
+    .array(z.string().regex(/^[A-Z]+$/, 'upper-case HTTP method'))
+    .min(1)
+    .optional(),
+  policy: z.enum(['bypass', 'authenticated', 'mfa', 'deny']),
+  groups: z.array(z.string().min(1)).min(1).optional(),
+  users: z.array(z.string().min(1)).min(1).optional(),
+  api: z.boolean().optional(),
+});
+
+const upstreamSchema = z.strictObject({
+  /** Exact host (lower case, no port), or `*.example.com` for its subdomains. */
+  host: z.string().regex(/^(\*\.)?[a-z0-9.-]+$/, 'lower-case host name, or *.domain for its subdomains'),
+  /** Only requests under this path (segment boundary) go here; longest prefix wins. */
+  path_prefix: z.string().startsWith('/', 'must start with "/"').optional(),
+  /** Where to send them: `http://host:port[/base]`. */
+  url: httpUrl,
+});
+
+const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'groups', 'offline_access'];
+
+/** Parsed but not yet completed with defaults that depend on other fields. */
+const rawSchema = z.strictObject({
+  listen: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(4180),
+    })
+    .prefault({}),
+  /** The proxy's own origin as browsers reach it; the callback is `{public_url}/oauth2/callback`. */
+  public_url: origin,
+  provider: z.strictObject({
+    issuer: httpUrl,
+    client_id: z.string().min(1),
+    client_secret: z.string().min(16, 'use at least 16 characters'),
+    scopes: z
+      .array(z.string().min(1))
+      .default(DEFAULT_SCOPES)
+      .refine((s) => s.includes('openid'), { message: 'must include openid' }),
+  }),
+  cookie: z.strictObject({
+    /** @default `__Host-tollgate_proxy` when public_url is https, else `tollgate_proxy` */
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'not a valid cookie name')
+      .optional(),
+    /** Session encryption keys are derived from it (HKDF); changing it signs everyone out. */
+    secret: z.string().min(32, 'use at least 32 characters'),
+  }),
+  session: z
+    .strictObject({
+      /** Seconds a session lives from sign-in. @default 28800 (8 h) */
+      ttl: z
+        .number()
+        .int()
+        .min(60)
+        .default(8 * 3600),
+      /** `redis://` URL; omitted = in-process memory (one proxy process only). */
+      store: z
+        .string()
+        .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+        .optional(),
+      /** Prefix of every Redis key the proxy writes. @default "tollgate-proxy:" */
+      key_prefix: z.string().default('tollgate-proxy:'),
+    })
+    .prefault({}),
+  /** Addresses allowed to send X-Forwarded-* / X-Original-URL; none by default. */
+  trusted_proxies: z
+    .array(z.string().refine((v) => isIP(v) !== 0, { message: 'must be an IP address' }))
+    .default([]),
+  /** Hosts `rd`/return/logout targets may point to (`.example.com` = domain and subdomains). */
+  redirect_hosts: z.array(z.string().min(1)).default([]),
+  upstreams: z.array(upstreamSchema).default([]),
+  /** First match wins; no match = deny. */
+  rules: z.array(ruleSchema).default([]),
+  headers: z
+    .strictObject({
+      user: headerName.default(IDENTITY_HEADER_DEFAULTS.user),
+      email: headerName.default(IDENTITY_HEADER_DEFAULTS.email),
+      groups: headerName.default(IDENTITY_HEADER_DEFAULTS.groups),
+      assertion: headerName.default(IDENTITY_HEADER_DEFAULTS.assertion),
+    })
+    .prefault({}),
+  assertion: z
+    .strictObject({
+      /** Seconds an assertion JWT is valid. @default 60 */
+      ttl: z.number().int().min(5).max(3600).default(60),
+    })
+    .prefault({}),
+  acr: z
+    .strictObject({
+      two_factor: z.string().min(1).default('urn:tollgate:acr:2fa'),
+    })
+    .prefault({}),
+});
+
+/** The validated configuration, with every default filled in. */
+export const proxyConfigSchema = rawSchema
+  .superRefine((c, ctx) => {
+    const https = c.public_url.startsWith('https:');
+    const name = c.cookie.name ?? '';
+    if (!https && (name.startsWith('__Host-') || name.startsWith('__Secure-'))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cookie', 'name'],
+        message: 'the __Host-/__Secure- prefixes need an https public_url (browsers drop them otherwise)',
+      });
+    }
+    // The same checks the proxy runs at start, reported as configuration errors with their field.
+    const check = (path: string, fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: [path], message: (err as Error).message });
+      }
+    };
+    check('rules', () => compileRules(c.rules));
+    check('redirect_hosts', () => createRedirectValidator({ allowedHosts: c.redirect_hosts }));
+  })
+  .transform((c) => {
+    const https = c.public_url.startsWith('https:');
+    return {
+      ...c,
+      public_url: c.public_url.replace(/\/$/, ''),
+      cookie: { ...c.cookie, name: c.cookie.name ?? (https ? '__Host-tollgate_proxy' : 'tollgate_proxy') },
+    };
+  });
+
+/** The proxy's validated configuration. */
+export type ProxyConfig = z.output<typeof proxyConfigSchema>;
+
+/** Reads and validates a proxy YAML file; throws ConfigError naming every bad field. */
+export function loadProxyConfig(path: string, env: NodeJS.ProcessEnv = process.env): ProxyConfig {
+  return loadYamlConfig(proxyConfigSchema, path, env);
+}
+
+/** Parses YAML text (tests, embedding). */
+export function parseProxyConfig(text: string, source = '(text)', env: NodeJS.ProcessEnv = process.env) {
+  return parseYamlConfig(proxyConfigSchema, text, source, env);
+}
+
+/** Validates a configuration object built in code. */
+export function proxyConfig(raw: unknown, source = '(object)'): ProxyConfig {
+  return validateConfig(proxyConfigSchema, raw, source);
+}

@@ -1,0 +1,150 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../../src/log.ts';
+import type { AssertionSigner } from './assertion.ts';
+import {
+  type AuthorizeDeps,
+  type AuthorizeResult,
+  authorizeRequest,
+  originalMethodOf,
+  originalUrlOf,
+} from './authorize.ts';
+import type { ProxyConfig } from './config.ts';
+import { type IdentityHeaderNames, identityHeaderValues } from './identity-headers.ts';
+
+/**
+ * Forward-auth: thin adapters over the authorization core for nginx `auth_request`, Traefik
+ * `forwardAuth` and Caddy `forward_auth`. The front proxy asks; we answer with a status and,
+ * when allowed, the identity headers it copies to the upstream request.
+ */
+
+/**
+ * nginx reads these with `auth_request_set $user $upstream_http_x_auth_request_user;` etc. The
+ * assertion keeps the configured name (`headers.assertion`), the one upstreams verify.
+ */
+export const NGINX_IDENTITY_HEADERS: Omit<IdentityHeaderNames, 'assertion'> = {
+  user: 'X-Auth-Request-User',
+  email: 'X-Auth-Request-Email',
+  groups: 'X-Auth-Request-Groups',
+};
+
+/** Where to send someone who has to sign in (again, with two factors for a step-up). */
+export function signInUrl(config: ProxyConfig, result: AuthorizeResult): string {
+  const start = new URL('/oauth2/start', config.public_url);
+  if (result.url) start.searchParams.set('rd', result.url.href);
+  if (result.decision.kind === 'step_up') start.searchParams.set('acr', '2fa');
+  return start.href;
+}
+
+/** API clients get JSON statuses, browsers get redirects. */
+export function wantsJson(req: IncomingMessage, result: AuthorizeResult): boolean {
+  if (result.decision.rule?.api) return true;
+  const accept = req.headers.accept ?? '';
+  return accept.includes('application/json') && !accept.includes('text/html');
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  const json = typeof body !== 'string';
+  res.writeHead(status, {
+    'cache-control': 'no-store',
+    'content-type': json ? 'application/json' : 'text/plain; charset=utf-8',
+    ...headers,
+  });
+  res.end(json ? JSON.stringify(body) : body);
+}
+
+/**
+ * Answers every decision but `allow` the way browsers and APIs expect: 400 for an unreadable
+ * request, 302 to sign-in (browsers) or 401 JSON (APIs), 403 when forbidden.
+ */
+export function answerDenied(
+  req: IncomingMessage,
+  res: ServerResponse,
+  config: ProxyConfig,
+  result: AuthorizeResult,
+) {
+  const { decision } = result;
+  const json = wantsJson(req, result);
+  if (result.invalid) return send(res, 400, json ? { error: 'bad_request' } : 'Bad request');
+  if (decision.kind === 'login' || decision.kind === 'step_up') {
+    const location = signInUrl(config, result);
+    const error = decision.kind === 'login' ? 'unauthenticated' : 'mfa_required';
+    if (json) return send(res, 401, { error, sign_in: location });
+    return send(res, 302, 'Sign-in required', { location });
+  }
+  return send(res, 403, json ? { error: 'forbidden' } : 'Forbidden');
+}
+
+/** Dependencies of {@link createForwardAuth}. */
+export interface ForwardAuthDeps extends AuthorizeDeps {
+  config: ProxyConfig;
+  signer: AssertionSigner;
+  logger: Logger;
+}
+
+/** Handles `/auth/nginx`, `/auth/traefik`, `/auth/caddy`; false for other paths. */
+export function createForwardAuth(deps: ForwardAuthDeps) {
+  const { config, signer, logger } = deps;
+
+  async function authorize(req: IncomingMessage): Promise<AuthorizeResult> {
+    return authorizeRequest(
+      {
+        method: originalMethodOf(req, config.trusted_proxies),
+        originalUrl: originalUrlOf(req, config.trusted_proxies),
+        remoteAddress: req.socket.remoteAddress,
+        headers: req.headers,
+      },
+      deps,
+    );
+  }
+
+  async function identityHeaders(result: AuthorizeResult, names: IdentityHeaderNames) {
+    const { decision } = result;
+    if (decision.kind !== 'allow' || !decision.identity || !result.url) return {};
+    // The front proxy serves the original origin; that is who the assertion is for.
+    const assertion = await signer.sign(decision.identity, result.url.origin);
+    return identityHeaderValues(decision.identity, names, assertion);
+  }
+
+  return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
+    const flavour = /^\/auth\/(nginx|traefik|caddy)$/.exec(path)?.[1];
+    if (!flavour) return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      send(res, 405, 'Method not allowed', { allow: 'GET, HEAD' });
+      return true;
+    }
+    let result: AuthorizeResult;
+    try {
+      result = await authorize(req);
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'auth-proxy: session store unavailable');
+      send(res, 503, { error: 'temporarily_unavailable' });
+      return true;
+    }
+    const { decision } = result;
+    if (flavour === 'nginx') {
+      // auth_request knows 2xx, 401 and 403 only; anything else becomes a 500 there.
+      if (decision.kind === 'allow') send(res, 200, '', await identityHeaders(result, nginxNames(config)));
+      else if (result.invalid) send(res, 403, { error: 'bad_request' });
+      else if (decision.kind === 'login' || decision.kind === 'step_up') {
+        const location = signInUrl(config, result);
+        send(
+          res,
+          401,
+          { error: decision.kind === 'login' ? 'unauthenticated' : 'mfa_required' },
+          {
+            'x-auth-request-redirect': location,
+            location,
+          },
+        );
+      } else send(res, 403, { error: 'forbidden' });
+      return true;
+    }
+    if (decision.kind === 'allow') send(res, 200, '', await identityHeaders(result, config.headers));
+    else answerDenied(req, res, config, result);
+    return true;
+  };
+}
+
+function nginxNames(config: ProxyConfig): IdentityHeaderNames {
+  return { ...NGINX_IDENTITY_HEADERS, assertion: config.headers.assertion };
+}

@@ -1,0 +1,285 @@
+import {
+  request as httpRequest,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../../src/log.ts';
+import type { AssertionSigner } from './assertion.ts';
+import {
+  type AuthorizeContext,
+  type AuthorizeDeps,
+  type AuthorizeResult,
+  authorizeRequest,
+  isTrustedProxy,
+  normalizeAddress,
+  originalUrlOf,
+} from './authorize.ts';
+import type { ProxyConfig } from './config.ts';
+import { answerDenied } from './forward-auth.ts';
+import { foldHeaderName, identityHeaderValues, stripIdentityHeaders } from './identity-headers.ts';
+import { hashTicket } from './sessions.ts';
+
+/**
+ * Reverse proxy mode: authorize with the core, then stream the request to the upstream chosen by
+ * host and path prefix, with identity headers set (after every client-sent copy is removed) and
+ * a signed assertion. WebSocket upgrades are authorized the same way and closed when the session
+ * ends (destroyed here: at once; elsewhere or expired: at the next periodic check).
+ */
+
+/** Dependencies of {@link createReverseProxy}. */
+export interface ReverseProxyDeps extends AuthorizeDeps {
+  config: ProxyConfig;
+  signer: AssertionSigner;
+  logger: Logger;
+  /** How often open WebSockets re-check their session and rule. @default 5000 */
+  websocketCheckMs?: number;
+}
+
+export interface ReverseProxy {
+  handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
+  /** Stops the session checks and closes open WebSockets. */
+  close(): void;
+}
+
+type Upstream = ProxyConfig['upstreams'][number];
+
+// RFC 9110 7.6.1, plus Proxy-Connection and Keep-Alive that old clients still send.
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+// Set by us only; a client's copy (any spelling) is dropped, never passed on.
+const FORWARDING = new Set(
+  ['forwarded', 'x-real-ip', 'x-original-url', 'x-original-uri', 'x-original-method'].map(foldHeaderName),
+);
+
+function withoutHopByHop(headers: Record<string, string | string[] | undefined>): OutgoingHttpHeaders {
+  const listed = String(headers.connection ?? '')
+    .split(',')
+    .map((t) => t.trim().toLowerCase());
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (value === undefined || HOP_BY_HOP.has(lower) || listed.includes(lower)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+function hostMatches(pattern: string, host: string): boolean {
+  return pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : pattern === host;
+}
+
+/** The upstream for a host and normalised path: matching host, longest path prefix. */
+export function routeUpstream(
+  upstreams: readonly Upstream[],
+  host: string,
+  path: string,
+): Upstream | undefined {
+  const under = (prefix: string | undefined) => {
+    const p = (prefix ?? '/').replace(/\/$/, '');
+    return p === '' || path === p || path.startsWith(`${p}/`);
+  };
+  return upstreams
+    .filter((u) => hostMatches(u.host, host) && under(u.path_prefix))
+    .sort((a, b) => (b.path_prefix ?? '').length - (a.path_prefix ?? '').length)[0];
+}
+
+export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
+  const { config, signer, logger } = deps;
+  const names = [config.headers.user, config.headers.email, config.headers.groups, config.headers.assertion];
+  const ownCookies = new Set([config.cookie.name, `${config.cookie.name}_csrf`]);
+  const watched = new Map<string, Set<{ ctx: AuthorizeContext; close(): void }>>();
+
+  const contextOf = (req: IncomingMessage): AuthorizeContext => ({
+    method: req.method ?? 'GET',
+    originalUrl: originalUrlOf(req, config.trusted_proxies, { ownPath: true }),
+    remoteAddress: req.socket.remoteAddress,
+    headers: req.headers,
+  });
+
+  /** What the upstream receives: identity and forwarding headers are ours alone. */
+  async function upstreamHeaders(req: IncomingMessage, result: AuthorizeResult, upstream: URL) {
+    const headers = withoutHopByHop(stripIdentityHeaders(req.headers, names));
+    for (const name of Object.keys(headers)) {
+      const folded = foldHeaderName(name);
+      if (FORWARDING.has(folded) || folded.startsWith('x-forwarded-')) delete headers[name];
+    }
+    // The session cookie is a bearer credential for the proxy: the upstream never needs it.
+    const cookies = String(req.headers.cookie ?? '')
+      .split(';')
+      .filter((pair) => pair.trim() && !ownCookies.has(pair.split('=', 1)[0]?.trim() ?? ''));
+    if (cookies.length > 0) headers.cookie = cookies.join(';').trim();
+    else delete headers.cookie;
+    const peer = normalizeAddress(req.socket.remoteAddress) ?? 'unknown';
+    const chain = req.headers['x-forwarded-for'];
+    const trusted = isTrustedProxy(req.socket.remoteAddress, config.trusted_proxies);
+    headers['x-forwarded-for'] = trusted && typeof chain === 'string' ? `${chain}, ${peer}` : peer;
+    headers['x-forwarded-proto'] = result.url?.protocol.slice(0, -1) ?? 'http';
+    headers['x-forwarded-host'] = result.url?.host ?? '';
+    headers.host = upstream.host;
+    const { decision } = result;
+    if (decision.kind === 'allow' && decision.identity) {
+      const assertion = await signer.sign(decision.identity, upstream.origin);
+      Object.assign(headers, identityHeaderValues(decision.identity, config.headers, assertion));
+    }
+    return headers;
+  }
+
+  /** The upstream request, or undefined when no upstream serves this host and path. */
+  async function open(req: IncomingMessage, result: AuthorizeResult, extra: OutgoingHttpHeaders = {}) {
+    const upstream = result.target && routeUpstream(config.upstreams, result.target.host, result.target.path);
+    if (!upstream) return undefined;
+    const base = new URL(upstream.url);
+    const headers = { ...(await upstreamHeaders(req, result, base)), ...extra };
+    const send = base.protocol === 'https:' ? httpsRequest : httpRequest;
+    // The raw request target is forwarded as received; the rules judged exactly this path.
+    return send({
+      protocol: base.protocol,
+      hostname: base.hostname,
+      port: base.port,
+      method: req.method,
+      path: base.pathname.replace(/\/$/, '') + (req.url ?? '/'),
+      headers,
+    });
+  }
+
+  async function authorize(req: IncomingMessage) {
+    return authorizeRequest(contextOf(req), deps);
+  }
+
+  async function handleRequest(req: IncomingMessage, res: ServerResponse) {
+    let result: AuthorizeResult;
+    try {
+      result = await authorize(req);
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'auth-proxy: session store unavailable');
+      res
+        .writeHead(503, { 'cache-control': 'no-store', 'content-type': 'text/plain' })
+        .end('Service unavailable');
+      return;
+    }
+    if (result.decision.kind !== 'allow') return answerDenied(req, res, config, result);
+    const upstreamReq = await open(req, result);
+    if (!upstreamReq) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('No upstream for this address');
+      return;
+    }
+    upstreamReq.on('response', (upstreamRes) => {
+      res.writeHead(upstreamRes.statusCode ?? 502, withoutHopByHop(upstreamRes.headers));
+      upstreamRes.pipe(res);
+    });
+    upstreamReq.on('error', (err) => {
+      logger.warn({ err: err.message }, 'auth-proxy: upstream request failed');
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end('Bad gateway');
+      else res.destroy();
+    });
+    res.on('close', () => {
+      if (!res.writableFinished) upstreamReq.destroy();
+    });
+    req.pipe(upstreamReq);
+  }
+
+  function refuse(socket: Duplex, status: number, reason: string) {
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nCache-Control: no-store\r\nContent-Length: 0\r\n\r\n`,
+    );
+  }
+
+  function watch(ctx: AuthorizeContext, ticket: string, sockets: Duplex[]) {
+    const hash = hashTicket(ticket);
+    const entry = {
+      ctx,
+      close: () => {
+        for (const s of sockets) s.destroy();
+      },
+    };
+    const set = watched.get(hash) ?? new Set();
+    set.add(entry);
+    watched.set(hash, set);
+    const forget = () => {
+      set.delete(entry);
+      if (set.size === 0 && watched.get(hash) === set) watched.delete(hash);
+    };
+    for (const s of sockets) s.on('close', forget);
+  }
+
+  deps.sessions.onDestroy((hash) => {
+    for (const entry of watched.get(hash) ?? []) entry.close();
+  });
+
+  // Sessions end elsewhere too (another proxy process, expiry, a revoked group): re-ask the core.
+  const timer = setInterval(() => {
+    for (const set of watched.values()) {
+      for (const entry of set) {
+        authorizeRequest(entry.ctx, deps).then(
+          (r) => r.decision.kind !== 'allow' && entry.close(),
+          () => entry.close(),
+        );
+      }
+    }
+  }, deps.websocketCheckMs ?? 5000);
+  timer.unref();
+
+  async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    socket.on('error', () => socket.destroy());
+    const ctx = contextOf(req);
+    let result: AuthorizeResult;
+    try {
+      result = await authorizeRequest(ctx, deps);
+    } catch {
+      return refuse(socket, 503, 'Service Unavailable');
+    }
+    const { decision } = result;
+    if (result.invalid) return refuse(socket, 400, 'Bad Request');
+    if (decision.kind === 'login' || decision.kind === 'step_up') return refuse(socket, 401, 'Unauthorized');
+    if (decision.kind !== 'allow') return refuse(socket, 403, 'Forbidden');
+    const upstreamReq = await open(req, result, {
+      connection: 'Upgrade',
+      upgrade: String(req.headers.upgrade ?? 'websocket'),
+    });
+    if (!upstreamReq) return refuse(socket, 404, 'Not Found');
+    upstreamReq.on('upgrade', (upstreamRes, upstreamSocket, upstreamHead) => {
+      const lines = [`HTTP/1.1 ${upstreamRes.statusCode} ${upstreamRes.statusMessage}`];
+      for (let i = 0; i < upstreamRes.rawHeaders.length; i += 2) {
+        lines.push(`${upstreamRes.rawHeaders[i]}: ${upstreamRes.rawHeaders[i + 1]}`);
+      }
+      socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (upstreamHead.length > 0) socket.write(upstreamHead);
+      if (head.length > 0) upstreamSocket.write(head);
+      upstreamSocket.on('error', () => socket.destroy());
+      socket.on('close', () => upstreamSocket.destroy());
+      upstreamSocket.on('close', () => socket.destroy());
+      socket.pipe(upstreamSocket).pipe(socket);
+      if (result.ticket) watch(ctx, result.ticket, [socket, upstreamSocket]);
+    });
+    upstreamReq.on('response', (upstreamRes) => {
+      // The upstream declined the upgrade: relay its status, then hang up.
+      refuse(socket, upstreamRes.statusCode ?? 502, upstreamRes.statusMessage ?? 'Refused');
+      upstreamRes.resume();
+    });
+    upstreamReq.on('error', () => refuse(socket, 502, 'Bad Gateway'));
+    upstreamReq.end();
+  }
+
+  return {
+    handleRequest,
+    handleUpgrade,
+    close() {
+      clearInterval(timer);
+      for (const set of watched.values()) for (const entry of set) entry.close();
+      watched.clear();
+    },
+  };
+}

@@ -1,0 +1,156 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import { createMemoryKeyValueStore } from '../../adapters/memory-kv.ts';
+import { createRedisClient } from '../../adapters/redis-client.ts';
+import { createRedisKeyValueStore } from '../../adapters/redis-kv.ts';
+import type { KeyValueStore } from '../../src/factors/types.ts';
+import { createLogger, type Logger } from '../../src/log.ts';
+import { createAssertionSigner } from './assertion.ts';
+import type { ProxyConfig } from './config.ts';
+import { createForwardAuth } from './forward-auth.ts';
+import { createOidcRoutes, createProviderClient } from './oidc.ts';
+import { createRedirectValidator } from './redirect.ts';
+import { createReverseProxy } from './reverse-proxy.ts';
+import { compileRules } from './rules.ts';
+import {
+  createMemoryLocks,
+  createRedisLocks,
+  createSessionStore,
+  type Locks,
+  type SessionStore,
+} from './sessions.ts';
+
+/**
+ * The auth-proxy on one plain node:http server. Routes, in order: `/oauth2/*` (sign-in, sign-out,
+ * back-channel logout), `/auth/*` (forward-auth), `/.well-known/jwks.json` (the assertion key),
+ * `/healthz`; everything else goes through the reverse proxy.
+ */
+
+/** Options of {@link startProxy}. */
+export interface StartProxyOptions {
+  /** @default a pino logger at `info` */
+  logger?: Logger;
+  /** How often open WebSockets re-check their session. @default 5000 */
+  websocketCheckMs?: number;
+}
+
+/** A running proxy. */
+export interface RunningProxy {
+  /** Where it listens, e.g. `http://127.0.0.1:4180`. */
+  url: string;
+  server: Server;
+  /** The session store (admin tools and tests). */
+  sessions: SessionStore;
+  /** Stops listening, closes WebSockets and the store connection. */
+  close(): Promise<void>;
+}
+
+function storeFor(config: ProxyConfig, logger: Logger): { kv: KeyValueStore; locks: Locks; redis?: Redis } {
+  const { store, key_prefix } = config.session;
+  if (!store) {
+    logger.warn(
+      'auth-proxy: sessions are kept in memory: one process only, lost on restart (set session.store)',
+    );
+    return { kv: createMemoryKeyValueStore(), locks: createMemoryLocks() };
+  }
+  const redis = createRedisClient({ url: store, key_prefix });
+  // Without a listener ioredis prints every reconnect error; requests report failures as 503.
+  redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'auth-proxy: redis error'));
+  return {
+    kv: createRedisKeyValueStore(redis, { keyPrefix: key_prefix }),
+    locks: createRedisLocks(redis, key_prefix),
+    redis,
+  };
+}
+
+/** Starts the proxy on `config.listen`. */
+export async function startProxy(
+  config: ProxyConfig,
+  options: StartProxyOptions = {},
+): Promise<RunningProxy> {
+  const logger = options.logger ?? createLogger('info');
+  const { kv, locks, redis } = storeFor(config, logger);
+  const provider = createProviderClient(config);
+  const sessions = createSessionStore({
+    kv,
+    locks,
+    secret: config.cookie.secret,
+    ttlSeconds: config.session.ttl,
+    refresh: provider.refresh,
+    logger,
+  });
+  const rules = compileRules(config.rules);
+  const publicUrl = new URL(config.public_url);
+  const validateRedirect = createRedirectValidator({
+    // Our own host and the hosts we proxy are always fine to come back to.
+    allowedHosts: [
+      ...new Set([
+        publicUrl.hostname,
+        ...config.redirect_hosts,
+        ...config.upstreams.filter((u) => !u.host.startsWith('*.')).map((u) => u.host),
+      ]),
+    ],
+    allowHttp: publicUrl.protocol === 'http:',
+  });
+  const signer = await createAssertionSigner({ issuer: config.public_url, ttlSeconds: config.assertion.ttl });
+  const core = { rules, sessions, cookieName: config.cookie.name };
+  const oidcRoutes = createOidcRoutes({ config, provider, sessions, kv, validateRedirect, logger });
+  const forwardAuth = createForwardAuth({ ...core, config, signer, logger });
+  const proxy = createReverseProxy({
+    ...core,
+    config,
+    signer,
+    logger,
+    websocketCheckMs: options.websocketCheckMs,
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const raw = req.url ?? '/';
+    const path = raw.startsWith('/') ? raw.split('?')[0] : '';
+    if (path?.startsWith('/oauth2/') && (await oidcRoutes(req, res, path))) return;
+    if (path?.startsWith('/auth/') && (await forwardAuth(req, res, path))) return;
+    if (path === '/.well-known/jwks.json') {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' });
+      res.end(JSON.stringify(signer.jwks()));
+      return;
+    }
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end('ok');
+      return;
+    }
+    await proxy.handleRequest(req, res);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      // Store or provider unreachable (or a bug): fail closed, never pass the request on.
+      logger.error({ err: (err as Error).message, path: req.url }, 'auth-proxy: request failed');
+      if (!res.headersSent) {
+        res.writeHead(503, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
+        res.end('Service temporarily unavailable');
+      } else res.destroy();
+    });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    proxy.handleUpgrade(req, socket, head).catch(() => socket.destroy());
+  });
+  server.listen(config.listen.port, config.listen.host);
+  await once(server, 'listening');
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  logger.info({ url: `http://${host}:${port}`, public_url: config.public_url }, 'auth-proxy: listening');
+
+  return {
+    url: `http://${host}:${port}`,
+    server,
+    sessions,
+    async close() {
+      proxy.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (redis) await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
