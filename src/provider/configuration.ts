@@ -52,6 +52,9 @@ function loadExistingGrant(policies: ClientPolicies): Configuration['loadExistin
 export function buildConfiguration(config: TollgateConfig, parts: ProviderParts): Configuration {
   const { policies, render } = parts;
   const ttl = config.ttl;
+  const trustedBackchannel = new Set(
+    config.clients.flatMap((c) => (c.backchannel_logout_uri ? [c.backchannel_logout_uri] : [])),
+  );
   return {
     adapter: parts.adapter,
     clients: config.clients.map(toClientMetadata),
@@ -132,6 +135,14 @@ export function buildConfiguration(config: TollgateConfig, parts: ProviderParts)
           return false;
         }
       }),
+    // Back-channel logout targets come from the operator's own client list, and the auth-proxy
+    // usually lives on a private address next to tollgate: exactly those URLs skip
+    // oidc-provider's SSRF guard. Every other outgoing request keeps it.
+    fetch: (url, options) => {
+      if (!trustedBackchannel.has(String(url))) return globalThis.fetch(url, options);
+      const { dispatcher: _guard, ...rest } = options as RequestInit & { dispatcher?: unknown };
+      return globalThis.fetch(url, rest);
+    },
     renderError: async (ctx, out) => {
       await render(ctx, 'error', {
         title: 'Something went wrong',

@@ -22,28 +22,13 @@ import {
 let redis: Awaited<ReturnType<typeof startRedis>>;
 let stack: Stack;
 
-const realFetch = globalThis.fetch;
-
 beforeAll(async () => {
   redis = await startRedis();
   stack = await startStack(redis, { sessionRedis: redis.url });
   await addUser(stack.tg, 'dora', PASSWORD, { groups: ['staff'] });
-  // oidc-provider refuses to POST logout tokens to special-use addresses (its SSRF guard), and
-  // a loopback proxy is one. Test seam until tollgate can allow-list a back-channel target:
-  // only for the proxy's back-channel URL, drop the guard's dispatcher. The token, its signature
-  // and the HTTP request are tollgate's own.
-  const backchannel = `${stack.url}/oauth2/backchannel-logout`;
-  globalThis.fetch = (input, init) => {
-    if (String(input) === backchannel && init) {
-      const { dispatcher: _guard, ...rest } = init as RequestInit & { dispatcher?: unknown };
-      return realFetch(input, rest);
-    }
-    return realFetch(input, init);
-  };
 });
 
 afterAll(async () => {
-  globalThis.fetch = realFetch;
   await stack?.stop();
   await redis?.stop();
 });
