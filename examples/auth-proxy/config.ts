@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { loadYamlConfig, parseYamlConfig, validateConfig } from '../../src/config/yaml.ts';
 import { IDENTITY_HEADER_DEFAULTS } from './identity-headers.ts';
 import { createRedirectValidator } from './redirect.ts';
 import { compileRules } from './rules.ts';
-import { loadYamlConfig, parseYamlConfig, validateConfig } from './yaml-config.ts';
 
 /**
  * The auth-proxy's own configuration file, validated at start: every bad field is named in one

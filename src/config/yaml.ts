@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError } from '../../src/errors.ts';
+import { ConfigError } from '../errors.ts';
 
 /**
- * Generic YAML + `${ENV}` configuration loading, the way tollgate's own `src/config/load.ts`
- * does it, for any zod schema: the proxy reuses the behaviour without tollgate's schema.
+ * Generic YAML + `${ENV}` configuration loading for any zod schema: tollgate's own
+ * configuration (load.ts) and the auth-proxy's both read their files through it.
  */
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
