@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type {
   Account,
   AccountPatch,
@@ -6,7 +5,7 @@ import type {
   AccountStore,
   NewAccount,
 } from '../src/accounts/types.ts';
-import { normalizeUsername, toAccount } from '../src/accounts/types.ts';
+import { newAccountRecord, normalizeUsername, toAccount } from '../src/accounts/types.ts';
 import { AccountError } from '../src/errors.ts';
 
 /** Account store held in process memory: the embedded default, lost on restart. */
@@ -17,19 +16,10 @@ export function createMemoryAccountStore(options: { now?: () => number } = {}): 
 
   return {
     async create(input: NewAccount) {
-      const username = normalizeUsername(input.username);
+      const record = newAccountRecord(input, now());
+      const { username } = record;
       if (idByUsername.has(username))
         throw new AccountError('account_exists', `account ${username} already exists`);
-      const t = now();
-      const record: AccountRecord = {
-        ...input,
-        id: randomUUID(),
-        username,
-        groups: input.groups ?? [],
-        disabled: input.disabled ?? false,
-        created_at: t,
-        updated_at: t,
-      };
       byId.set(record.id, record);
       idByUsername.set(username, record.id);
       return toAccount(structuredClone(record));

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type {
   Account,
@@ -7,7 +6,7 @@ import type {
   AccountStore,
   NewAccount,
 } from '../src/accounts/types.ts';
-import { normalizeUsername, toAccount } from '../src/accounts/types.ts';
+import { newAccountRecord, normalizeUsername, toAccount } from '../src/accounts/types.ts';
 import { AccountError } from '../src/errors.ts';
 
 /*
@@ -72,17 +71,8 @@ export function createRedisAccountStore(
 
   return {
     async create(input: NewAccount): Promise<Account> {
-      const username = normalizeUsername(input.username);
-      const t = now();
-      const record: AccountRecord = {
-        ...input,
-        id: randomUUID(),
-        username,
-        groups: input.groups ?? [],
-        disabled: input.disabled ?? false,
-        created_at: t,
-        updated_at: t,
-      };
+      const record = newAccountRecord(input, now());
+      const { username } = record;
       const created = await redis.eval(
         CREATE,
         2,

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 /** A user as the rest of tollgate sees it: never carries the password hash. */
 export interface Account {
   /** Stable opaque id; the `sub` claim. */
@@ -54,6 +56,19 @@ export interface AccountStore {
  */
 export function normalizeUsername(username: string): string {
   return username.normalize('NFKC').trim().toLowerCase();
+}
+
+/** A new account's full record: fresh id, normalised username, defaults, timestamps (epoch s). */
+export function newAccountRecord(input: NewAccount, nowSeconds: number): AccountRecord {
+  return {
+    ...input,
+    id: randomUUID(),
+    username: normalizeUsername(input.username),
+    groups: input.groups ?? [],
+    disabled: input.disabled ?? false,
+    created_at: nowSeconds,
+    updated_at: nowSeconds,
+  };
 }
 
 /** Drops the password hash before an account leaves the store layer. */
