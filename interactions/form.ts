@@ -1,5 +1,6 @@
 import { bodyParser } from '@koa/bodyparser';
 import { InvalidRequest, TollgateError } from '../src/errors.ts';
+import { readBody } from '../src/server/read-body.ts';
 import type { InteractionContext, Step } from './context.ts';
 
 const parse = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
@@ -9,7 +10,7 @@ export const parseForm: Step = async (ctx, next) => {
   if (!ctx.is('application/x-www-form-urlencoded')) {
     throw new TollgateError(415, 'unsupported_media_type', 'This page only accepts form submissions.');
   }
-  await parse(ctx, async () => {});
+  await readBody(ctx, parse);
   const body = (ctx.request as { body?: unknown }).body;
   ctx.state.form = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
   await next();

@@ -15,9 +15,11 @@ import { createOtpService, type OtpService } from '../otp/service.ts';
 import { createClientPolicies } from '../provider/clients.ts';
 import { createProvider } from '../provider/create.ts';
 import { generateJwks, loadJwks } from '../provider/keys.ts';
+import { fillSingleRedirectUri } from '../provider/single-redirect-uri.ts';
 import { createRenderer } from '../render.ts';
 import { errorHandler, isStoreOutage } from './error-handler.ts';
 import { healthRouter } from './health.ts';
+import { drainUnreadBody } from './read-body.ts';
 import { createStore, type Store } from './store.ts';
 
 /** A running tollgate: the provider (a Koa app) and what it was built from. */
@@ -128,6 +130,8 @@ export function createTollgate(
     }
   });
   provider.use(metrics.httpMiddleware());
+  provider.use(drainUnreadBody);
+  provider.use(fillSingleRedirectUri(config.clients));
   provider.use(errorHandler(render, logger));
   if (config.metrics.enabled) provider.use(metricsEndpoint(metrics, config.metrics.bearer_token));
   provider.use(healthRouter(() => store.ping(), logger).routes());

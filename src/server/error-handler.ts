@@ -4,11 +4,17 @@ import { InteractionNotFound, InvalidRequest, ServiceUnavailable, TollgateError 
 import type { Logger } from '../log.ts';
 import type { Render } from '../render.ts';
 
-/** ioredis errors that mean "Redis is not there right now" rather than a bug of ours. */
+/**
+ * ioredis errors that mean "Redis is not there right now" rather than a bug of ours. "Command
+ * timed out" is a Redis that accepts connections but does not answer (frozen, partitioned): the
+ * `commandTimeout` of adapters/redis-client.ts gives up on it, and that is an outage too.
+ */
 export function isStoreOutage(err: Error): boolean {
   return (
     err.name === 'MaxRetriesPerRequestError' ||
-    /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|connect ETIMEDOUT/.test(err.message)
+    /Connection is closed|Stream isn't writeable|Command timed out|ECONNREFUSED|ECONNRESET|connect ETIMEDOUT/.test(
+      err.message,
+    )
   );
 }
 
@@ -37,9 +43,26 @@ export function toTollgateError(err: unknown): TollgateError {
   });
 }
 
-/** JSON for API paths and clients that prefer it over HTML; browsers get a page. */
+/** oidc-provider's endpoints that browsers navigate to; its others are called by programs. */
+const BROWSER_ROUTES = new Set([
+  'authorization',
+  'resume',
+  'end_session',
+  'end_session_confirm',
+  'end_session_success',
+  'code_verification',
+  'device_resume',
+]);
+
+/**
+ * JSON for API paths, for oidc-provider's programmatic endpoints (token, introspection, userinfo,
+ * ...: OAuth clients often send no Accept header at all), and for clients that prefer it over
+ * HTML; browsers get a page.
+ */
 export function wantsJson(ctx: Context): boolean {
   if (ctx.path.startsWith('/api/')) return true;
+  const route = (ctx as { oidc?: { route?: unknown } }).oidc?.route;
+  if (typeof route === 'string' && !BROWSER_ROUTES.has(route)) return true;
   if (!ctx.get('accept')) return false;
   return ctx.accepts(['html', 'json']) === 'json';
 }

@@ -21,6 +21,7 @@ import {
 import type { Logger } from '../../log.ts';
 import type { OtpService } from '../../otp/service.ts';
 import type { OtpSession } from '../../otp/types.ts';
+import { readBody } from '../../server/read-body.ts';
 import { type ApiClient, type ApiState, otpApiAuth } from './auth.ts';
 import { openApiDocument } from './openapi.ts';
 
@@ -111,7 +112,7 @@ async function readJson<T>(ctx: Context, schema: ZodType<T>): Promise<T> {
       'Send a JSON body (Content-Type: application/json).',
     );
   }
-  await parseJsonBody(ctx, async () => {});
+  await readBody(ctx, parseJsonBody);
   const parsed = schema.safeParse((ctx.request as { body?: unknown }).body);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) =>
