@@ -8,7 +8,6 @@ import {
   type InteractionDeps,
   interactionUrls,
   type Step,
-  seeOther,
 } from './context.ts';
 import { finishLogin } from './finish.ts';
 import { factorInput, factorRequest, loadPending, pendingAccount, renderFactor } from './mfa.ts';
@@ -50,12 +49,25 @@ const titleFor = (factor: Factor) =>
 export function showEnrolment(deps: InteractionDeps): Step {
   return async (ctx) => {
     const { pending, factor } = await enrolmentTarget(deps, ctx);
-    const account = await pendingAccount(deps, pending);
-    const view = await factor.startEnrolment(await factorRequest(deps, ctx, account, pending, factor));
-    await deps.mfa.pending.set(ctx.state.interaction.uid, pending);
-    const urls = interactionUrls(ctx.state.interaction.uid, ctx.state.csrf);
-    await renderFactor(deps, ctx, view, { title: titleFor(factor), action: urls.enrol(factor.id) });
+    // Starting backup codes replaces the old set: only ever from a POST (CSRF-checked), never a
+    // GET that a prefetch or another site could trigger.
+    if (factor.backup) throw new InvalidRequest('Recovery codes are created from the sign-in steps only.');
+    await startEnrolment(deps, ctx, pending, factor);
   };
+}
+
+/** Shows a factor's set-up page (and keeps its pending state). */
+export async function startEnrolment(
+  deps: InteractionDeps,
+  ctx: InteractionContext,
+  pending: PendingLogin,
+  factor: Factor,
+) {
+  const account = await pendingAccount(deps, pending);
+  const view = await factor.startEnrolment(await factorRequest(deps, ctx, account, pending, factor));
+  await deps.mfa.pending.set(ctx.state.interaction.uid, pending);
+  const urls = interactionUrls(ctx.state.interaction.uid, ctx.state.csrf);
+  await renderFactor(deps, ctx, view, { title: titleFor(factor), action: urls.enrol(factor.id) });
 }
 
 /**
@@ -108,7 +120,7 @@ export function submitEnrolment(deps: InteractionDeps): Step {
     const recovery = deps.mfa.factors.recovery;
     if (!factor.backup && recovery && !(await recovery.isEnrolled(account.id))) {
       await deps.mfa.pending.set(uid, pending);
-      return seeOther(ctx, urls.enrol(recovery.id));
+      return startEnrolment(deps, ctx, pending, recovery);
     }
     await finishLogin(deps, ctx, pending);
   };

@@ -1,7 +1,8 @@
+import { acceptedMethods, levelForClient, secondFactorMethods } from '../src/mfa/level.ts';
 import type { PendingLogin } from '../src/mfa/pending.ts';
 import { factorsFingerprint } from '../src/mfa/remember-browser.ts';
 import type { Level } from '../src/policy/mfa.ts';
-import { finalAcr, levelFromAmr } from '../src/policy/mfa.ts';
+import { finalAcr } from '../src/policy/mfa.ts';
 import { clientIdOf, type InteractionContext, type InteractionDeps } from './context.ts';
 
 /** RFC 8176: more than one factor was used. */
@@ -24,7 +25,8 @@ export async function finishLogin(
   const request = await mfa.policy.required(clientId, interaction.params, async () =>
     (await mfa.factors.enrolled(pending.accountId, allowed)).some((f) => !f.backup),
   );
-  const level = options.level ?? levelFromAmr(pending.amr);
+  const level =
+    options.level ?? levelForClient(pending.amr, acceptedMethods(mfa.policy, mfa.factors, clientId));
   const acr = finalAcr(level, request);
   await mfa.pending.delete(interaction.uid);
   if (!acr || level < request.level) {
@@ -49,7 +51,7 @@ export async function finishLogin(
   const days = mfa.policy.forClient(clientId).rememberBrowserDays;
   if (options.remember && level === 2 && days > 0) {
     const fingerprint = factorsFingerprint(await mfa.credentials.list(pending.accountId));
-    mfa.remember.remember(ctx, pending.accountId, fingerprint, days);
+    mfa.remember.remember(ctx, pending.accountId, fingerprint, days, secondFactorMethods(pending.amr));
   }
   deps.logger.info(
     { event: 'login.succeeded', account: pending.accountId, client: clientId, acr, amr, ip: ctx.ip },

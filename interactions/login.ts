@@ -1,4 +1,5 @@
 import { authenticate } from '../src/accounts/authenticate.ts';
+import { normalizeUsername } from '../src/accounts/types.ts';
 import type { PendingLogin } from '../src/mfa/pending.ts';
 import { AMR_PASSWORD } from '../src/policy/acr.ts';
 import {
@@ -14,7 +15,17 @@ import { field } from './form.ts';
 /** The one message for every failed sign-in: it must not tell which part was wrong. */
 export const LOGIN_FAILED = 'Incorrect username or password.';
 
-async function showForm(deps: InteractionDeps, ctx: InteractionContext, username: string, error?: string) {
+/** The lockout message: the same for every username, known or not. */
+export const loginLockedMessage = (retryAt: Date) =>
+  `Too many attempts. Try again after ${retryAt.toISOString().slice(11, 16)} UTC.`;
+
+async function showForm(
+  deps: InteractionDeps,
+  ctx: InteractionContext,
+  username: string,
+  error?: string,
+  status = error ? 401 : 200,
+) {
   const { uid, params } = ctx.state.interaction;
   const urls = interactionUrls(uid, ctx.state.csrf);
   await deps.render(
@@ -29,8 +40,14 @@ async function showForm(deps: InteractionDeps, ctx: InteractionContext, username
       username,
       error,
     },
-    error ? 401 : 200,
+    status,
   );
+}
+
+/** 429 with Retry-After and the generic lockout message; the password is not checked. */
+async function showLocked(deps: InteractionDeps, ctx: InteractionContext, username: string, retryAt: Date) {
+  ctx.set('Retry-After', String(Math.max(1, Math.ceil((retryAt.getTime() - Date.now()) / 1000))));
+  await showForm(deps, ctx, username, loginLockedMessage(retryAt), 429);
 }
 
 /** GET: the username/password form, prefilled from `login_hint`. */
@@ -56,14 +73,36 @@ export function submitPassword(deps: InteractionDeps): Step {
     const client = ctx.state.interaction.params.client_id;
     if (!username || !password) return showForm(deps, ctx, username, LOGIN_FAILED);
 
+    // Limited per normalised username, known or not, so a lockout reveals nothing; checked
+    // before argon2 so a locked name costs no hash.
+    const regulation = deps.mfa.passwordRegulation;
+    const key = normalizeUsername(username);
+    const before = await regulation.status(key, ctx.ip);
+    if (before.locked) {
+      deps.logger.info(
+        { event: 'login.locked', username, ip: ctx.ip, client, until: before.retryAt.toISOString() },
+        'password sign-in refused: locked',
+      );
+      return showLocked(deps, ctx, username, before.retryAt);
+    }
+
     const result = await authenticate(deps.accounts, deps.hasher, username, password);
     if (!result.ok) {
       deps.logger.info(
         { event: 'login.failed', reason: result.reason, username, ip: ctx.ip, client },
         'password sign-in failed',
       );
+      const after = await regulation.fail(key, ctx.ip);
+      if (after.locked) {
+        deps.logger.warn(
+          { event: 'lockout', scope: 'password', username, ip: ctx.ip, until: after.retryAt.toISOString() },
+          'password sign-in locked',
+        );
+        return showLocked(deps, ctx, username, after.retryAt);
+      }
       return showForm(deps, ctx, username, LOGIN_FAILED);
     }
+    await regulation.succeed(key);
     deps.logger.info(
       { event: 'login.password_ok', account: result.account.id, ip: ctx.ip, client },
       'password accepted',

@@ -1,6 +1,7 @@
 import type { Account } from '../src/accounts/types.ts';
 import { InteractionNotFound, InvalidRequest } from '../src/errors.ts';
 import type { Factor, FactorRequest, FactorView, VerifyFailure } from '../src/factors/types.ts';
+import { acceptedMethods, levelForClient } from '../src/mfa/level.ts';
 import type { PendingLogin } from '../src/mfa/pending.ts';
 import { factorsFingerprint } from '../src/mfa/remember-browser.ts';
 import { levelFromAmr } from '../src/policy/mfa.ts';
@@ -13,6 +14,7 @@ import {
   type Step,
   seeOther,
 } from './context.ts';
+import { startEnrolment } from './enrol.ts';
 import { finishLogin } from './finish.ts';
 import { field } from './form.ts';
 
@@ -200,17 +202,21 @@ export async function showSecondFactor(
     ctx.state.interaction.params,
     async () => primary.length > 0,
   );
-  if (levelFromAmr(pending.amr) >= request.level) return finishLogin(deps, ctx, pending);
+  const accepted = acceptedMethods(mfa.policy, mfa.factors, clientId);
+  if (levelForClient(pending.amr, accepted) >= request.level) return finishLogin(deps, ctx, pending);
 
   const client = mfa.policy.forClient(clientId);
   if (usable.length > 0) {
     const fingerprint = factorsFingerprint(await mfa.credentials.list(account.id));
-    if (mfa.remember.isRemembered(ctx, account.id, fingerprint, client.rememberBrowserDays)) {
+    const remembered = mfa.remember.recall(ctx, account.id, fingerprint, client.rememberBrowserDays);
+    // The browser remembers which factor it proved; it counts only where that factor is accepted.
+    if (remembered?.some((m) => accepted.has(m))) {
       deps.logger.info(
         { event: 'mfa.remembered_browser', account: account.id, client: clientId },
         'browser remembered',
       );
-      return finishLogin(deps, ctx, pending, { level: 2 });
+      pending.amr = [...pending.amr, ...remembered];
+      return finishLogin(deps, ctx, pending);
     }
   }
   const status = await mfa.regulation.status(account.id, ctx.ip);
@@ -373,8 +379,7 @@ export function regenerateRecovery(deps: InteractionDeps): Step {
     const pending = await deps.mfa.pending.get(uid);
     const recovery = deps.mfa.factors.recovery;
     if (!pending || levelFromAmr(pending.amr) < 2 || !recovery) throw new InteractionNotFound();
-    if (field(ctx, 'regenerate', 8) === '1')
-      return seeOther(ctx, interactionUrls(uid, ctx.state.csrf).enrol(recovery.id));
+    if (field(ctx, 'regenerate', 8) === '1') return startEnrolment(deps, ctx, pending, recovery);
     await finishLogin(deps, ctx, pending);
   };
 }

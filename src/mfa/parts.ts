@@ -19,6 +19,8 @@ export interface MfaParts {
   kv: KeyValueStore;
   pending: PendingStore;
   regulation: Regulation;
+  /** Wrong passwords per normalised username and per client IP (same limits, own counters). */
+  passwordRegulation: Regulation;
   remember: RememberBrowser;
   /** Wrong codes before one challenge closes. */
   maxAttemptsPerChallenge: number;
@@ -76,6 +78,12 @@ export function assembleMfa(options: MfaOptions): MfaParts {
       { redis: options.redis, keyPrefix: options.keyPrefix ?? '' },
       now,
     ),
+    passwordRegulation: createRegulation(
+      regulation,
+      { redis: options.redis, keyPrefix: options.keyPrefix ?? '' },
+      now,
+      'password',
+    ),
     remember: createRememberBrowser(options.cookieKey, now),
     maxAttemptsPerChallenge: regulation.max_attempts_per_challenge,
   };
@@ -99,6 +107,8 @@ export function createMfaParts(
       otp: options.otp,
       logger: options.logger,
       now,
+      redis: store.redis,
+      keyPrefix: store.keyPrefix,
     }),
     credentials: store.credentials,
     kv: store.kv,

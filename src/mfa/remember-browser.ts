@@ -21,22 +21,29 @@ interface Remembered {
   f: string;
   /** issued at, epoch seconds */
   t: number;
+  /** the second-factor methods (amr) proven when the browser was remembered */
+  m: string[];
 }
 
 /**
- * "Remember this browser": a signed (HMAC-SHA256) cookie bound to the account and its set of
- * factors. Each client decides how many days it honours (0 = never).
+ * "Remember this browser": a signed (HMAC-SHA256) cookie bound to the account, its set of
+ * factors and the methods proven when it was set. Each client decides how many days it honours
+ * (0 = never) and whether those methods are ones it accepts.
  */
 export function createRememberBrowser(secret: string, now: () => number = Date.now) {
   const key = Buffer.from(hkdfSync('sha256', secret, 'tollgate', 'remember-browser-v1', 32));
   const sign = (payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
 
   return {
-    /** Sets the cookie for `days` days. */
-    remember(ctx: Context, accountId: string, fingerprint: string, days: number) {
-      const payload = Buffer.from(
-        JSON.stringify({ a: accountId, f: fingerprint, t: Math.floor(now() / 1000) }),
-      ).toString('base64url');
+    /** Sets the cookie for `days` days, recording the second-factor methods just proven. */
+    remember(ctx: Context, accountId: string, fingerprint: string, days: number, methods: string[]) {
+      const remembered: Remembered = {
+        a: accountId,
+        f: fingerprint,
+        t: Math.floor(now() / 1000),
+        m: methods,
+      };
+      const payload = Buffer.from(JSON.stringify(remembered)).toString('base64url');
       ctx.cookies.set(REMEMBER_COOKIE, `${payload}.${sign(payload)}`, {
         httpOnly: true,
         sameSite: 'lax',
@@ -47,21 +54,25 @@ export function createRememberBrowser(secret: string, now: () => number = Date.n
       });
     },
 
-    /** True when this browser is remembered for the account, its current factors and `days`. */
-    isRemembered(ctx: Context, accountId: string, fingerprint: string, days: number): boolean {
-      if (days <= 0) return false;
+    /**
+     * The methods this browser proved, when it is remembered for the account, its current
+     * factors and `days`; undefined otherwise.
+     */
+    recall(ctx: Context, accountId: string, fingerprint: string, days: number): string[] | undefined {
+      if (days <= 0) return undefined;
       const value = ctx.cookies.get(REMEMBER_COOKIE);
-      if (!value) return false;
+      if (!value) return undefined;
       const [payload, mac] = value.split('.');
-      if (!payload || !mac) return false;
+      if (!payload || !mac) return undefined;
       const expected = Buffer.from(sign(payload));
       const given = Buffer.from(mac);
-      if (expected.length !== given.length || !timingSafeEqual(expected, given)) return false;
+      if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
       try {
         const r = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Remembered;
-        return r.a === accountId && r.f === fingerprint && now() / 1000 < r.t + days * 86_400;
+        const fresh = now() / 1000 < r.t + days * 86_400;
+        return r.a === accountId && r.f === fingerprint && fresh && Array.isArray(r.m) ? r.m : undefined;
       } catch {
-        return false;
+        return undefined;
       }
     },
   };

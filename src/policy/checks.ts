@@ -1,6 +1,7 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { FactorRegistry } from '../factors/index.ts';
-import { levelFromAmr, type MfaPolicy } from './mfa.ts';
+import { acceptedMethods, levelForClient } from '../mfa/level.ts';
+import type { MfaPolicy } from './mfa.ts';
 
 const { Check, base } = interactionPolicy;
 
@@ -24,7 +25,11 @@ export function mfaCheck(policy: MfaPolicy, factors: FactorRegistry) {
         const enrolled = await factors.enrolled(accountId, allowed);
         return enrolled.some((f) => !f.backup);
       });
-      const have = levelFromAmr(oidc.session?.amr ?? []);
+      // Only the methods of factors this client accepts count (not whatever the session has).
+      const have = levelForClient(
+        oidc.session?.amr ?? [],
+        acceptedMethods(policy, factors, oidc.client.clientId),
+      );
       return have >= request.level ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     },
   );

@@ -152,10 +152,10 @@ function suite(backend: Backend): void {
       factor = make(h.a);
     });
 
-    it('declares its metadata: otp amr, a backup factor, not restricted', () => {
+    it('declares its metadata: its own recovery amr, a backup factor, not restricted', () => {
       expect(factor.id).toBe('recovery');
       expect(factor.label).toBe('Recovery code');
-      expect(factor.amr).toEqual(['otp']);
+      expect(factor.amr).toEqual(['recovery']);
       expect(factor.restricted).toBe(false);
       expect(factor.enrollable).toBe(true);
       expect(factor.backup).toBe(true);

@@ -151,8 +151,16 @@ describe('MFA login', () => {
     const done = await submit(browser, recoveryPage, { code: (recoveryCodes[0] as string).toLowerCase() });
     expect((await exchange(mfaApp, done, verifier)).claims).toMatchObject({
       acr: ACR_2FA,
-      amr: ['pwd', 'otp', 'mfa'],
+      amr: ['pwd', 'recovery', 'mfa'],
     });
+
+    // Regression (security review): that session does not satisfy a client that accepts only
+    // an authenticator app: it is asked for a TOTP code, not let through on the recovery code.
+    const totpOnly = await rp(tg, 'totp-only');
+    const strict = await authorize(browser, totpOnly);
+    expect(isChallenge(strict.page)).toBe(true);
+    expect(strict.page.body).toContain('/mfa/totp');
+    expect(strict.page.url.startsWith(RP_CALLBACK)).toBe(false);
 
     const other = new Browser();
     const { page: c2 } = await password(other, mfaApp, 'finn');

@@ -232,8 +232,9 @@ export function createRecoveryFactor(options: RecoveryFactorOptions): RecoveryFa
   return {
     id: 'recovery',
     label: 'Recovery code',
-    // RFC 8176 has no value for backup codes; a one-time code from a list is an `otp`.
-    amr: ['otp'],
+    // RFC 8176 has no value for backup codes. `recovery` is tollgate's documented custom value:
+    // reusing `otp` would let a recovery-code session pass a client that accepts only TOTP.
+    amr: ['recovery'],
     restricted: false,
     enrollable: true,
     backup: true,
