@@ -1,6 +1,8 @@
+import type { Redis } from 'ioredis';
 import type { MfaConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import type { OtpService } from '../otp/service.ts';
+import { createSendLimiter, type SendLimiter } from '../security/regulation.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { createAddressFactor } from './address/index.ts';
 import { createRecoveryFactor, type RecoveryFactor } from './recovery/index.ts';
@@ -28,7 +30,17 @@ export interface FactorDeps {
   logger?: Logger;
   /** Injected clock (ms) for deterministic tests. */
   now?: () => number;
+  /** Send limits of email/SMS codes live in Redis when given, else in memory. */
+  redis?: Redis;
+  /** @default "" */
+  keyPrefix?: string;
+  /** Overrides the default send limits of the email/SMS factors (tests, custom stores). */
+  sendLimits?: { perAccount: SendLimiter; perAddress: SendLimiter };
 }
+
+/** Codes sent per account and per destination address within an hour (each channel counts apart). */
+export const SENDS_PER_ACCOUNT_PER_HOUR = 10;
+export const SENDS_PER_ADDRESS_PER_HOUR = 5;
 
 /** Registry over any list of factors: a team adding its own factor passes it here. */
 export function factorRegistry(factors: Factor[]): FactorRegistry {
@@ -68,6 +80,10 @@ export function createFactors(config: MfaConfig | undefined, deps: FactorDeps): 
           otp: deps.otp,
           credentials: deps.credentials,
           logger: deps.logger,
+          sendLimits: deps.sendLimits ?? {
+            perAccount: createSendLimiter(deps, `${id}-send-account`, SENDS_PER_ACCOUNT_PER_HOUR, 3600),
+            perAddress: createSendLimiter(deps, `${id}-send-address`, SENDS_PER_ADDRESS_PER_HOUR, 3600),
+          },
         }),
       );
     } else if (id === 'recovery' && config) {

@@ -26,19 +26,24 @@ export interface Regulation {
 
 type Limiter = RateLimiterMemory | RateLimiterRedis;
 
+/**
+ * @param scope names the limiters (`<scope>-account`, `<scope>-ip`, `<scope>-lockouts`, under
+ * `rl:` in Redis), so the password step and the second factor count separately. @default "mfa"
+ */
 export function createRegulation(
   config: MfaConfig['regulation'],
   store: { redis?: Redis; keyPrefix: string },
   now: () => number = Date.now,
+  scope = 'mfa',
 ): Regulation {
   const make = (name: string, opts: IRateLimiterOptions): Limiter =>
     store.redis
       ? new RateLimiterRedis({ ...opts, storeClient: store.redis, keyPrefix: `${store.keyPrefix}rl:${name}` })
       : new RateLimiterMemory({ ...opts, keyPrefix: name });
-  const account = make('mfa-account', { points: config.max_failures, duration: config.find_time });
-  const ip = make('mfa-ip', { points: config.max_failures_per_ip, duration: config.find_time });
+  const account = make(`${scope}-account`, { points: config.max_failures, duration: config.find_time });
+  const ip = make(`${scope}-ip`, { points: config.max_failures_per_ip, duration: config.find_time });
   // How many lockouts an account had in the last day: each one doubles the next ban.
-  const lockouts = make('mfa-lockouts', { points: 1000, duration: 86_400 });
+  const lockouts = make(`${scope}-lockouts`, { points: 1000, duration: 86_400 });
 
   const lockedUntil = (res: RateLimiterRes | null, points: number): Date | undefined =>
     res && res.consumedPoints > points ? new Date(now() + res.msBeforeNext) : undefined;
@@ -70,6 +75,40 @@ export function createRegulation(
     },
     async succeed(accountId) {
       await account.delete(accountId);
+    },
+  };
+}
+
+/** Counts sends (e.g. codes by email/SMS) per key; `consume` says whether one more is allowed. */
+export interface SendLimiter {
+  consume(key: string): Promise<boolean>;
+}
+
+/** `points` sends per key within `duration` seconds, in Redis when given, else in memory. */
+export function createSendLimiter(
+  store: { redis?: Redis; keyPrefix?: string },
+  name: string,
+  points: number,
+  duration: number,
+): SendLimiter {
+  const opts: IRateLimiterOptions = { points, duration };
+  const limiter: Limiter = store.redis
+    ? new RateLimiterRedis({
+        ...opts,
+        storeClient: store.redis,
+        keyPrefix: `${store.keyPrefix ?? ''}rl:${name}`,
+      })
+    : new RateLimiterMemory({ ...opts, keyPrefix: name });
+  return {
+    async consume(key) {
+      try {
+        await limiter.consume(key);
+        return true;
+      } catch (res: unknown) {
+        // Over the limit rejects with a RateLimiterRes; a store failure with an Error.
+        if (res instanceof Error) throw res;
+        return false;
+      }
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Account } from '../../accounts/types.ts';
 import type { Channel, DeliveryError } from '../../delivery/types.ts';
 import type { Logger } from '../../log.ts';
 import type { OtpService } from '../../otp/service.ts';
+import type { SendLimiter } from '../../security/regulation.ts';
 import type {
   Credential,
   CredentialStore,
@@ -27,7 +28,15 @@ export interface AddressFactorOptions {
   credentials: CredentialStore;
   /** Audit log: `mfa.challenge_sent` when a code goes out (never the code). */
   logger?: Pick<Logger, 'info'>;
+  /**
+   * Caps on codes sent per account and per destination (keyed by the OTP service's keyed
+   * hash of the address). Without them, sends are limited only per OTP session.
+   */
+  sendLimits?: { perAccount: SendLimiter; perAddress: SendLimiter };
 }
+
+/** What users read when the send limits refuse another code. */
+export const TOO_MANY_SENDS = 'Too many codes were sent. Try again later.';
 
 const ADDRESS: Record<Channel, z.ZodType<string>> = {
   email: z.email().max(254),
@@ -66,8 +75,29 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
   const credentialOf = async (accountId: string): Promise<Credential | undefined> =>
     (await credentials.list(accountId)).find((c) => c.factor === channel);
 
-  /** Sends a fresh code for this flow (new OTP session), recording it in the flow state. */
+  /** Whether the account and the address may receive one more code (and counts it). */
+  async function allowSend(req: FactorRequest, to: string): Promise<boolean> {
+    const limits = options.sendLimits;
+    if (!limits) return true;
+    const [account, address] = await Promise.all([
+      limits.perAccount.consume(req.account.id),
+      limits.perAddress.consume(otp.hashAddress(to)),
+    ]);
+    if (account && address) return true;
+    options.logger?.info(
+      { event: 'mfa.send_limited', factor: channel, account: req.account.id, ip: req.ip },
+      'code not sent: send limit reached',
+    );
+    return false;
+  }
+
+  /**
+   * Sends a fresh code for this flow (new OTP session). A login code is recorded under
+   * `sessionId`/`sentTo`, an enrolment code under `enrolSessionId`/`enrolSentTo`: a code
+   * sent to a new address must never pass a login challenge.
+   */
   async function send(req: FactorRequest, to: string, purpose: 'login' | 'enrolment') {
+    if (!(await allowSend(req, to))) return TOO_MANY_SENDS;
     const { session, delivery } = await otp.issue({
       owner: owner(req),
       channel,
@@ -76,8 +106,13 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
       appName: req.clientName ?? 'tollgate',
       clientId: req.clientId,
     });
-    req.state.sessionId = session.id;
-    req.state.sentTo = session.toMasked;
+    if (purpose === 'login') {
+      req.state.sessionId = session.id;
+      req.state.sentTo = session.toMasked;
+    } else {
+      req.state.enrolSessionId = session.id;
+      req.state.enrolSentTo = session.toMasked;
+    }
     if (delivery.ok) {
       options.logger?.info(
         {
@@ -141,11 +176,11 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
           ok: false,
           error: 'malformed_code',
           continue: true,
-          view: view('confirm', { sentTo: req.state.sentTo }),
+          view: view('confirm', { sentTo: req.state.enrolSentTo }),
         };
       }
       const address = typeof req.state.address === 'string' ? req.state.address : undefined;
-      const id = typeof req.state.sessionId === 'string' ? req.state.sessionId : undefined;
+      const id = typeof req.state.enrolSessionId === 'string' ? req.state.enrolSessionId : undefined;
       if (!address || !id) return { ok: false, error: 'expired_code', view: view('enrol', { address: '' }) };
       const result = await otp.verify(owner(req), id, input.code ?? '');
       if (!result?.approved) {
@@ -154,7 +189,7 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
           ok: false,
           error,
           view: view('confirm', {
-            sentTo: req.state.sentTo,
+            sentTo: req.state.enrolSentTo,
             error:
               error === 'expired_code'
                 ? 'That code has expired. Enter your address again to get a new one.'
@@ -167,11 +202,12 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
       const credential = await credentials.create({
         account_id: req.account.id,
         factor: channel,
-        label: `${meta.label} (${req.state.sentTo as string})`,
+        label: `${meta.label} (${req.state.enrolSentTo as string})`,
         data: { address },
       });
       delete req.state.address;
-      delete req.state.sessionId;
+      delete req.state.enrolSessionId;
+      delete req.state.enrolSentTo;
       return { ok: true, credential };
     },
 
