@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import { factorId, optionalString } from './schema-parts.ts';
+
+/**
+ * The second-factor and code-delivery sections of the configuration: `delivery`, `otp` and
+ * `mfa`. Split from schema.ts so each file stays readable; the shapes are documented in the
+ * README's configuration reference.
+ */
+
+const base64Key = z
+  .string()
+  .refine(
+    (k) => Buffer.from(k, 'base64').length === 32,
+    'must be 32 bytes, base64 (openssl rand -base64 32)',
+  );
+
+const webhookSchema = z.strictObject({
+  /** Receiver URL; tollgate POSTs JSON signed per Standard Webhooks. */
+  url: z.url(),
+  /** `whsec_` + base64 secret shared with the receiver. */
+  secret: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/=]{24,}$/, 'must be whsec_ followed by base64 (at least 18 bytes)'),
+  /** Per attempt. @default 5000 */
+  timeout_ms: z.number().int().min(100).max(30_000).default(5000),
+  /** Retries after the first attempt (network errors, 429, 5xx), while the code is valid. @default 4 */
+  max_retries: z.number().int().min(0).max(10).default(4),
+});
+
+const smtpSchema = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(587),
+  /** `tls` = implicit TLS (465), `starttls` = upgrade required, `none` = plain (tests, local relays). @default "starttls" */
+  security: z.enum(['tls', 'starttls', 'none']).default('starttls'),
+  user: optionalString,
+  password: optionalString,
+  /** Sender, e.g. `tollgate <no-reply@example.com>`. */
+  from: z.string().min(3),
+  /** Connection and send timeout. @default 10000 */
+  timeout_ms: z.number().int().min(100).max(60_000).default(10_000),
+  /** Accept self-signed certificates (tests only). @default false */
+  allow_invalid_certificates: z.boolean().default(false),
+});
+
+export const deliverySchema = z
+  .strictObject({
+    email: z
+      .union([
+        z.strictObject({ smtp: smtpSchema }),
+        z.strictObject({ webhook: webhookSchema }),
+        /** Demo/dev: messages are written to files in `dir`, and a log line says where. */
+        z.strictObject({ outbox: z.strictObject({ dir: z.string().min(1) }) }),
+      ])
+      .optional(),
+    sms: z.strictObject({ webhook: webhookSchema }).optional(),
+  })
+  .default({ email: undefined, sms: undefined });
+
+export const otpSchema = z
+  .strictObject({
+    /** Digits per code. @default 6 */
+    digits: z.number().int().min(6).max(10).default(6),
+    /** Seconds a code lives; at most 10 minutes. @default 600 */
+    ttl: z.number().int().min(30).max(600).default(600),
+    /** Wrong codes per code. @default 5 */
+    max_attempts: z.number().int().min(1).max(10).default(5),
+    /** Seconds between sends to the same session. @default 30 */
+    resend_cooldown: z.number().int().min(5).max(600).default(30),
+    /** Sends per session (the first included). @default 5 */
+    max_sends: z.number().int().min(1).max(20).default(5),
+    /** HMAC key for stored codes (32 bytes, base64). */
+    hmac_key: base64Key,
+    /** OTP API limits: codes per address, per end-user IP and per client within an hour. */
+    api_limits: z
+      .strictObject({
+        per_address: z.number().int().min(1).default(5),
+        per_ip: z.number().int().min(1).default(20),
+        per_client: z.number().int().min(1).default(1000),
+      })
+      .prefault({}),
+  })
+  .optional();
+
+function _base64KeyLate() {
+  return z
+    .string()
+    .refine(
+      (k) => Buffer.from(k, 'base64').length === 32,
+      'must be 32 bytes, base64 (openssl rand -base64 32)',
+    );
+}
+
+export const mfaSchema = z
+  .strictObject({
+    /** Factors users may use at all. @default ["totp", "recovery"] */
+    factors: z.array(factorId).default(['totp', 'recovery']),
+    /**
+     * AES-256-GCM keys that encrypt TOTP seeds at rest, newest first: new secrets use the
+     * first, old ones decrypt with the key id stored beside them.
+     */
+    encryption_keys: z
+      .array(
+        z.strictObject({
+          id: z
+            .string()
+            .min(1)
+            .regex(/^[\w-]+$/),
+          key: base64Key,
+        }),
+      )
+      .min(1),
+    totp: z
+      .strictObject({
+        /** Shown in authenticator apps; no ":". @default "tollgate" */
+        issuer: z
+          .string()
+          .min(1)
+          .regex(/^[^:]+$/, 'no ":"')
+          .default('tollgate'),
+        /** SHA1 is what most apps support. @default "SHA1" */
+        algorithm: z.enum(['SHA1', 'SHA256', 'SHA512']).default('SHA1'),
+        digits: z.union([z.literal(6), z.literal(8)]).default(6),
+        /** Seconds. @default 30 */
+        period: z.number().int().min(15).max(120).default(30),
+        /** Steps accepted either side of now. @default 1 */
+        window: z.number().int().min(0).max(5).default(1),
+        /** Seed length. @default 20 */
+        secret_bytes: z.number().int().min(20).max(64).default(20),
+      })
+      .prefault({}),
+    recovery: z
+      .strictObject({
+        /** Codes per set. @default 10 */
+        count: z.number().int().min(5).max(20).default(10),
+      })
+      .prefault({}),
+    regulation: z
+      .strictObject({
+        /** Wrong codes before a challenge closes. @default 5 */
+        max_attempts_per_challenge: z.number().int().min(1).max(10).default(5),
+        /** Wrong second-factor codes per account within find_time before a lockout. @default 10 */
+        max_failures: z.number().int().min(3).max(99).default(10),
+        /** Seconds. @default 900 */
+        find_time: z.number().int().min(60).default(900),
+        /** First lockout in seconds; each further lockout that day doubles it. @default 300 */
+        ban_time: z.number().int().min(30).default(300),
+        /** Longest lockout in seconds. @default 86400 */
+        max_ban_time: z.number().int().min(60).default(86400),
+        /** Wrong codes per client IP within find_time. @default 50 */
+        max_failures_per_ip: z.number().int().min(5).max(1000).default(50),
+      })
+      .prefault({}),
+  })
+  .optional();
