@@ -15,6 +15,8 @@ import { totp } from '../../src/factors/totp/otp.ts';
 import { createSecretBox } from '../../src/security/secret-box.ts';
 import { Browser } from '../helpers/browser.ts';
 import { freePort, startRedis } from '../helpers/redis-server.ts';
+import { COOKIE, proxyClient } from '../proxy/helpers.ts';
+import { type LoadResult, load } from './http-load.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ARGON = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
@@ -22,6 +24,9 @@ const PASSWORD = 'bench password 123';
 const SECRET = 'bench-client-secret-0123456789';
 const CALLBACK = 'http://127.0.0.1:9/cb';
 const MFA_KEY = randomBytes(32);
+const DEMO_USER = 'demo';
+/** Workers of the grant runs (one refresh-token chain each). */
+const GRANT_WORKERS = 16;
 
 interface Row {
   scenario: string;
@@ -32,7 +37,10 @@ interface Row {
 }
 const rows: Row[] = [];
 
-/** Runs `task` with `concurrency` workers for SECONDS; returns completions per second. */
+/** Upper bound on completions of one run, whatever its time. */
+const MAX_TASKS = 1_000_000;
+
+/** Runs `task` with `concurrency` workers for SECONDS (at most MAX_TASKS); returns completions per second. */
 async function rate(
   concurrency: number,
   task: (worker: number) => Promise<void>,
@@ -42,7 +50,7 @@ async function rate(
   let done = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async (_v, w) => {
-      while (Date.now() < end) {
+      while (Date.now() < end && done < MAX_TASKS) {
         await task(w);
         done++;
       }
@@ -53,7 +61,11 @@ async function rate(
 
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 
-async function startServer(redisUrl: string | undefined, port: number): Promise<ChildProcess> {
+async function startServer(
+  redisUrl: string | undefined,
+  port: number,
+  extraClients: unknown[] = [],
+): Promise<ChildProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
   const config = join(dir, 'tollgate.yaml');
   const issuer = `http://127.0.0.1:${port}`;
@@ -65,6 +77,8 @@ async function startServer(redisUrl: string | undefined, port: number): Promise<
       store: redisUrl ? { redis: { url: redisUrl, key_prefix: 'b:' } } : {},
       cookies: { keys: ['bench-cookie-key-0123456789abcdef0123'] },
       log_level: 'error',
+      // Created at start on an empty store: the password-only user of the refresh and proxy runs.
+      accounts: { demo_user: { username: DEMO_USER, password: PASSWORD } },
       mfa: { factors: ['totp'], encryption_keys: [{ id: 'k1', key: MFA_KEY.toString('base64') }] },
       clients: [
         {
@@ -75,6 +89,9 @@ async function startServer(redisUrl: string | undefined, port: number): Promise<
           mfa: 'required',
         },
         { client_id: 'svc', client_secret: SECRET, grant_types: ['client_credentials'] },
+        // Password-only logins whose refresh tokens feed the refresh_token run.
+        { client_id: 'rt', client_secret: SECRET, redirect_uris: [CALLBACK], first_party: true, mfa: 'off' },
+        ...extraClients,
       ],
     }),
   );
@@ -111,11 +128,153 @@ async function seedUsers(redisUrl: string, n: number) {
   return users;
 }
 
+const insecureRequests = { execute: [oidc.allowInsecureRequests] };
+
+/** Password-only login of the demo user with the `rt` client; returns its refresh token. */
+async function refreshTokenOf(rt: oidc.Configuration): Promise<string> {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const browser = new Browser();
+  const auth = oidc.buildAuthorizationUrl(rt, {
+    redirect_uri: CALLBACK,
+    scope: 'openid',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state: 's',
+  });
+  const page = await browser.get(auth.href, CALLBACK);
+  const callback = await browser.submit(page, { username: DEMO_USER, password: PASSWORD }, CALLBACK);
+  const tokens = await oidc.authorizationCodeGrant(rt, new URL(callback.url), {
+    pkceCodeVerifier: verifier,
+    expectedState: 's',
+  });
+  if (!tokens.refresh_token) throw new Error('the rt client got no refresh token');
+  return tokens.refresh_token;
+}
+
+/** refresh_token grants/s at `base`: GRANT_WORKERS chains, each grant using the previous answer's token. */
+async function refreshRate(base: string): Promise<number> {
+  const rt = await oidc.discovery(
+    new URL(base),
+    'rt',
+    undefined,
+    oidc.ClientSecretBasic(SECRET),
+    insecureRequests,
+  );
+  const chains: string[] = [];
+  for (let w = 0; w < GRANT_WORKERS; w++) chains.push(await refreshTokenOf(rt));
+  return rate(GRANT_WORKERS, async (w) => {
+    const tokens = await oidc.refreshTokenGrant(rt, chains[w] as string);
+    // Rotation: the next grant must use the token just issued (the old one is consumed).
+    if (tokens.refresh_token) chains[w] = tokens.refresh_token;
+  });
+}
+
+/** The upstream, a bare proxy and the auth-proxy in a child process (see proxy-stack.ts). */
+async function startProxyStack(args: { port: number; issuer: string; redisUrl: string; trusted: string[] }) {
+  const child = spawn(process.execPath, ['test/bench/proxy-stack.ts', JSON.stringify(args)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const urls = await new Promise<{ upstream: string; bare: string; proxy: string }>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = /^ready (.*)$/m.exec(out);
+      if (line?.[1]) resolve(JSON.parse(line[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`proxy stack exited ${code}`)));
+  });
+  return { child, ...urls };
+}
+
+const ms = (n: number) => n.toFixed(2);
+const lat = (r: LoadResult) => `p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms`;
+const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(0)}%`;
+
+/**
+ * Proxied GET (reverse-proxy mode, valid session) and forward-auth checks (`/auth/nginx` from a
+ * trusted front proxy), each against a bare node:http proxy and the upstream directly.
+ * Throughput at PROXY_CONCURRENCY; latency at concurrency 1 (no queueing in the numbers).
+ */
+async function proxyRows(issuer: string, port: number, redisUrl: string): Promise<Row[]> {
+  const FRONT = '127.0.0.2';
+  const CONCURRENCY = 16;
+  const stack = await startProxyStack({ port, issuer, redisUrl, trusted: [FRONT] });
+  try {
+    // Sign in through the proxy as a browser does: proxy -> tollgate form -> callback.
+    const browser = new Browser();
+    const form = await browser.get(`${stack.proxy}/`);
+    if (!form.body.includes('name="password"')) throw new Error(`no login form: ${form.status} ${form.url}`);
+    await browser.submit(form, { username: DEMO_USER, password: PASSWORD });
+    const ticket = browser.cookies.find((c) => c.name === COOKIE)?.value;
+    if (!ticket) throw new Error('no proxy session cookie after signing in');
+    const cookie = `${COOKIE}=${ticket}`;
+
+    const targets = {
+      upstream: { url: `${stack.upstream}/page` },
+      bare: { url: `${stack.bare}/page` },
+      proxied: { url: `${stack.proxy}/page`, headers: { cookie } },
+      forward: {
+        url: `${stack.proxy}/auth/nginx`,
+        headers: { cookie, 'x-original-url': 'http://app.example.org/page' },
+        localAddress: FRONT,
+      },
+    };
+    const results = {} as Record<keyof typeof targets, { tput: LoadResult; lat: LoadResult }>;
+    for (const [name, t] of Object.entries(targets) as [
+      keyof typeof targets,
+      (typeof targets)['forward'],
+    ][]) {
+      await load(t.url, { ...t, concurrency: 4, seconds: 0.3 }); // warm-up: connections, JIT
+      results[name] = {
+        tput: await load(t.url, { ...t, concurrency: CONCURRENCY, seconds: SECONDS }),
+        lat: await load(t.url, { ...t, concurrency: 1, seconds: SECONDS }),
+      };
+    }
+    const { upstream, bare, proxied, forward } = results;
+    const added = (r: { lat: LoadResult }) =>
+      `added vs bare proxy: p50 +${ms(r.lat.p50 - bare.lat.p50)} ms, p99 +${ms(r.lat.p99 - bare.lat.p99)} ms`;
+    const c = `concurrency ${CONCURRENCY}`;
+    return [
+      {
+        scenario: `upstream directly, ${c}`,
+        value: `${fmt(upstream.tput.rps)} req/s; ${lat(upstream.lat)}`,
+        baseline: '-',
+        ratio: '-',
+        note: 'latency at concurrency 1',
+      },
+      {
+        scenario: `bare node:http reverse proxy (no auth), ${c}`,
+        value: `${fmt(bare.tput.rps)} req/s; ${lat(bare.lat)}`,
+        baseline: `${fmt(upstream.tput.rps)} req/s upstream directly`,
+        ratio: pct(bare.tput.rps, upstream.tput.rps),
+        note: 'latency at concurrency 1',
+      },
+      {
+        scenario: `auth-proxy: proxied GET with a valid session, ${c}`,
+        value: `${fmt(proxied.tput.rps)} req/s; ${lat(proxied.lat)}`,
+        baseline: `${fmt(bare.tput.rps)} req/s bare proxy`,
+        ratio: pct(proxied.tput.rps, bare.tput.rps),
+        note: `${added(proxied)}; sessions in Redis; ${pct(proxied.tput.rps, upstream.tput.rps)} of upstream directly`,
+      },
+      {
+        scenario: `auth-proxy: forward-auth checks (/auth/nginx), ${c}`,
+        value: `${fmt(forward.tput.rps)} checks/s; ${lat(forward.lat)}`,
+        baseline: `${fmt(bare.tput.rps)} req/s bare proxy`,
+        ratio: pct(forward.tput.rps, bare.tput.rps),
+        note: `${added(forward)}; ${pct(forward.tput.rps, upstream.tput.rps)} of upstream directly`,
+      },
+    ];
+  } finally {
+    stack.child.kill('SIGTERM');
+  }
+}
+
 async function main() {
   mkdirSync('test-artifacts', { recursive: true });
   const redis = await startRedis();
   const port = await freePort();
-  const server = await startServer(redis.url, port);
+  const proxyPort = await freePort();
+  const server = await startServer(redis.url, port, [proxyClient(`http://127.0.0.1:${proxyPort}`)]);
   const url = `http://127.0.0.1:${port}`;
   const insecure = { execute: [oidc.allowInsecureRequests] };
   try {
@@ -195,21 +354,39 @@ async function main() {
         oidc.ClientSecretBasic(SECRET),
         insecure,
       );
-      return rate(16, async () => {
+      return rate(GRANT_WORKERS, async () => {
         await oidc.clientCredentialsGrant(svc, {});
       });
     };
     const onRedis = await grants(url);
     const memPort = await freePort();
     const memServer = await startServer(undefined, memPort);
-    const onMemory = await grants(`http://127.0.0.1:${memPort}`);
-    memServer.kill('SIGTERM');
-    rows.push({
-      scenario: 'client_credentials grants (Redis)',
-      value: `${fmt(onRedis)} /s`,
-      baseline: `${fmt(onMemory)} /s on memory`,
-      ratio: `${((onRedis / onMemory) * 100).toFixed(0)}%`,
-    });
+    try {
+      const memUrl = `http://127.0.0.1:${memPort}`;
+      const onMemory = await grants(memUrl);
+      rows.push({
+        scenario: `client_credentials grants, concurrency ${GRANT_WORKERS} (Redis)`,
+        value: `${fmt(onRedis)} /s`,
+        baseline: `${fmt(onMemory)} /s on memory`,
+        ratio: `${((onRedis / onMemory) * 100).toFixed(0)}%`,
+      });
+
+      // refresh_token grants/s: one rotating chain per worker, started by a password login.
+      const refreshOnRedis = await refreshRate(url);
+      const refreshOnMemory = await refreshRate(memUrl);
+      rows.push({
+        scenario: `refresh_token grants, concurrency ${GRANT_WORKERS} (Redis)`,
+        value: `${fmt(refreshOnRedis)} /s`,
+        baseline: `${fmt(refreshOnMemory)} /s on memory`,
+        ratio: `${((refreshOnRedis / refreshOnMemory) * 100).toFixed(0)}%`,
+        note: 'each grant rotates the token: one chain per worker',
+      });
+    } finally {
+      memServer.kill('SIGTERM');
+    }
+
+    // The auth-proxy: proxied GET and forward-auth against a bare proxy and the upstream.
+    rows.push(...(await proxyRows(url, proxyPort, redis.url)));
   } finally {
     server.kill('SIGTERM');
     await redis.stop();
@@ -218,9 +395,9 @@ async function main() {
   const table = [
     `Machine: ${cpus()[0]?.model ?? 'unknown'} x ${availableParallelism()}, Node ${process.version}, ${SECONDS} s per scenario.`,
     '',
-    '| scenario | result | baseline (same run) | ratio |',
-    '|---|---|---|---|',
-    ...rows.map((r) => `| ${r.scenario} | ${r.value} | ${r.baseline} | ${r.ratio} |`),
+    '| scenario | result | baseline (same run) | ratio | notes |',
+    '|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.scenario} | ${r.value} | ${r.baseline} | ${r.ratio} | ${r.note ?? ''} |`),
   ].join('\n');
   writeFileSync('test-artifacts/bench.md', `${table}\n`);
   process.stdout.write(`${table}\n`);
