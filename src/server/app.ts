@@ -101,6 +101,12 @@ export function createTollgate(
       'DEVELOPMENT MFA ENCRYPTION KEY IN USE: set TOLLGATE_MFA_KEY for real use.',
     );
   }
+  if (config.otp && Buffer.from(config.otp.hmac_key, 'base64').toString('latin1').startsWith('dev-only-')) {
+    logger.warn(
+      { event: 'otp.dev_key' },
+      'DEVELOPMENT OTP HMAC KEY IN USE: set TOLLGATE_OTP_KEY for real use.',
+    );
+  }
   const render = createRenderer();
   const hasher = createPasswordHasher(config.accounts.password_hash);
   let jwks = config.jwks.file ? loadJwks(config.jwks.file) : undefined;

@@ -200,6 +200,7 @@ describe('npm start (node src/server/main.ts)', () => {
         'keys.ephemeral',
         'cookies.dev_key',
         'mfa.dev_key',
+        'otp.dev_key',
         'accounts.demo_user_created',
       ]),
     );
