@@ -24,6 +24,11 @@ export interface AssertionSignerOptions {
    */
   ttlSeconds?: number;
   /**
+   * How many signed assertions (session x audience) are kept for reuse.
+   * @default 10000
+   */
+  cacheSize?: number;
+  /**
    * Clock in milliseconds since the epoch (injected for tests).
    * @default Date.now
    */
@@ -32,8 +37,14 @@ export interface AssertionSignerOptions {
 
 /** Signs assertions and publishes the matching public key. */
 export interface AssertionSigner {
-  /** A JWT about `identity` for the upstream identified by `audience` (its origin, typically). */
-  sign(identity: Identity, audience: string): Promise<string>;
+  /**
+   * A JWT about `identity` for the upstream identified by `audience` (its origin, typically).
+   * With `session` (the session's ticket hash) the signed JWT is reused for the same session,
+   * audience and claims while more than half its lifetime remains (see {@link forget}).
+   */
+  sign(identity: Identity, audience: string, session?: string): Promise<string>;
+  /** Drops the cached assertions of a session (call it when the session is destroyed). */
+  forget(session: string): void;
   /** The public key set to serve at the proxy's JWKS endpoint; never contains private parts. */
   jwks(): { keys: JWK[] };
   /** Key id: the RFC 7638 thumbprint of the public key. */
@@ -57,28 +68,82 @@ export async function createAssertionSigner(options: AssertionSignerOptions): Pr
   const kid = await calculateJwkThumbprint(publicJwk, 'sha256');
   const published = Object.freeze({ ...publicJwk, kid, alg: ASSERTION_ALG, use: 'sig' });
 
+  const cacheSize = options.cacheSize ?? 10_000;
+  // Signing (ECDSA on the thread pool) was the largest per-request cost of the proxy. A session
+  // sends the same claims to the same upstream over and over, so the signed JWT is reused while
+  // more than half its lifetime is left: upstreams always receive one valid for >= ttl/2.
+  // Keyed by session, audience and the exact claims, so a refreshed session whose identity
+  // changed (here or in another process) gets a new one; bounded LRU (a Map in use order).
+  const cache = new Map<string, { jwt: string; reuseUntil: number; session: string }>();
+  const bySession = new Map<string, Set<string>>();
+  const drop = (key: string) => {
+    const entry = cache.get(key);
+    if (!entry) return;
+    cache.delete(key);
+    const keys = bySession.get(entry.session);
+    keys?.delete(key);
+    if (keys?.size === 0) bySession.delete(entry.session);
+  };
+
+  function mint(identity: Identity, audience: string, iat: number): Promise<string> {
+    // Unknown claims are `undefined`, which JSON serialisation leaves out (absent, not null).
+    return new SignJWT({
+      email: identity.email,
+      groups: identity.groups,
+      acr: identity.acr,
+      amr: identity.amr,
+      preferred_username: identity.username,
+    })
+      .setProtectedHeader({ alg: ASSERTION_ALG, kid, typ: 'JWT' })
+      .setIssuer(options.issuer)
+      .setSubject(identity.sub)
+      .setAudience(audience)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + ttl)
+      .setJti(randomUUID())
+      .sign(privateKey);
+  }
+
   return {
     kid,
     jwks: () => ({ keys: [{ ...published }] }),
-    async sign(identity, audience) {
+    async sign(identity, audience, session) {
       if (audience === '') throw new Error('assertion audience must not be empty');
-      const iat = Math.floor(now() / 1000);
-      // Unknown claims are `undefined`, which JSON serialisation leaves out (absent, not null).
-      return new SignJWT({
-        email: identity.email,
-        groups: identity.groups,
-        acr: identity.acr,
-        amr: identity.amr,
-        preferred_username: identity.username,
-      })
-        .setProtectedHeader({ alg: ASSERTION_ALG, kid, typ: 'JWT' })
-        .setIssuer(options.issuer)
-        .setSubject(identity.sub)
-        .setAudience(audience)
-        .setIssuedAt(iat)
-        .setExpirationTime(iat + ttl)
-        .setJti(randomUUID())
-        .sign(privateKey);
+      const nowMs = now();
+      const iat = Math.floor(nowMs / 1000);
+      if (session === undefined || cacheSize <= 0) return mint(identity, audience, iat);
+      const key = JSON.stringify([
+        session,
+        audience,
+        identity.sub,
+        identity.username,
+        identity.email,
+        identity.groups,
+        identity.acr,
+        identity.amr,
+      ]);
+      const hit = cache.get(key);
+      if (hit && hit.reuseUntil > nowMs) {
+        cache.delete(key); // move to the most recently used end
+        cache.set(key, hit);
+        return hit.jwt;
+      }
+      const jwt = await mint(identity, audience, iat);
+      drop(key);
+      // Reuse while more than half of [iat, iat + ttl] is left (iat is rounded down: safe side).
+      cache.set(key, { jwt, reuseUntil: (iat + ttl / 2) * 1000, session });
+      const keys = bySession.get(session) ?? new Set<string>();
+      keys.add(key);
+      bySession.set(session, keys);
+      while (cache.size > cacheSize) {
+        const oldest = cache.keys().next().value;
+        if (oldest === undefined) break;
+        drop(oldest);
+      }
+      return jwt;
+    },
+    forget(session) {
+      for (const key of [...(bySession.get(session) ?? [])]) drop(key);
     },
   };
 }

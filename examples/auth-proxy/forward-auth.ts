@@ -10,6 +10,7 @@ import {
 } from './authorize.ts';
 import type { ProxyConfig } from './config.ts';
 import { type IdentityHeaderNames, identityHeaderValues } from './identity-headers.ts';
+import { hashTicket } from './sessions.ts';
 
 /**
  * Forward-auth: thin adapters over the authorization core for nginx `auth_request`, Traefik
@@ -101,7 +102,8 @@ export function createForwardAuth(deps: ForwardAuthDeps) {
     const { decision } = result;
     if (decision.kind !== 'allow' || !decision.identity || !result.url) return {};
     // The front proxy serves the original origin; that is who the assertion is for.
-    const assertion = await signer.sign(decision.identity, result.url.origin);
+    const session = result.ticket ? hashTicket(result.ticket) : undefined;
+    const assertion = await signer.sign(decision.identity, result.url.origin, session);
     return identityHeaderValues(decision.identity, names, assertion);
   }
 

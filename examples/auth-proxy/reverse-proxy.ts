@@ -131,7 +131,9 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
     headers.host = upstream.host;
     const { decision } = result;
     if (decision.kind === 'allow' && decision.identity) {
-      const assertion = await signer.sign(decision.identity, upstream.origin);
+      // Audience is always the upstream this request goes to; reused per session (assertion.ts).
+      const session = result.ticket ? hashTicket(result.ticket) : undefined;
+      const assertion = await signer.sign(decision.identity, upstream.origin, session);
       Object.assign(headers, identityHeaderValues(decision.identity, config.headers, assertion));
     }
     return headers;

@@ -95,6 +95,8 @@ export async function startProxy(
     allowHttp: publicUrl.protocol === 'http:',
   });
   const signer = await createAssertionSigner({ issuer: config.public_url, ttlSeconds: config.assertion.ttl });
+  // A session ended in this process (sign-out, back-channel logout) never reuses its assertions.
+  sessions.onDestroy((ticketHash) => signer.forget(ticketHash));
   const core = { rules, sessions, cookieName: config.cookie.name };
   const oidcRoutes = createOidcRoutes({ config, provider, sessions, kv, validateRedirect, logger });
   const forwardAuth = createForwardAuth({ ...core, config, signer, logger });

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes } from 'node:crypto';
 
 /** Encrypts small secrets (TOTP seeds) at rest with AES-256-GCM under rotating keys. */
 export interface SecretBox {
@@ -26,11 +26,13 @@ export function createSecretBox(keys: SecretKey[]): SecretBox {
     if (k.key.length !== 32) throw new Error(`secret box: key ${k.id} is not 32 bytes`);
     if (k.id.includes('.')) throw new Error(`secret box: key id ${k.id} contains "."`);
   }
-  const byId = new Map(keys.map((k) => [k.id, k.key]));
+  // Imported once as KeyObjects: importing raw key bytes on every call cost the proxy ~5% CPU.
+  const byId = new Map(keys.map((k) => [k.id, createSecretKey(k.key)]));
+  const currentKey = byId.get(current.id) as ReturnType<typeof createSecretKey>;
   return {
     seal(plaintext, context) {
       const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', current.key, iv);
+      const cipher = createCipheriv('aes-256-gcm', currentKey, iv);
       cipher.setAAD(Buffer.from(context, 'utf8'));
       const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
       const parts = [iv, ct, cipher.getAuthTag()].map((b) => b.toString('base64url'));
