@@ -75,6 +75,31 @@ export function answerDenied(
   return send(res, 403, json ? { error: 'forbidden' } : 'Forbidden');
 }
 
+/**
+ * Audit line for every request the proxy does not let through (`proxy.denied`): why, where
+ * (host and normalised path, never the query), and who when there is a session.
+ */
+export function auditDenied(logger: Logger, result: AuthorizeResult, via: string) {
+  const { decision } = result;
+  const reason = result.invalid
+    ? `invalid_${result.invalid}`
+    : decision.kind === 'forbidden'
+      ? decision.reason
+      : decision.kind;
+  const identity = 'identity' in decision ? decision.identity : undefined;
+  logger.info(
+    {
+      event: 'proxy.denied',
+      reason,
+      via,
+      host: result.target?.host,
+      path: result.target?.path,
+      user: identity?.sub,
+    },
+    'auth-proxy: request denied',
+  );
+}
+
 /** Dependencies of {@link createForwardAuth}. */
 export interface ForwardAuthDeps extends AuthorizeDeps {
   config: ProxyConfig;
@@ -123,6 +148,7 @@ export function createForwardAuth(deps: ForwardAuthDeps) {
       return true;
     }
     const { decision } = result;
+    if (decision.kind !== 'allow' || result.invalid) auditDenied(logger, result, `forward-auth/${flavour}`);
     if (flavour === 'nginx') {
       // auth_request knows 2xx, 401 and 403 only; anything else becomes a 500 there.
       if (decision.kind === 'allow') send(res, 200, '', await identityHeaders(result, nginxNames(config)));

@@ -18,7 +18,7 @@ import {
   originalUrlOf,
 } from './authorize.ts';
 import type { ProxyConfig } from './config.ts';
-import { answerDenied } from './forward-auth.ts';
+import { answerDenied, auditDenied } from './forward-auth.ts';
 import { foldHeaderName, identityHeaderValues, stripIdentityHeaders } from './identity-headers.ts';
 import { hashTicket } from './sessions.ts';
 
@@ -172,7 +172,10 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
         .end('Service unavailable');
       return;
     }
-    if (result.decision.kind !== 'allow') return answerDenied(req, res, config, result);
+    if (result.decision.kind !== 'allow') {
+      auditDenied(logger, result, 'reverse-proxy');
+      return answerDenied(req, res, config, result);
+    }
     const upstreamReq = await open(req, result);
     if (!upstreamReq) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('No upstream for this address');
