@@ -1,14 +1,13 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisAccountStore } from '../../adapters/redis-accounts.ts';
 import { createRedisClient } from '../../adapters/redis-client.ts';
 import { createPasswordHasher } from '../../src/accounts/password.ts';
 import type { AccountStore } from '../../src/accounts/types.ts';
+import { cleanEnv, type Run, runCommand } from '../helpers/cli.ts';
 import { freePort, type RedisServer, startRedis } from '../helpers/redis-server.ts';
 
 /*
@@ -16,53 +15,11 @@ import { freePort, type RedisServer, startRedis } from '../helpers/redis-server.
  * exit codes, output and what lands in Redis.
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const COOKIE_KEY = 'cli-test-cookie-key-0123456789abcdef0123';
 const KEY_PREFIX = 'cli-test:';
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'tr0ub4dor&3-but-longer';
 const ARGON2_PREFIX = '$argon2id$v=19$m=19456,t=2,p=1$';
-/** One command never needs more: it is killed after this, and the test fails. */
-const COMMAND_TIMEOUT_MS = 15_000;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** The parent's environment without any TOLLGATE_* variable, so the test's own settings win. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TOLLGATE_')));
-}
-
-async function runCommand(
-  command: string,
-  args: string[],
-  opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<Run> {
-  const started = Date.now();
-  const child = spawn(command, args, { cwd: ROOT, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => {
-    stdout += c.toString('utf8');
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    stderr += c.toString('utf8');
-  });
-  // A command that does not read stdin may exit before we finish writing: ignore EPIPE.
-  child.stdin.on('error', () => {});
-  child.stdin.end(opts.stdin ?? '');
-  const timer = setTimeout(() => child.kill('SIGKILL'), COMMAND_TIMEOUT_MS);
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (c) => resolve(c));
-  });
-  clearTimeout(timer);
-  return { code, stdout, stderr, ms: Date.now() - started };
-}
 
 describe('tollgate CLI', () => {
   let redis: RedisServer;

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisAccountStore } from '../../adapters/redis-accounts.ts';
@@ -10,6 +8,7 @@ import { createRedisClient } from '../../adapters/redis-client.ts';
 import { createRedisCredentialStore } from '../../adapters/redis-credentials.ts';
 import type { AccountStore } from '../../src/accounts/types.ts';
 import type { CredentialStore } from '../../src/factors/types.ts';
+import { cleanEnv, type Run, runTollgate } from '../helpers/cli.ts';
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
 
 /*
@@ -17,24 +16,11 @@ import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
  * process against a real redis-server, with credentials written straight into the store.
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const COOKIE_KEY = 'cli-mfa-test-cookie-key-0123456789abcdef';
 const KEY_PREFIX = 'cli-mfa-test:';
 const PASSWORD = 'correct horse battery staple';
 /** Stand-in for an encrypted TOTP seed: must never appear in any output. */
 const TOTP_SECRET = 'v1.k1.xxx';
-const COMMAND_TIMEOUT_MS = 15_000;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The parent's environment without any TOLLGATE_* variable, so the test's own settings win. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TOLLGATE_')));
-}
 
 describe('tollgate users factors / reset-mfa', () => {
   let redis: RedisServer;
@@ -48,29 +34,7 @@ describe('tollgate users factors / reset-mfa', () => {
 
   /** Runs `node bin/tollgate.js ...args` with TOLLGATE_CONFIG pointing at the test config. */
   async function tollgate(args: string[], stdin = ''): Promise<Run> {
-    const child = spawn(process.execPath, ['bin/tollgate.js', ...args], {
-      cwd: ROOT,
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString('utf8');
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString('utf8');
-    });
-    // A command that does not read stdin may exit before we finish writing: ignore EPIPE.
-    child.stdin.on('error', () => {});
-    child.stdin.end(stdin);
-    const timer = setTimeout(() => child.kill('SIGKILL'), COMMAND_TIMEOUT_MS);
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (c) => resolve(c));
-    });
-    clearTimeout(timer);
-    const run = { code, stdout, stderr };
+    const run = await runTollgate(args, { stdin, env });
     runs.push(run);
     return run;
   }

@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** Runs the real `tollgate` command (and other programs) as child processes, for CLI tests. */
+
+/** The repository root: commands run from there, as a user of the repo would. */
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** One command never needs more: it is killed after this, and the test fails. */
+const COMMAND_TIMEOUT_MS = 15_000;
+
+/** What one command did. */
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** The parent's environment without any TOLLGATE_* variable, so the test's own settings win. */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TOLLGATE_')));
+}
+
+/** Runs `command args` from the repository root with `stdin` piped in. */
+export async function runCommand(
+  command: string,
+  args: string[],
+  opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Run> {
+  const started = Date.now();
+  const child = spawn(command, args, { cwd: ROOT, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString('utf8');
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString('utf8');
+  });
+  // A command that does not read stdin may exit before we finish writing: ignore EPIPE.
+  child.stdin.on('error', () => {});
+  child.stdin.end(opts.stdin ?? '');
+  const timer = setTimeout(() => child.kill('SIGKILL'), COMMAND_TIMEOUT_MS);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (c) => resolve(c));
+  });
+  clearTimeout(timer);
+  return { code, stdout, stderr, ms: Date.now() - started };
+}
+
+/** Runs `node bin/tollgate.js ...args` on the Node running the tests. */
+export function runTollgate(
+  args: string[],
+  opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Run> {
+  return runCommand(process.execPath, ['bin/tollgate.js', ...args], opts);
+}
