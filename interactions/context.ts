@@ -5,6 +5,7 @@ import type { PasswordHasher } from '../src/accounts/password.ts';
 import type { AccountStore } from '../src/accounts/types.ts';
 import type { Logger } from '../src/log.ts';
 import type { MfaParts } from '../src/mfa/parts.ts';
+import { interactionPath } from '../src/provider/configuration.ts';
 import type { Render } from '../src/render.ts';
 
 /** What the interaction steps leave on `ctx.state` for the next one. */
@@ -32,7 +33,7 @@ export interface InteractionDeps {
 
 /** URLs of one interaction's pages. */
 export const interactionUrls = (uid: string, csrf: string) => ({
-  page: `/interaction/${uid}`,
+  page: interactionPath(uid),
   login: `/interaction/${uid}/login`,
   consent: `/interaction/${uid}/consent`,
   abort: `/interaction/${uid}/abort?csrf=${encodeURIComponent(csrf)}`,

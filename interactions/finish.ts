@@ -1,7 +1,6 @@
 import { acceptedMethods, levelForClient, secondFactorMethods } from '../src/mfa/level.ts';
 import type { PendingLogin } from '../src/mfa/pending.ts';
 import { factorsFingerprint } from '../src/mfa/remember-browser.ts';
-import type { Level } from '../src/policy/mfa.ts';
 import { finalAcr } from '../src/policy/mfa.ts';
 import { clientIdOf, type InteractionContext, type InteractionDeps } from './context.ts';
 
@@ -16,7 +15,7 @@ export async function finishLogin(
   deps: InteractionDeps,
   ctx: InteractionContext,
   pending: PendingLogin,
-  options: { level?: Level; remember?: boolean } = {},
+  options: { remember?: boolean } = {},
 ): Promise<void> {
   const { interaction } = ctx.state;
   const clientId = clientIdOf(ctx);
@@ -25,8 +24,7 @@ export async function finishLogin(
   const request = await mfa.policy.required(clientId, interaction.params, async () =>
     (await mfa.factors.enrolled(pending.accountId, allowed)).some((f) => !f.backup),
   );
-  const level =
-    options.level ?? levelForClient(pending.amr, acceptedMethods(mfa.policy, mfa.factors, clientId));
+  const level = levelForClient(pending.amr, acceptedMethods(mfa.policy, mfa.factors, clientId));
   const acr = finalAcr(level, request);
   await mfa.pending.delete(interaction.uid);
   if (!acr || level < request.level) {
