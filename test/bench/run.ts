@@ -25,6 +25,11 @@ const SECRET = 'bench-client-secret-0123456789';
 const CALLBACK = 'http://127.0.0.1:9/cb';
 const MFA_KEY = randomBytes(32);
 const DEMO_USER = 'demo';
+/** BENCH_CPU_PROF=dir: the server and proxy children write V8 CPU profiles there (`--cpu-prof`). */
+const PROFILE_DIR = process.env.BENCH_CPU_PROF;
+const nodeFlags = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+/** BENCH_ONLY=login,memory,grants,proxy: run only these groups (all by default), e.g. to profile one. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'login,memory,grants,proxy').split(','));
 /** Workers of the grant runs (one refresh-token chain each). */
 const GRANT_WORKERS = 16;
 
@@ -95,7 +100,7 @@ async function startServer(
       ],
     }),
   );
-  const child = spawn(process.execPath, ['src/server/main.ts', '--config', config], {
+  const child = spawn(process.execPath, [...nodeFlags, 'src/server/main.ts', '--config', config], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -171,7 +176,7 @@ async function refreshRate(base: string): Promise<number> {
 
 /** The upstream, a bare proxy and the auth-proxy in a child process (see proxy-stack.ts). */
 async function startProxyStack(args: { port: number; issuer: string; redisUrl: string; trusted: string[] }) {
-  const child = spawn(process.execPath, ['test/bench/proxy-stack.ts', JSON.stringify(args)], {
+  const child = spawn(process.execPath, [...nodeFlags, 'test/bench/proxy-stack.ts', JSON.stringify(args)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const urls = await new Promise<{ upstream: string; bare: string; proxy: string }>((resolve, reject) => {
@@ -280,9 +285,11 @@ async function main() {
   try {
     // Baseline: argon2id verifies per second on every core, the ceiling for password logins.
     const argonHash = await hash(PASSWORD, ARGON);
-    const ceiling = await rate(availableParallelism() * 2, async () => {
-      await verify(argonHash, PASSWORD);
-    });
+    const ceiling = ONLY.has('login')
+      ? await rate(availableParallelism() * 2, async () => {
+          await verify(argonHash, PASSWORD);
+        })
+      : 0;
 
     // Full MFA login: authorize -> password -> TOTP -> code -> token with PKCE.
     const users = await seedUsers(redis.url, 3000);
@@ -320,7 +327,7 @@ async function main() {
       });
     };
     await login();
-    for (const c of [1, 4, 16]) {
+    for (const c of ONLY.has('login') ? [1, 4, 16] : []) {
       const r = await rate(c, login);
       rows.push({
         scenario: `full MFA login, concurrency ${c} (Redis)`,
@@ -331,19 +338,43 @@ async function main() {
     }
 
     // Redis memory per active login: sessions, grants, tokens of the logins above.
-    const r = new Redis(redis.url);
-    const before = Number(/used_memory:(\d+)/.exec(await r.info('memory'))?.[1]);
-    const extra = 200;
-    for (let i = 0; i < extra; i++) await login();
-    const after = Number(/used_memory:(\d+)/.exec(await r.info('memory'))?.[1]);
-    rows.push({
-      scenario: `Redis memory per active login (${extra} logins)`,
-      value: `${fmt((after - before) / extra / 1024)} KB`,
-      baseline: 'target 3 KB',
-      ratio: `${(((after - before) / extra / 3072) * 100).toFixed(0)}%`,
-      note: 'INFO used_memory delta / logins',
-    });
-    await r.quit();
+    if (ONLY.has('memory')) {
+      const r = new Redis(redis.url);
+      await r.config('RESETSTAT');
+      const before = Number(/used_memory:(\d+)/.exec(await r.info('memory'))?.[1]);
+      const extra = Number(process.env.BENCH_MEMORY_LOGINS ?? 200);
+      const keysBefore = new Set(await r.keys('*'));
+      for (let i = 0; i < extra; i++) await login();
+      const after = Number(/used_memory:(\d+)/.exec(await r.info('memory'))?.[1]);
+      // Where the bytes go: MEMORY USAGE of the keys these logins created, by kind.
+      const byKind = new Map<string, number>();
+      for (const key of await r.keys('*')) {
+        if (keysBefore.has(key)) continue;
+        const kind =
+          key.split(':')[1] === 'kv' ? key.split(':').slice(1, 3).join(':') : (key.split(':')[1] ?? key);
+        byKind.set(kind, (byKind.get(kind) ?? 0) + ((await r.memory('USAGE', key)) ?? 0));
+      }
+      const stats = await r.info('commandstats');
+      const perCommand = [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)]
+        .map(([, name, calls]) => [name, Number(calls)] as const)
+        .filter(([name]) => name !== 'info' && name !== 'config');
+      const commands = perCommand.reduce((sum, [, calls]) => sum + calls, 0);
+      if (process.env.BENCH_VERBOSE)
+        console.error(perCommand.map(([n, c]) => `${n} ${(c / extra).toFixed(1)}`).join(', '));
+      rows.push({
+        scenario: `Redis memory per active login (${extra} logins)`,
+        value: `${fmt((after - before) / extra / 1024)} KB`,
+        baseline: 'target 3 KB',
+        ratio: `${(((after - before) / extra / 3072) * 100).toFixed(0)}%`,
+        note: `INFO used_memory delta / logins; ${fmt(commands / extra)} Redis commands per login; MEMORY USAGE per login: ${[
+          ...byKind,
+        ]
+          .sort((a, b) => b[1] - a[1])
+          .map(([kind, bytes]) => `${kind} ${fmt(bytes / extra)} B`)
+          .join(', ')}`,
+      });
+      await r.quit();
+    }
 
     // client_credentials grants/s: Redis against the memory adapter.
     const grants = async (base: string) => {
@@ -358,35 +389,37 @@ async function main() {
         await oidc.clientCredentialsGrant(svc, {});
       });
     };
-    const onRedis = await grants(url);
-    const memPort = await freePort();
-    const memServer = await startServer(undefined, memPort);
-    try {
-      const memUrl = `http://127.0.0.1:${memPort}`;
-      const onMemory = await grants(memUrl);
-      rows.push({
-        scenario: `client_credentials grants, concurrency ${GRANT_WORKERS} (Redis)`,
-        value: `${fmt(onRedis)} /s`,
-        baseline: `${fmt(onMemory)} /s on memory`,
-        ratio: `${((onRedis / onMemory) * 100).toFixed(0)}%`,
-      });
+    if (ONLY.has('grants')) {
+      const onRedis = await grants(url);
+      const memPort = await freePort();
+      const memServer = await startServer(undefined, memPort);
+      try {
+        const memUrl = `http://127.0.0.1:${memPort}`;
+        const onMemory = await grants(memUrl);
+        rows.push({
+          scenario: `client_credentials grants, concurrency ${GRANT_WORKERS} (Redis)`,
+          value: `${fmt(onRedis)} /s`,
+          baseline: `${fmt(onMemory)} /s on memory`,
+          ratio: `${((onRedis / onMemory) * 100).toFixed(0)}%`,
+        });
 
-      // refresh_token grants/s: one rotating chain per worker, started by a password login.
-      const refreshOnRedis = await refreshRate(url);
-      const refreshOnMemory = await refreshRate(memUrl);
-      rows.push({
-        scenario: `refresh_token grants, concurrency ${GRANT_WORKERS} (Redis)`,
-        value: `${fmt(refreshOnRedis)} /s`,
-        baseline: `${fmt(refreshOnMemory)} /s on memory`,
-        ratio: `${((refreshOnRedis / refreshOnMemory) * 100).toFixed(0)}%`,
-        note: 'each grant rotates the token: one chain per worker',
-      });
-    } finally {
-      memServer.kill('SIGTERM');
+        // refresh_token grants/s: one rotating chain per worker, started by a password login.
+        const refreshOnRedis = await refreshRate(url);
+        const refreshOnMemory = await refreshRate(memUrl);
+        rows.push({
+          scenario: `refresh_token grants, concurrency ${GRANT_WORKERS} (Redis)`,
+          value: `${fmt(refreshOnRedis)} /s`,
+          baseline: `${fmt(refreshOnMemory)} /s on memory`,
+          ratio: `${((refreshOnRedis / refreshOnMemory) * 100).toFixed(0)}%`,
+          note: 'each grant rotates the token: one chain per worker',
+        });
+      } finally {
+        memServer.kill('SIGTERM');
+      }
     }
 
     // The auth-proxy: proxied GET and forward-auth against a bare proxy and the upstream.
-    rows.push(...(await proxyRows(url, proxyPort, redis.url)));
+    if (ONLY.has('proxy')) rows.push(...(await proxyRows(url, proxyPort, redis.url)));
   } finally {
     server.kill('SIGTERM');
     await redis.stop();
