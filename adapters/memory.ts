@@ -16,7 +16,7 @@ import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider'
 
 /**
  * Models whose records can be consumed once (`consume(id)` stamps `consumed`). Shared with
- * adapters/redis.ts, which stores these as hashes so consumption is a single atomic step.
+ * adapters/redis.ts, which keeps their consumed stamp inside the record so consume is one atomic script.
  */
 export const CONSUMABLE_MODELS: ReadonlySet<string> = new Set([
   'AuthorizationCode',

@@ -6,19 +6,24 @@ import { CONSUMABLE_MODELS, DEFAULT_CLOCK_TOLERANCE, storageTtl } from './memory
 /*
  * oidc-provider storage on Redis. Key layout (P = keyPrefix, e.g. "tollgate:"):
  *
- *   P{Model}:{id}             consumable models: hash {payload: JSON, consumed: epoch s}
- *                             other models: JSON string
+ *   P{Model}:{id}             JSON string of the payload; consumable models carry their consumed
+ *                             stamp as its first key: {"consumed":<epoch s>,...}
  *   Puid:{Model}:{uid}        string -> id (Session), same TTL as the record
  *   PuserCode:{Model}:{code}  string -> id (DeviceCode), same TTL as the record
- *   Pgrant:{grantId}          sorted set of record keys scored by their expiry (epoch ms, Redis
- *                             clock); expires with its last member
+ *   Pgrant:{grantId}          sorted set of record keys without P ("AccessToken:{id}") scored by
+ *                             their expiry (epoch ms, Redis clock); expires with its last member
+ *
+ * Records leave out what their key already says: a payload whose `kind` is the model name and
+ * whose `jti` is the id (every payload oidc-provider saves) is stored without both, followed by a
+ * newline, and read back with both. Any other payload is stored as given, without the newline.
  *
  * Every write and every multi-key read is one Lua script: atomic, one round trip, and the
  * scores use Redis's own clock, so several tollgate processes with skewed clocks cannot let a
  * grant index expire before its tokens (which would make revokeByGrantId miss them).
  *
  * Scripts touch keys they derive from stored data (index -> record, grant -> members), so this
- * layout is for standalone or Sentinel Redis, not Redis Cluster.
+ * layout is for standalone or Sentinel Redis, not Redis Cluster. Consume needs SET KEEPTTL
+ * (Redis >= 6).
  */
 
 /** Options for {@link createRedisAdapter}. */
@@ -39,6 +44,15 @@ function script(lua: string): LuaScript {
 }
 
 /**
+ * Ends a record stored without its `kind` and `jti`. JSON allows trailing whitespace, so the
+ * value still decodes as is (JSON.parse, cjson in DESTROY).
+ */
+const STRIPPED = '\n';
+
+/** The consumed stamp at the head of a stored record: the only `consumed` that counts. */
+const STAMP = /^\{"consumed":(\d+)[,}]/;
+
+/**
  * `now`: milliseconds since the epoch on the Redis server's clock. `int()`: Lua turns numbers
  * into strings with 14 significant digits, which would round epoch milliseconds one day.
  */
@@ -47,20 +61,35 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local function int(n) return string.format('%d', n) end`;
 
 /**
+ * `STAMP`: matches the consumed stamp of a stored record (as {@link STAMP}). `stamped(raw, s)`:
+ * the record JSON `raw` with stamp `s` as its first key, replacing a stamp it already has; an
+ * empty object `{}` gets no trailing comma.
+ */
+const LUA_STAMP = `local STAMP = '^{"consumed":(%d+)[,}]'
+local function stamped(raw, s)
+  local rest = string.match(raw, '^{"consumed":%d+([,}].*)$')
+  if not rest then
+    rest = string.sub(raw, 2)
+    if string.sub(rest, 1, 1) ~= '}' then rest = ',' .. rest end
+  end
+  return '{"consumed":' .. s .. rest
+end`;
+
+/**
  * KEYS: record, then ARGV[5] index keys, then the grant key when ARGV[6] == '1'.
- * ARGV: payload JSON, id, ttl seconds ('0' = none), 'hash' | 'string', index key count, has grant.
+ * ARGV: record JSON, id, ttl seconds ('0' = none), consumable '1' | '0', index key count, has
+ * grant, grant member (the record key without the prefix).
  */
 const UPSERT = script(`${LUA_NOW_MS}
-local record, payload, id, ttl, kind = KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-if kind == 'hash' then
-  -- HSET keeps an existing 'consumed' field: a save racing a consume must not un-consume.
-  redis.call('HSET', record, 'payload', payload)
-  if ttl > 0 then redis.call('EXPIRE', record, ttl) else redis.call('PERSIST', record) end
-elseif ttl > 0 then
-  redis.call('SET', record, payload, 'EX', ttl)
-else
-  redis.call('SET', record, payload)
+${LUA_STAMP}
+local record, payload, id, ttl = KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3])
+if ARGV[4] == '1' then
+  -- Keep an existing stamp: a save racing a consume must not un-consume.
+  local old = redis.call('GET', record)
+  local stamp = old and string.match(old, STAMP)
+  if stamp then payload = stamped(payload, stamp) end
 end
+if ttl > 0 then redis.call('SET', record, payload, 'EX', ttl) else redis.call('SET', record, payload) end
 local indexes = tonumber(ARGV[5])
 for i = 2, indexes + 1 do
   if ttl > 0 then redis.call('SET', KEYS[i], id, 'EX', ttl) else redis.call('SET', KEYS[i], id) end
@@ -69,7 +98,7 @@ if ARGV[6] == '1' then
   local grant = KEYS[indexes + 2]
   local score = '+inf'
   if ttl > 0 then score = int(now + ttl * 1000) end
-  redis.call('ZADD', grant, score, record)
+  redis.call('ZADD', grant, score, ARGV[7])
   redis.call('ZREMRANGEBYSCORE', grant, '-inf', '(' .. int(now))
   local last = redis.call('ZRANGE', grant, -1, -1, 'WITHSCORES')
   if last[2] == 'inf' then
@@ -80,48 +109,51 @@ if ARGV[6] == '1' then
 end
 return 1`);
 
-/** KEYS: record. Stamps 'consumed' once, and only on a record that exists (no TTL-less stub). */
-const CONSUME = script(`if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+/**
+ * KEYS: record. Stamps 'consumed' once, and only on a record that exists (no TTL-less stub);
+ * KEEPTTL leaves the record's expiry as it was.
+ */
+const CONSUME = script(`${LUA_STAMP}
+local raw = redis.call('GET', KEYS[1])
+if not raw or string.match(raw, STAMP) then return 0 end
 local t = redis.call('TIME')
-return redis.call('HSETNX', KEYS[1], 'consumed', t[1])`);
+redis.call('SET', KEYS[1], stamped(raw, t[1]), 'KEEPTTL')
+return 1`);
 
-/** KEYS: index key. ARGV: record key prefix, 'hash' | 'string'. Returns {payload[, consumed]}. */
+/** KEYS: index key. ARGV: record key prefix. Returns {record JSON, id}. */
 const FIND_BY_INDEX = script(`local id = redis.call('GET', KEYS[1])
 if not id then return nil end
-local record = ARGV[1] .. id
-if ARGV[2] == 'hash' then
-  local found = redis.call('HMGET', record, 'payload', 'consumed')
-  if not found[1] then return nil end
-  if found[2] then return { found[1], found[2] } end
-  return { found[1] }
-end
-local payload = redis.call('GET', record)
-if not payload then return nil end
-return { payload }`);
+local raw = redis.call('GET', ARGV[1] .. id)
+if not raw then return nil end
+return { raw, id }`);
 
 /**
- * KEYS: record. ARGV: 'hash' | 'string', id, uid index prefix, userCode index prefix, grant
- * prefix. Reads the payload to find its index entries; an index is deleted only while it still
- * points at this id, because a newer record (a regenerated Session) may own it now.
+ * KEYS: record. ARGV: id, uid index prefix, userCode index prefix, grant prefix, grant member.
+ * Reads the payload to find its index entries; an index is deleted only while it still points
+ * at this id, because a newer record (a regenerated Session) may own it now.
  */
-const DESTROY = script(`local raw
-if ARGV[1] == 'hash' then raw = redis.call('HGET', KEYS[1], 'payload') else raw = redis.call('GET', KEYS[1]) end
+const DESTROY = script(`local raw = redis.call('GET', KEYS[1])
 redis.call('DEL', KEYS[1])
 if not raw then return 0 end
 local ok, p = pcall(cjson.decode, raw)
 if not ok or type(p) ~= 'table' then return 1 end
 local function drop(key)
-  if redis.call('GET', key) == ARGV[2] then redis.call('DEL', key) end
+  if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key) end
 end
-if type(p.uid) == 'string' then drop(ARGV[3] .. p.uid) end
-if type(p.userCode) == 'string' then drop(ARGV[4] .. p.userCode) end
-if type(p.grantId) == 'string' then redis.call('ZREM', ARGV[5] .. p.grantId, KEYS[1]) end
+if type(p.uid) == 'string' then drop(ARGV[2] .. p.uid) end
+if type(p.userCode) == 'string' then drop(ARGV[3] .. p.userCode) end
+if type(p.grantId) == 'string' then redis.call('ZREM', ARGV[4] .. p.grantId, ARGV[5]) end
 return 1`);
 
-/** KEYS: grant key. Deletes every member record and the set; unpack() is bounded, so batches. */
+/**
+ * KEYS: grant key. ARGV: key prefix. Deletes every member record and the set; unpack() is
+ * bounded, so batches.
+ */
 const REVOKE = script(`local members = redis.call('ZRANGE', KEYS[1], 0, -1)
 for i = 1, #members, 1000 do
-  redis.call('DEL', unpack(members, i, math.min(i + 999, #members)))
+  local keys = {}
+  for j = i, math.min(i + 999, #members) do keys[#keys + 1] = ARGV[1] .. members[j] end
+  redis.call('DEL', unpack(keys))
 end
 redis.call('DEL', KEYS[1])
 return #members`);
@@ -139,11 +171,27 @@ async function run(redis: Redis, s: LuaScript, keys: string[], args: (string | n
   }
 }
 
-/** Rebuilds a payload from a stored JSON string and the separately stored `consumed` stamp. */
-function parse(raw: unknown, consumed?: unknown): AdapterPayload | undefined {
+/** The stored form of `payload` (see the layout above). */
+function serialize(payload: AdapterPayload, model: string, id: string): string {
+  if (payload.kind !== model || payload.jti !== id) return JSON.stringify(payload);
+  const { kind: _kind, jti: _jti, ...rest } = payload;
+  return JSON.stringify(rest) + STRIPPED;
+}
+
+/**
+ * Rebuilds a payload from its stored form: `kind` and `jti` back from the key when they were
+ * left out, and for a consumable model the head stamp over any `consumed` the saved payload
+ * carried itself (a stale copy re-saved after the consume).
+ */
+function parse(raw: unknown, model: string, id: string, consumable: boolean): AdapterPayload | undefined {
   if (typeof raw !== 'string') return undefined;
   const payload = JSON.parse(raw) as AdapterPayload;
-  if (consumed !== undefined && consumed !== null) payload.consumed = Number(consumed);
+  const stamp = consumable ? STAMP.exec(raw) : null;
+  if (stamp) payload.consumed = Number(stamp[1]);
+  if (raw.endsWith(STRIPPED)) {
+    payload.kind = model;
+    payload.jti = id;
+  }
   return payload;
 }
 
@@ -160,14 +208,14 @@ export function createRedisAdapter(redis: Redis, options: RedisAdapterOptions): 
 
   return class RedisAdapter implements Adapter {
     readonly #model: string;
-    readonly #kind: 'hash' | 'string';
+    readonly #consumable: boolean;
     readonly #recordPrefix: string;
     readonly #uidPrefix: string;
     readonly #userCodePrefix: string;
 
     constructor(model: string) {
       this.#model = model;
-      this.#kind = CONSUMABLE_MODELS.has(model) ? 'hash' : 'string';
+      this.#consumable = CONSUMABLE_MODELS.has(model);
       this.#recordPrefix = `${prefix}${model}:`;
       this.#uidPrefix = `${prefix}uid:${model}:`;
       this.#userCodePrefix = `${prefix}userCode:${model}:`;
@@ -182,20 +230,18 @@ export function createRedisAdapter(redis: Redis, options: RedisAdapterOptions): 
       const hasGrant = typeof payload.grantId === 'string';
       if (hasGrant) keys.push(grantPrefix + payload.grantId);
       await run(redis, UPSERT, keys, [
-        JSON.stringify(payload),
+        serialize(payload, this.#model, id),
         id,
         ttl,
-        this.#kind,
+        this.#consumable ? '1' : '0',
         indexes,
         hasGrant ? '1' : '0',
+        this.#member(id),
       ]);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      const key = this.#recordPrefix + id;
-      if (this.#kind === 'string') return parse(await redis.get(key));
-      const [raw, consumed] = await redis.hmget(key, 'payload', 'consumed');
-      return parse(raw, consumed);
+      return parse(await redis.get(this.#recordPrefix + id), this.#model, id, this.#consumable);
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -210,13 +256,13 @@ export function createRedisAdapter(redis: Redis, options: RedisAdapterOptions): 
     }
 
     async #findByIndex(indexKey: string): Promise<AdapterPayload | undefined> {
-      const found = await run(redis, FIND_BY_INDEX, [indexKey], [this.#recordPrefix, this.#kind]);
+      const found = await run(redis, FIND_BY_INDEX, [indexKey], [this.#recordPrefix]);
       if (!Array.isArray(found)) return undefined;
-      return parse(found[0], found[1]);
+      return parse(found[0], this.#model, String(found[1]), this.#consumable);
     }
 
     async consume(id: string): Promise<void> {
-      if (this.#kind !== 'hash') throw new TypeError(`${this.#model} records cannot be consumed`);
+      if (!this.#consumable) throw new TypeError(`${this.#model} records cannot be consumed`);
       await run(redis, CONSUME, [this.#recordPrefix + id], []);
     }
 
@@ -225,12 +271,17 @@ export function createRedisAdapter(redis: Redis, options: RedisAdapterOptions): 
         redis,
         DESTROY,
         [this.#recordPrefix + id],
-        [this.#kind, id, this.#uidPrefix, this.#userCodePrefix, grantPrefix],
+        [id, this.#uidPrefix, this.#userCodePrefix, grantPrefix, this.#member(id)],
       );
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await run(redis, REVOKE, [grantPrefix + grantId], []);
+      await run(redis, REVOKE, [grantPrefix + grantId], [prefix]);
+    }
+
+    /** This record's entry in a grant index: its key without the prefix. */
+    #member(id: string): string {
+      return `${this.#model}:${id}`;
     }
   };
 }

@@ -102,13 +102,21 @@ function redisBackend(): Backend & { server?: RedisServer; redis?: Redis } {
         Adapter: createRedisAdapter(redis, { keyPrefix: p }),
         ttl: (key) => redis.ttl(p + key),
         exists: async (key) => (await redis.exists(p + key)) === 1,
-        grantMembers: async (grantId) =>
-          (await redis.zrange(`${p}grant:${grantId}`, '0', '-1')).map((k) => k.slice(p.length)),
+        // Members are record keys without the prefix.
+        grantMembers: (grantId) => redis.zrange(`${p}grant:${grantId}`, '0', '-1'),
         async addExpiredGrantMember(grantId, member) {
-          await redis.zadd(`${p}grant:${grantId}`, '1', p + member);
+          await redis.zadd(`${p}grant:${grantId}`, '1', member);
         },
         async setConsumed(key, value) {
-          await redis.hset(p + key, 'consumed', String(value));
+          // The stamp is the first key of the stored JSON, replacing any stamp already there.
+          const raw = await redis.get(p + key);
+          if (raw === null) throw new Error(`no record ${key}`);
+          const rest = raw.replace(/^\{("consumed":\d+,?)?/, '');
+          await redis.set(
+            p + key,
+            `{"consumed":${value}${rest.startsWith('}') ? '' : ','}${rest}`,
+            'KEEPTTL',
+          );
         },
         // Redis stamps with its own clock; on this host that is the same one.
         nowSeconds: () => Math.floor(Date.now() / 1000),
@@ -119,6 +127,107 @@ function redisBackend(): Backend & { server?: RedisServer; redis?: Redis } {
 }
 
 const token = (extra: AdapterPayload = {}): AdapterPayload => ({ iat: 1, exp: 2, clientId: 'c1', ...extra });
+
+/** Payloads of one code + PKCE login as oidc-provider 9 saves them (43-character ids). */
+function realisticLogin() {
+  const id = (c: string) => c.repeat(43);
+  const codeId = id('c');
+  const accessId = id('a');
+  const refreshId = id('r');
+  const sessionId = id('s');
+  const grantId = id('g');
+  const sessionUid = id('u');
+  const iat = 1_800_000_000;
+  const accountId = '6d1c06b9-38a7-4ece-8552-68754bc903ae';
+  const auth = { acr: 'urn:tollgate:acr:2fa', amr: ['pwd', 'otp', 'mfa'] };
+  const common = {
+    iat,
+    accountId,
+    grantId,
+    sessionUid,
+    clientId: 'web',
+    scope: 'openid',
+    expiresWithSession: true,
+  };
+  const records: [string, string, AdapterPayload, number][] = [
+    [
+      'AuthorizationCode',
+      codeId,
+      {
+        ...common,
+        ...auth,
+        exp: iat + 60,
+        authTime: iat,
+        codeChallenge: id('x'),
+        codeChallengeMethod: 'S256',
+        redirectUri: 'http://127.0.0.1:9/cb',
+        kind: 'AuthorizationCode',
+        jti: codeId,
+      },
+      60,
+    ],
+    [
+      'AccessToken',
+      accessId,
+      {
+        ...common,
+        exp: iat + 3600,
+        gty: 'authorization_code',
+        kind: 'AccessToken',
+        jti: accessId,
+        extra: auth,
+      },
+      3600,
+    ],
+    [
+      'RefreshToken',
+      refreshId,
+      {
+        ...common,
+        ...auth,
+        exp: iat + 1_209_600,
+        authTime: iat,
+        gty: 'authorization_code',
+        rotations: 0,
+        kind: 'RefreshToken',
+        jti: refreshId,
+        iiat: iat,
+      },
+      1_209_600,
+    ],
+    [
+      'Session',
+      sessionId,
+      {
+        iat,
+        exp: iat + 1_209_600,
+        kind: 'Session',
+        jti: sessionId,
+        uid: sessionUid,
+        accountId,
+        loginTs: iat,
+        ...auth,
+        authorizations: { web: { grantId, sid: id('d') } },
+      },
+      1_209_600,
+    ],
+    [
+      'Grant',
+      grantId,
+      {
+        iat,
+        exp: iat + 1_209_600,
+        clientId: 'web',
+        accountId,
+        kind: 'Grant',
+        jti: grantId,
+        openid: { scope: 'openid' },
+      },
+      1_209_600,
+    ],
+  ];
+  return { records, codeId, grantId };
+}
 
 /** The key expires in `seconds` + clock tolerance, give or take the second that may have passed. */
 async function expectTtl(h: Harness, key: string, seconds: number): Promise<void> {
@@ -201,6 +310,85 @@ function contract(name: string, backend: Backend): void {
       await expect(new h.Adapter('AccessToken').consume('a1')).rejects.toThrow(TypeError);
     });
 
+    it('a save racing a consume never un-consumes, and re-saves keep the first stamp', async () => {
+      const codes = new h.Adapter('AuthorizationCode');
+      const code = token({ kind: 'AuthorizationCode', jti: 'c1', grantId: 'g1' });
+      await codes.upsert('c1', code, 60);
+      // Run in issue order: consume first, a save last.
+      await Promise.all(
+        Array.from({ length: 40 }, (_v, i) => (i % 2 ? codes.upsert('c1', code, 60) : codes.consume('c1'))),
+      );
+      const first = (await codes.find('c1'))?.consumed;
+      expect(first).toEqual(expect.any(Number));
+      await h.setConsumed('AuthorizationCode:c1', 1234);
+      // A stale copy carrying a `consumed` of its own does not replace the stamp.
+      await codes.upsert('c1', { ...code, consumed: 1 }, 60);
+      expect(await codes.find('c1')).toEqual({ ...code, consumed: 1234 });
+    });
+
+    it('consume() and later saves of the smallest payloads: {} and kind + jti only', async () => {
+      const tokens = new h.Adapter('RefreshToken');
+      await tokens.upsert('empty', {}, 60);
+      await tokens.consume('empty');
+      const stamp = (await tokens.find('empty'))?.consumed;
+      expect(await tokens.find('empty')).toEqual({ consumed: expect.any(Number) });
+      await tokens.upsert('empty', {}, 60);
+      expect(await tokens.find('empty')).toEqual({ consumed: stamp });
+
+      const bare = { kind: 'RefreshToken', jti: 'bare' };
+      await tokens.upsert('bare', bare, 60);
+      await tokens.consume('bare');
+      expect(await tokens.find('bare')).toEqual({ ...bare, consumed: expect.any(Number) });
+      await tokens.upsert('bare', bare, 60);
+      await h.setConsumed('RefreshToken:bare', 1234);
+      expect(await tokens.find('bare')).toEqual({ ...bare, consumed: 1234 });
+    });
+
+    it("consume() keeps the record's expiry; a record without one stays without", async () => {
+      const codes = new h.Adapter('AuthorizationCode');
+      await codes.upsert('c1', token(), 60);
+      await codes.consume('c1');
+      await expectTtl(h, 'AuthorizationCode:c1', 60);
+      await codes.upsert('c2', token());
+      await codes.consume('c2');
+      expect(await h.ttl('AuthorizationCode:c2')).toBe(-1);
+      // A later save sets the expiry it asks for, and stays consumed.
+      await codes.upsert('c1', token(), 300);
+      await expectTtl(h, 'AuthorizationCode:c1', 300);
+      expect((await codes.find('c1'))?.consumed).toEqual(expect.any(Number));
+    });
+
+    it('gives back kind and jti as saved on every read path, and adds neither where absent', async () => {
+      const session = { iat: 1, exp: 2, kind: 'Session', jti: 's1', uid: 'u1', accountId: 'alice' };
+      await new h.Adapter('Session').upsert('s1', session, 60);
+      expect(await new h.Adapter('Session').find('s1')).toEqual(session);
+      expect(await new h.Adapter('Session').findByUid('u1')).toEqual(session);
+
+      const devices = new h.Adapter('DeviceCode');
+      const device = token({ kind: 'DeviceCode', jti: 'd1', userCode: 'UC1' });
+      await devices.upsert('d1', device, 60);
+      expect(await devices.findByUserCode('UC1')).toEqual(device);
+      await devices.consume('d1');
+      expect(await devices.findByUserCode('UC1')).toEqual({ ...device, consumed: expect.any(Number) });
+      expect(await devices.find('d1')).toEqual({ ...device, consumed: expect.any(Number) });
+
+      // Another model's kind, another id's jti, one of the two, or neither: kept exactly as given.
+      const tokens = new h.Adapter('AccessToken');
+      const given: [string, AdapterPayload][] = [
+        ['a1', token({ kind: 'RefreshToken', jti: 'a1' })],
+        ['a2', token({ kind: 'AccessToken', jti: 'elsewhere' })],
+        ['a3', token({ jti: 'a3' })],
+        ['a4', token({ kind: 'AccessToken' })],
+        ['a5', token()],
+      ];
+      for (const [id, payload] of given) {
+        await tokens.upsert(id, payload, 60);
+        expect(await tokens.find(id)).toStrictEqual(payload);
+      }
+      await new h.Adapter('Client').upsert('c1', { client_id: 'c1' });
+      expect(await new h.Adapter('Client').find('c1')).toStrictEqual({ client_id: 'c1' });
+    });
+
     it('finds sessions by uid and device codes by user code', async () => {
       const session = { uid: 'u1', accountId: 'alice', loginTs: 5 };
       await new h.Adapter('Session').upsert('s1', session, 300);
@@ -270,6 +458,17 @@ function contract(name: string, backend: Backend): void {
       expect(await new h.Adapter('AccessToken').find('a2')).toMatchObject({ grantId: 'g2' });
       expect(await new h.Adapter('RefreshToken').find('r2')).toMatchObject({ grantId: 'g2' });
       expect((await h.grantMembers('g2')).sort()).toEqual(['AccessToken:a2', 'RefreshToken:r2']);
+    });
+
+    it('revokeByGrantId() deletes every member of a grant larger than one delete batch (1000)', async () => {
+      const tokens = new h.Adapter('AccessToken');
+      const ids = Array.from({ length: 2001 }, (_v, i) => `a${i}`);
+      await Promise.all(ids.map((id) => tokens.upsert(id, token({ grantId: 'g1' }), 60)));
+      expect(await h.grantMembers('g1')).toHaveLength(2001);
+      await tokens.revokeByGrantId('g1');
+      const left = await Promise.all(ids.map((id) => h.exists(`AccessToken:${id}`)));
+      expect(left.filter(Boolean)).toHaveLength(0);
+      expect(await h.exists('grant:g1')).toBe(false);
     });
 
     it('keeps the grant index bounded: one entry per token, expired members trimmed', async () => {
@@ -380,6 +579,52 @@ describe('redis specifics', () => {
     await observer.script('FLUSH');
     await sessions.upsert('s2', { uid: 'u2' }, 60);
     expect(await sessions.findByUid('u2')).toEqual({ uid: 'u2' });
+  });
+
+  it('stores plain JSON strings without kind and jti, the consumed stamp first', async () => {
+    const codes = new (createRedisAdapter(client, { keyPrefix: 'rt:' }))('AuthorizationCode');
+    const code = token({ kind: 'AuthorizationCode', jti: 'c1', grantId: 'g1', scope: 'openid' });
+    await codes.upsert('c1', code, 60);
+    const { kind: _kind, jti: _jti, ...rest } = code;
+    expect(await observer.type('rt:AuthorizationCode:c1')).toBe('string');
+    expect(await observer.get('rt:AuthorizationCode:c1')).toBe(`${JSON.stringify(rest)}\n`);
+    await codes.consume('c1');
+    const consumed = (await codes.find('c1'))?.consumed;
+    expect(await observer.get('rt:AuthorizationCode:c1')).toBe(
+      `{"consumed":${consumed},${JSON.stringify(rest).slice(1)}\n`,
+    );
+    // Grant index members are record keys without the prefix.
+    expect(await observer.zrange('rt:grant:g1', '0', '-1')).toEqual(['AuthorizationCode:c1']);
+  });
+
+  // Regression guard for the 3 KB-per-login target: hash-encoded consumables (944 B per code),
+  // prefixed grant members (a skiplist of 1352 B under "tollgate:") and stored kind/jti.
+  it('keeps one login (code, tokens, session, grant) small: MEMORY USAGE per key', async () => {
+    const Adapter = createRedisAdapter(client, { keyPrefix: 'tollgate:' });
+    const login = realisticLogin();
+    for (const [model, id, payload, ttl] of login.records) await new Adapter(model).upsert(id, payload, ttl);
+    await new Adapter('AuthorizationCode').consume(login.codeId);
+    const usage = async (key: string) => ({
+      type: await observer.type(key),
+      encoding: await observer.object('ENCODING', key),
+      bytes: (await observer.memory('USAGE', key)) ?? Number.POSITIVE_INFINITY,
+    });
+    // Before: 944 and 760 (hashes), 568, 552, 328 (Redis 7.0, jemalloc).
+    const limits: Record<string, number> = {
+      AuthorizationCode: 700,
+      RefreshToken: 600,
+      AccessToken: 540,
+      Session: 520,
+      Grant: 300,
+    };
+    for (const [model, id] of login.records) {
+      const { type, bytes } = await usage(`tollgate:${model}:${id}`);
+      expect(type, model).toBe('string');
+      expect(bytes, model).toBeLessThan(limits[model] ?? 0);
+    }
+    const grant = await usage(`tollgate:grant:${login.grantId}`);
+    expect(grant.encoding).toBe('listpack');
+    expect(grant.bytes).toBeLessThan(400);
   });
 
   it('client queues commands until connected, fails fast while Redis is down, and reconnects', async () => {
