@@ -104,6 +104,14 @@ const rawSchema = z.strictObject({
         .optional(),
       /** Prefix of every Redis key the proxy writes. @default "tollgate-proxy:" */
       key_prefix: z.string().default('tollgate-proxy:'),
+      /**
+       * Milliseconds a process may reuse a session it read from Redis (Redis store only; 0 = read
+       * Redis on every request). Changes (sign-out, back-channel logout, refresh) are published
+       * and evict the copies in every process at once; while that channel is down the cache is
+       * not used. A hung subscriber can still miss a change: this is then the longest a revoked
+       * session keeps working in another process (hence at most 60000). @default 5000
+       */
+      cache_ms: z.number().int().min(0).max(60_000).default(5000),
     })
     .prefault({}),
   /** Addresses allowed to send X-Forwarded-* / X-Original-URL; none by default. */

@@ -14,11 +14,13 @@ import { createOidcRoutes, createProviderClient } from './oidc.ts';
 import { createRedirectValidator } from './redirect.ts';
 import { createReverseProxy } from './reverse-proxy.ts';
 import { compileRules } from './rules.ts';
+import { createSessionCache, type SessionCache } from './session-cache.ts';
 import {
   createMemoryLocks,
   createRedisLocks,
   createSessionStore,
   type Locks,
+  type SessionData,
   type SessionStore,
 } from './sessions.ts';
 
@@ -43,12 +45,15 @@ export interface RunningProxy {
   server: Server;
   /** The session store (admin tools and tests). */
   sessions: SessionStore;
-  /** Stops listening, closes WebSockets and the store connection. */
+  /** Stops listening, closes WebSockets and the store connections. */
   close(): Promise<void>;
 }
 
-function storeFor(config: ProxyConfig, logger: Logger): { kv: KeyValueStore; locks: Locks; redis?: Redis } {
-  const { store, key_prefix } = config.session;
+function storeFor(
+  config: ProxyConfig,
+  logger: Logger,
+): { kv: KeyValueStore; locks: Locks; redis?: Redis; cache?: SessionCache<SessionData> } {
+  const { store, key_prefix, cache_ms } = config.session;
   if (!store) {
     logger.warn(
       'auth-proxy: sessions are kept in memory: one process only, lost on restart (set session.store)',
@@ -62,6 +67,11 @@ function storeFor(config: ProxyConfig, logger: Logger): { kv: KeyValueStore; loc
     kv: createRedisKeyValueStore(redis, { keyPrefix: key_prefix }),
     locks: createRedisLocks(redis, key_prefix),
     redis,
+    // The memory store is in-process already: only Redis reads are worth caching.
+    cache:
+      cache_ms > 0
+        ? createSessionCache({ redis, keyPrefix: key_prefix, ttlMs: cache_ms, logger })
+        : undefined,
   };
 }
 
@@ -71,7 +81,7 @@ export async function startProxy(
   options: StartProxyOptions = {},
 ): Promise<RunningProxy> {
   const logger = options.logger ?? createLogger('info');
-  const { kv, locks, redis } = storeFor(config, logger);
+  const { kv, locks, redis, cache } = storeFor(config, logger);
   const provider = createProviderClient(config);
   const sessions = createSessionStore({
     kv,
@@ -79,6 +89,7 @@ export async function startProxy(
     secret: config.cookie.secret,
     ttlSeconds: config.session.ttl,
     refresh: provider.refresh,
+    cache,
     logger,
   });
   const rules = compileRules(config.rules);
@@ -152,6 +163,7 @@ export async function startProxy(
       proxy.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await cache?.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },
   };

@@ -3,12 +3,15 @@ import type { Redis } from 'ioredis';
 import type { KeyValueStore } from '../../src/factors/types.ts';
 import type { Logger } from '../../src/log.ts';
 import { createSecretBox, type SecretBox } from '../../src/security/secret-box.ts';
+import type { SessionCache } from './session-cache.ts';
 import type { Identity } from './types.ts';
 
 /**
  * Proxy sessions. The cookie holds only an opaque random ticket; everything else is sealed
  * (AES-256-GCM, key derived from the cookie secret) in the key-value store under the ticket's
- * SHA-256, so neither a stolen store dump nor the cookie alone reveals tokens.
+ * SHA-256, so neither a stolen store dump nor the cookie alone reveals tokens. With Redis, reads
+ * may come from a per-process cache (session-cache.ts) that every change invalidates; the
+ * refresh path always reads Redis itself, under its lock.
  */
 
 /** What a session knows; tokens never leave the proxy. */
@@ -47,6 +50,11 @@ export interface SessionStoreOptions {
   refresh: Refresher;
   /** Refresh when the access token has fewer seconds than this left. @default 60 */
   refreshBeforeSeconds?: number;
+  /**
+   * Decoded sessions kept in this process, invalidated across processes (Redis stores only).
+   * Omitted = every read goes to `kv`.
+   */
+  cache?: SessionCache<SessionData>;
   /** @default Date.now */
   now?: () => number;
   logger?: Logger;
@@ -93,7 +101,7 @@ export function sessionBox(secret: string): SecretBox {
 }
 
 export function createSessionStore(options: SessionStoreOptions): SessionStore {
-  const { kv, locks, refresh } = options;
+  const { kv, locks, refresh, cache } = options;
   const now = options.now ?? Date.now;
   const nowS = () => Math.floor(now() / 1000);
   const box = sessionBox(options.secret);
@@ -117,16 +125,33 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
   const usable = (d: SessionData) => d.expires_at > nowS() && d.ends_at > nowS();
   const needsRefresh = (d: SessionData) => d.expires_at - nowS() < refreshBefore;
 
-  async function loadByHash(hash: string): Promise<SessionData | undefined> {
+  /** The session as stored in `kv`, ended or not. */
+  async function readByHash(hash: string): Promise<SessionData | undefined> {
     const sealed = await kv.get(sessionKey(hash)); // store errors propagate: callers fail closed
     if (!sealed) return undefined;
-    let data: SessionData;
     try {
-      data = JSON.parse(box.open(sealed, sessionKey(hash)).toString('utf8')) as SessionData;
+      return JSON.parse(box.open(sealed, sessionKey(hash)).toString('utf8')) as SessionData;
     } catch {
       return undefined; // tampered with, or sealed under an old secret
     }
-    return data.ends_at > nowS() ? data : undefined;
+  }
+
+  const live = (d: SessionData | undefined) => (d && d.ends_at > nowS() ? d : undefined);
+  /** The live session, read from the store itself (the refresh path, under its lock). */
+  const loadByHash = async (hash: string) => live(await readByHash(hash));
+  /** The live session, from this process's cache when there is one (the request path). */
+  const loadCached = async (hash: string) =>
+    live(cache ? await cache.read(hash, () => readByHash(hash)) : await readByHash(hash));
+
+  /** Runs a write of session `hash`, then makes every process's cache forget it. */
+  async function change(hash: string, write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      cache?.evict(hash); // a failed (timed out) write may still have been applied
+      throw err;
+    }
+    await cache?.changed(hash);
   }
 
   async function saveByHash(hash: string, data: SessionData): Promise<void> {
@@ -142,7 +167,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
 
   async function destroyByHash(hash: string): Promise<void> {
     const data = await loadByHash(hash);
-    await kv.delete(sessionKey(hash));
+    await change(hash, () => kv.delete(sessionKey(hash)));
     if (data?.sid) {
       const rest = (await sidHashes(data.sid)).filter((h) => h !== hash);
       if (rest.length > 0) await kv.set(sidKey(data.sid), JSON.stringify(rest), options.ttlSeconds);
@@ -183,7 +208,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       }
       // Signed out while the refresh was running: do not bring the session back.
       if (!(await kv.get(sessionKey(hash)))) return undefined;
-      await saveByHash(hash, next);
+      await change(hash, () => saveByHash(hash, next));
       failedUntil.delete(hash);
       return next;
     } finally {
@@ -199,12 +224,12 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       return { ticket, data };
     },
     async load(ticket) {
-      return TICKET.test(ticket) ? loadByHash(hashTicket(ticket)) : undefined;
+      return TICKET.test(ticket) ? loadCached(hashTicket(ticket)) : undefined;
     },
     async loadFresh(ticket) {
       if (!TICKET.test(ticket)) return undefined;
       const hash = hashTicket(ticket);
-      const data = await loadByHash(hash);
+      const data = await loadCached(hash);
       if (!data || !needsRefresh(data)) return data;
       if ((failedUntil.get(hash) ?? 0) > now() || !data.refresh_token) {
         return usable(data) ? data : undefined;
@@ -220,7 +245,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     async save(ticket, data) {
       const hash = hashTicket(ticket);
       failedUntil.delete(hash); // new tokens deserve a new refresh attempt
-      await saveByHash(hash, data);
+      await change(hash, () => saveByHash(hash, data));
     },
     async destroy(ticket) {
       if (TICKET.test(ticket)) await destroyByHash(hashTicket(ticket));

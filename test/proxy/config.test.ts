@@ -32,7 +32,12 @@ describe('auth-proxy configuration', () => {
     });
     expect(config.provider.scopes).toEqual(['openid', 'profile', 'email', 'groups', 'offline_access']);
     expect(config.cookie.name).toBe('tollgate_proxy');
-    expect(config.session).toEqual({ ttl: 28800, store: undefined, key_prefix: 'tollgate-proxy:' });
+    expect(config.session).toEqual({
+      ttl: 28800,
+      store: undefined,
+      key_prefix: 'tollgate-proxy:',
+      cache_ms: 5000,
+    });
     expect(config.rules.map((r) => r.policy)).toEqual(['bypass', 'mfa', 'authenticated']);
     expect(config.upstreams).toEqual([{ host: '127.0.0.1', url: 'http://127.0.0.1:8081' }]);
   });

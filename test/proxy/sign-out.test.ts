@@ -155,7 +155,9 @@ describe('auth-proxy: sign-out', () => {
     expect(await echo(ws, 'still here')).toBe('still here');
     // Another proxy process ends it (same Redis): this one notices at its next check (200 ms here).
     const other = createRedisClient({ url: redis.url, key_prefix: 'proxy:' });
-    await other.del(`proxy:kv:proxy-session:${hashTicket(ticketOf(browser))}`);
+    const hash = hashTicket(ticketOf(browser));
+    await other.del(`proxy:kv:proxy-session:${hash}`);
+    await other.publish('proxy:proxy-session-invalidate', hash);
     await other.quit();
     await closed(ws);
   });
