@@ -1,8 +1,7 @@
-import type Provider from 'oidc-provider';
-import type { Step } from './context.ts';
+import { finishInteraction, type Step } from './context.ts';
 
 /** The user cancelled: the client receives `access_denied`. */
-export function abort(provider: Provider): Step {
+export function abort(): Step {
   return async (ctx) => {
     // koa-router answers HEAD on GET routes; a HEAD (link prefetch, scanners) must change nothing.
     if (ctx.method !== 'GET') {
@@ -10,12 +9,10 @@ export function abort(provider: Provider): Step {
       ctx.set('Allow', 'GET');
       return;
     }
-    await provider.interactionFinished(
-      ctx.req,
-      ctx.res,
+    await finishInteraction(
+      ctx,
       { error: 'access_denied', error_description: 'End-User aborted interaction' },
       { mergeWithLastSubmission: false },
     );
-    ctx.respond = false;
   };
 }

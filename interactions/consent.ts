@@ -2,7 +2,7 @@ import type Provider from 'oidc-provider';
 import type { AccountStore } from '../src/accounts/types.ts';
 import type { Logger } from '../src/log.ts';
 import type { Render } from '../src/render.ts';
-import { interactionUrls, type Step } from './context.ts';
+import { finishInteraction, interactionUrls, type Step } from './context.ts';
 
 /** What the consent step needs. */
 export interface ConsentDeps {
@@ -74,12 +74,10 @@ export function confirmConsent(deps: ConsentDeps): Step {
     }
     const grantId = await grant.save();
     deps.logger.info({ event: 'consent.granted', account: accountId, client: clientId }, 'consent granted');
-    await deps.provider.interactionFinished(
-      ctx.req,
-      ctx.res,
+    await finishInteraction(
+      ctx,
       { consent: interaction.grantId ? {} : { grantId } },
       { mergeWithLastSubmission: true },
     );
-    ctx.respond = false;
   };
 }

@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
 import type Provider from 'oidc-provider';
-import type { Interaction } from 'oidc-provider';
+import type { Interaction, InteractionResults } from 'oidc-provider';
 import type { PasswordHasher } from '../src/accounts/password.ts';
 import type { AccountStore } from '../src/accounts/types.ts';
 import type { Logger } from '../src/log.ts';
@@ -55,4 +55,23 @@ export const clientIdOf = (ctx: InteractionContext) => String(ctx.state.interact
 export function seeOther(ctx: InteractionContext, url: string) {
   ctx.status = 303;
   ctx.redirect(url);
+}
+
+/**
+ * Stores the interaction's result and sends the browser back to oidc-provider (303): what
+ * `provider.interactionFinished` does, but on the interaction this request already loaded, so a
+ * login step costs one store read fewer.
+ */
+export async function finishInteraction(
+  ctx: InteractionContext,
+  result: InteractionResults,
+  options: { mergeWithLastSubmission: boolean },
+) {
+  const { interaction } = ctx.state;
+  interaction.result =
+    options.mergeWithLastSubmission && !('error' in result)
+      ? { ...interaction.lastSubmission, ...result }
+      : result;
+  await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+  seeOther(ctx, interaction.returnTo);
 }

@@ -2,7 +2,7 @@ import { acceptedMethods, levelForClient, secondFactorMethods } from '../src/mfa
 import type { PendingLogin } from '../src/mfa/pending.ts';
 import { factorsFingerprint } from '../src/mfa/remember-browser.ts';
 import { finalAcr } from '../src/policy/mfa.ts';
-import { clientIdOf, type InteractionContext, type InteractionDeps } from './context.ts';
+import { clientIdOf, finishInteraction, type InteractionContext, type InteractionDeps } from './context.ts';
 
 /** RFC 8176: more than one factor was used. */
 const AMR_MFA = 'mfa';
@@ -32,17 +32,14 @@ export async function finishLogin(
       { event: 'login.unmet', account: pending.accountId, client: clientId },
       'acr cannot be met',
     );
-    await deps.provider.interactionFinished(
-      ctx.req,
-      ctx.res,
+    return finishInteraction(
+      ctx,
       {
         error: 'unmet_authentication_requirements',
         error_description: 'The requested authentication level cannot be met',
       },
       { mergeWithLastSubmission: false },
     );
-    ctx.respond = false;
-    return;
   }
   const amr = [...new Set(pending.amr)];
   if (level === 2 && !amr.includes(AMR_MFA)) amr.push(AMR_MFA);
@@ -55,11 +52,9 @@ export async function finishLogin(
     { event: 'login.succeeded', account: pending.accountId, client: clientId, acr, amr, ip: ctx.ip },
     'signed in',
   );
-  await deps.provider.interactionFinished(
-    ctx.req,
-    ctx.res,
+  await finishInteraction(
+    ctx,
     { login: { accountId: pending.accountId, acr, amr, remember: true } },
     { mergeWithLastSubmission: false },
   );
-  ctx.respond = false;
 }

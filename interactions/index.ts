@@ -7,6 +7,7 @@ import type { PasswordHasher } from '../src/accounts/password.ts';
 import type { AccountStore } from '../src/accounts/types.ts';
 import { InteractionNotFound } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
+import { withCredentialScope } from '../src/mfa/credential-scope.ts';
 import { type MfaParts, noMfaParts } from '../src/mfa/parts.ts';
 import { createRenderer, type Render } from '../src/render.ts';
 import { createCsrf } from '../src/security/csrf.ts';
@@ -69,6 +70,8 @@ export function createInteractionRouter(provider: Provider, options: Interaction
   const verified = checkCsrf(csrf);
   const atLogin = expectPrompt('login');
   const router = new Router();
+  // Every step of a request shares one read of the account's credentials (src/mfa/credential-scope.ts).
+  router.use((_ctx, next) => withCredentialScope(next));
   const route = (...steps: Step[]) => steps as unknown as Middleware[];
 
   const showPrompt: Step = async (ctx, next) => {
@@ -108,7 +111,7 @@ export function createInteractionRouter(provider: Provider, options: Interaction
     '/interaction/:uid/consent',
     ...route(parseForm, load, verified, expectPrompt('consent'), confirmConsent(deps)),
   );
-  router.get('/interaction/:uid/abort', ...route(load, verified, abort(provider)));
+  router.get('/interaction/:uid/abort', ...route(load, verified, abort()));
   if (options.accountPage) {
     const account = createAccountRouter(provider, deps, csrf, options.accountPage.issuer);
     router.use(account.routes(), account.allowedMethods());

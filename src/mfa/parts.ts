@@ -8,6 +8,7 @@ import { type ClientMfaEntry, createMfaPolicy, type MfaPolicy } from '../policy/
 import { createRegulation, type Regulation } from '../security/regulation.ts';
 import { secretBoxFromConfig } from '../security/secret-box.ts';
 import type { Store } from '../server/store.ts';
+import { scopedCredentials } from './credential-scope.ts';
 import { createPendingStore, type PendingStore } from './pending.ts';
 import { createRememberBrowser, type RememberBrowser } from './remember-browser.ts';
 
@@ -98,10 +99,11 @@ export function createMfaParts(
   const now = options.now ?? Date.now;
   const mfa = config.mfa;
   const box = mfa ? secretBoxFromConfig(mfa.encryption_keys) : undefined;
+  const credentials = scopedCredentials(store.credentials);
   return assembleMfa({
     clients: config.clients,
     factors: createFactors(mfa, {
-      credentials: store.credentials,
+      credentials,
       kv: store.kv,
       box,
       otp: options.otp,
@@ -110,7 +112,7 @@ export function createMfaParts(
       redis: store.redis,
       keyPrefix: store.keyPrefix,
     }),
-    credentials: store.credentials,
+    credentials,
     kv: store.kv,
     redis: store.redis,
     keyPrefix: store.keyPrefix,
