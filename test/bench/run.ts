@@ -361,22 +361,35 @@ async function main() {
       const commands = perCommand.reduce((sum, [, calls]) => sum + calls, 0);
       if (process.env.BENCH_VERBOSE)
         console.error(perCommand.map(([n, c]) => `${n} ${(c / extra).toFixed(1)}`).join(', '));
+      // The issue's measure: what an active login holds (session + grant + tokens). Keys kept per
+      // account (last factor used) or for a moment (used TOTP steps) are listed apart.
+      const LOGIN_KINDS = new Set([
+        'Session',
+        'uid',
+        'Grant',
+        'grant',
+        'AuthorizationCode',
+        'AccessToken',
+        'RefreshToken',
+      ]);
+      const sorted = [...byKind].sort((a, b) => b[1] - a[1]);
+      const loginBytes =
+        sorted.filter(([k]) => LOGIN_KINDS.has(k)).reduce((sum, [, b]) => sum + b, 0) / extra;
+      const list = (entries: [string, number][]) =>
+        entries.map(([kind, bytes]) => `${kind} ${fmt(bytes / extra)} B`).join(', ');
       rows.push({
-        scenario: `Redis memory per active login (${extra} logins)`,
-        value: `${fmt((after - before) / extra / 1024)} KB`,
+        scenario: `Redis memory per active login: session + grant + tokens (${extra} logins)`,
+        value: `${fmt(loginBytes / 1024)} KB`,
         baseline: 'target 3 KB',
-        ratio: `${(((after - before) / extra / 3072) * 100).toFixed(0)}%`,
-        note: `INFO used_memory delta / logins; ${fmt(commands / extra)} Redis commands per login; MEMORY USAGE per login: ${[
-          ...byKind,
-        ]
-          .sort((a, b) => b[1] - a[1])
-          .map(([kind, bytes]) => `${kind} ${fmt(bytes / extra)} B`)
-          .join(', ')}`,
+        ratio: `${((loginBytes / 3072) * 100).toFixed(0)}%`,
+        note: `MEMORY USAGE of the keys a login creates: ${list(sorted.filter(([k]) => LOGIN_KINDS.has(k)))}; besides: ${list(sorted.filter(([k]) => !LOGIN_KINDS.has(k)))}. INFO used_memory grew ${fmt((after - before) / extra / 1024)} KB per login (with the keyspace's own tables). ${fmt(commands / extra)} Redis commands per login (those inside Lua scripts included)`,
       });
       await r.quit();
     }
 
-    // client_credentials grants/s: Redis against the memory adapter.
+    // client_credentials grants/s: Redis against the memory adapter. openid-client (the judge)
+    // checks one grant; the load itself comes from the lean generator, since openid-client's own
+    // work per grant would otherwise take a core from the server it measures.
     const grants = async (base: string) => {
       const svc = await oidc.discovery(
         new URL(base),
@@ -385,9 +398,19 @@ async function main() {
         oidc.ClientSecretBasic(SECRET),
         insecure,
       );
-      return rate(GRANT_WORKERS, async () => {
-        await oidc.clientCredentialsGrant(svc, {});
-      });
+      const checked = await oidc.clientCredentialsGrant(svc, {});
+      if (!checked.access_token) throw new Error('no access token from client_credentials');
+      const tokenEndpoint = svc.serverMetadata().token_endpoint as string;
+      const grant = {
+        method: 'POST',
+        body: 'grant_type=client_credentials',
+        headers: {
+          authorization: `Basic ${Buffer.from(`svc:${SECRET}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+      };
+      await load(tokenEndpoint, { ...grant, concurrency: 4, seconds: 0.3 }); // warm-up
+      return (await load(tokenEndpoint, { ...grant, concurrency: GRANT_WORKERS, seconds: SECONDS })).rps;
     };
     if (ONLY.has('grants')) {
       const onRedis = await grants(url);
