@@ -85,6 +85,33 @@ export async function createAssertionSigner(options: AssertionSignerOptions): Pr
     if (keys?.size === 0) bySession.delete(entry.session);
   };
 
+  // The key spells out the exact claims; it is remembered per identity object, because a cached
+  // session (session-cache.ts) hands the same frozen identity to every request.
+  const keys = new WeakMap<Identity, Map<string, string>>();
+  function cacheKey(identity: Identity, audience: string, session: string): string {
+    let byTarget = keys.get(identity);
+    if (!byTarget) {
+      byTarget = new Map();
+      keys.set(identity, byTarget);
+    }
+    const target = `${session} ${audience}`;
+    let key = byTarget.get(target);
+    if (key === undefined) {
+      key = JSON.stringify([
+        session,
+        audience,
+        identity.sub,
+        identity.username,
+        identity.email,
+        identity.groups,
+        identity.acr,
+        identity.amr,
+      ]);
+      if (Object.isFrozen(identity)) byTarget.set(target, key);
+    }
+    return key;
+  }
+
   function mint(identity: Identity, audience: string, iat: number): Promise<string> {
     // Unknown claims are `undefined`, which JSON serialisation leaves out (absent, not null).
     return new SignJWT({
@@ -112,16 +139,7 @@ export async function createAssertionSigner(options: AssertionSignerOptions): Pr
       const nowMs = now();
       const iat = Math.floor(nowMs / 1000);
       if (session === undefined || cacheSize <= 0) return mint(identity, audience, iat);
-      const key = JSON.stringify([
-        session,
-        audience,
-        identity.sub,
-        identity.username,
-        identity.email,
-        identity.groups,
-        identity.acr,
-        identity.amr,
-      ]);
+      const key = cacheKey(identity, audience, session);
       const hit = cache.get(key);
       if (hit && hit.reuseUntil > nowMs) {
         cache.delete(key); // move to the most recently used end

@@ -63,11 +63,19 @@ export function foldHeaderName(name: string): string {
 }
 
 /**
+ * Folded names of the headers to strip from every request: `names` (the configured identity
+ * headers) and {@link ALWAYS_STRIPPED_HEADERS}. Build once; test with `has(foldHeaderName(n))`.
+ */
+export function strippedHeaderNames(names: readonly string[]): ReadonlySet<string> {
+  return new Set([...names, ...ALWAYS_STRIPPED_HEADERS].map(foldHeaderName));
+}
+
+/**
  * Returns a copy of `headers` without any header that folds to one of `names` or to one of
  * {@link ALWAYS_STRIPPED_HEADERS}. Call it on every request before setting identity headers.
  */
 export function stripIdentityHeaders(headers: HeaderMap, names: readonly string[]): HeaderMap {
-  const banned = new Set([...names, ...ALWAYS_STRIPPED_HEADERS].map(foldHeaderName));
+  const banned = strippedHeaderNames(names);
   const kept: HeaderMap = {};
   for (const [name, value] of Object.entries(headers)) {
     if (!banned.has(foldHeaderName(name))) kept[name] = value;

@@ -19,8 +19,14 @@ import {
 } from './authorize.ts';
 import type { ProxyConfig } from './config.ts';
 import { answerDenied, auditDenied } from './forward-auth.ts';
-import { foldHeaderName, identityHeaderValues, stripIdentityHeaders } from './identity-headers.ts';
+import {
+  foldHeaderName,
+  headerValue,
+  identityHeaderValues,
+  strippedHeaderNames,
+} from './identity-headers.ts';
 import { hashTicket } from './sessions.ts';
+import type { Identity } from './types.ts';
 
 /**
  * Reverse proxy mode: authorize with the core, then stream the request to the upstream chosen by
@@ -64,10 +70,15 @@ const FORWARDING = new Set(
   ['forwarded', 'x-real-ip', 'x-original-url', 'x-original-uri', 'x-original-method'].map(foldHeaderName),
 );
 
-function withoutHopByHop(headers: Record<string, string | string[] | undefined>): OutgoingHttpHeaders {
-  const listed = String(headers.connection ?? '')
+/** The header names a `Connection` header lists (hop-by-hop for this message only). */
+function connectionTokens(connection: string | string[]): string[] {
+  return String(connection)
     .split(',')
     .map((t) => t.trim().toLowerCase());
+}
+
+function withoutHopByHop(headers: Record<string, string | string[] | undefined>): OutgoingHttpHeaders {
+  const listed = connectionTokens(headers.connection ?? '');
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();
@@ -81,24 +92,43 @@ function hostMatches(pattern: string, host: string): boolean {
   return pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : pattern === host;
 }
 
+/** Routing of {@link upstreamRouter}: for a host and normalised path, the upstream and its URL. */
+export type UpstreamRouter = (host: string, path: string) => { upstream: Upstream; url: URL } | undefined;
+
+/** Routes to the upstream with a matching host and the longest path prefix; sorted and parsed once. */
+export function upstreamRouter(upstreams: readonly Upstream[]): UpstreamRouter {
+  const routes = [...upstreams]
+    .sort((a, b) => (b.path_prefix ?? '').length - (a.path_prefix ?? '').length)
+    .map((upstream) => ({
+      upstream,
+      url: new URL(upstream.url),
+      prefix: (upstream.path_prefix ?? '/').replace(/\/$/, ''),
+    }));
+  return (host, path) =>
+    routes.find(
+      (r) =>
+        hostMatches(r.upstream.host, host) &&
+        (r.prefix === '' || path === r.prefix || path.startsWith(`${r.prefix}/`)),
+    );
+}
+
 /** The upstream for a host and normalised path: matching host, longest path prefix. */
 export function routeUpstream(
   upstreams: readonly Upstream[],
   host: string,
   path: string,
 ): Upstream | undefined {
-  const under = (prefix: string | undefined) => {
-    const p = (prefix ?? '/').replace(/\/$/, '');
-    return p === '' || path === p || path.startsWith(`${p}/`);
-  };
-  return upstreams
-    .filter((u) => hostMatches(u.host, host) && under(u.path_prefix))
-    .sort((a, b) => (b.path_prefix ?? '').length - (a.path_prefix ?? '').length)[0];
+  return upstreamRouter(upstreams)(host, path)?.upstream;
 }
 
 export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
   const { config, signer, logger } = deps;
   const names = [config.headers.user, config.headers.email, config.headers.groups, config.headers.assertion];
+  // Client-sent copies of identity and forwarding headers: ours alone, never passed on.
+  const banned = new Set([...strippedHeaderNames(names), ...FORWARDING]);
+  const route = upstreamRouter(config.upstreams);
+  // Identity header values per identity object: a cached session hands out the same (frozen) one.
+  const identityValues = new WeakMap<Identity, Record<string, string>>();
   const ownCookies = new Set([config.cookie.name, `${config.cookie.name}_csrf`]);
   const watched = new Map<string, Set<{ ctx: AuthorizeContext; close(): void }>>();
 
@@ -109,12 +139,17 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
     headers: req.headers,
   });
 
-  /** What the upstream receives: identity and forwarding headers are ours alone. */
+  /** What the upstream receives: identity and forwarding headers are ours alone. One pass. */
   async function upstreamHeaders(req: IncomingMessage, result: AuthorizeResult, upstream: URL) {
-    const headers = withoutHopByHop(stripIdentityHeaders(req.headers, names));
-    for (const name of Object.keys(headers)) {
+    const listed = req.headers.connection ? connectionTokens(req.headers.connection) : undefined;
+    const headers: OutgoingHttpHeaders = {};
+    for (const name of Object.keys(req.headers)) {
+      const value = req.headers[name];
+      const lower = name.toLowerCase();
+      if (value === undefined || HOP_BY_HOP.has(lower) || listed?.includes(lower)) continue;
       const folded = foldHeaderName(name);
-      if (FORWARDING.has(folded) || folded.startsWith('x-forwarded-')) delete headers[name];
+      if (banned.has(folded) || folded.startsWith('x-forwarded-')) continue;
+      headers[name] = value;
     }
     // The session cookie is a bearer credential for the proxy: the upstream never needs it.
     const cookies = String(req.headers.cookie ?? '')
@@ -131,19 +166,25 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
     headers.host = upstream.host;
     const { decision } = result;
     if (decision.kind === 'allow' && decision.identity) {
+      const { identity } = decision;
+      let values = identityValues.get(identity);
+      if (!values) {
+        values = identityHeaderValues(identity, config.headers);
+        identityValues.set(identity, values);
+      }
+      Object.assign(headers, values);
       // Audience is always the upstream this request goes to; reused per session (assertion.ts).
       const session = result.ticket ? hashTicket(result.ticket) : undefined;
-      const assertion = await signer.sign(decision.identity, upstream.origin, session);
-      Object.assign(headers, identityHeaderValues(decision.identity, config.headers, assertion));
+      headers[config.headers.assertion] = headerValue(await signer.sign(identity, upstream.origin, session));
     }
     return headers;
   }
 
   /** The upstream request, or undefined when no upstream serves this host and path. */
   async function open(req: IncomingMessage, result: AuthorizeResult, extra: OutgoingHttpHeaders = {}) {
-    const upstream = result.target && routeUpstream(config.upstreams, result.target.host, result.target.path);
-    if (!upstream) return undefined;
-    const base = new URL(upstream.url);
+    const found = result.target && route(result.target.host, result.target.path);
+    if (!found) return undefined;
+    const base = found.url;
     const headers = { ...(await upstreamHeaders(req, result, base)), ...extra };
     const send = base.protocol === 'https:' ? httpsRequest : httpRequest;
     // The raw request target is forwarded as received; the rules judged exactly this path.
