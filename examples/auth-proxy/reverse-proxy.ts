@@ -93,7 +93,10 @@ function hostMatches(pattern: string, host: string): boolean {
 }
 
 /** Routing of {@link upstreamRouter}: for a host and normalised path, the upstream and its URL. */
-export type UpstreamRouter = (host: string, path: string) => { upstream: Upstream; url: URL } | undefined;
+export type UpstreamRouter = (
+  host: string,
+  path: string,
+) => { upstream: Upstream; url: URL; basePath: string } | undefined;
 
 /** Routes to the upstream with a matching host and the longest path prefix; sorted and parsed once. */
 export function upstreamRouter(upstreams: readonly Upstream[]): UpstreamRouter {
@@ -102,6 +105,7 @@ export function upstreamRouter(upstreams: readonly Upstream[]): UpstreamRouter {
     .map((upstream) => ({
       upstream,
       url: new URL(upstream.url),
+      basePath: new URL(upstream.url).pathname.replace(/\/$/, ''),
       prefix: (upstream.path_prefix ?? '/').replace(/\/$/, ''),
     }));
   return (host, path) =>
@@ -175,7 +179,8 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
       Object.assign(headers, values);
       // Audience is always the upstream this request goes to; reused per session (assertion.ts).
       const session = result.ticket ? hashTicket(result.ticket) : undefined;
-      headers[config.headers.assertion] = headerValue(await signer.sign(identity, upstream.origin, session));
+      // A compact JWS is base64url and dots only: header-safe as it is.
+      headers[config.headers.assertion] = await signer.sign(identity, upstream.origin, session);
     }
     return headers;
   }
@@ -185,7 +190,7 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
     const found = result.target && route(result.target.host, result.target.path);
     if (!found) return undefined;
     const base = found.url;
-    const headers = { ...(await upstreamHeaders(req, result, base)), ...extra };
+    const headers = Object.assign(await upstreamHeaders(req, result, base), extra);
     const send = base.protocol === 'https:' ? httpsRequest : httpRequest;
     // The raw request target is forwarded as received; the rules judged exactly this path.
     return send({
@@ -193,7 +198,7 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
       hostname: base.hostname,
       port: base.port,
       method: req.method,
-      path: base.pathname.replace(/\/$/, '') + (req.url ?? '/'),
+      path: found.basePath + (req.url ?? '/'),
       headers,
     });
   }

@@ -3,7 +3,7 @@
 // test-artifacts/bench.md. Not part of `npm test`: numbers are measured, never asserted.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hash, verify } from '@node-rs/argon2';
@@ -192,6 +192,15 @@ async function startProxyStack(args: { port: number; issuer: string; redisUrl: s
 }
 
 const ms = (n: number) => n.toFixed(2);
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number | undefined): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // utime and stime are fields 14 and 15 of stat(5), i.e. 11 and 12 after "pid (comm) ".
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+/** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;
 const lat = (r: LoadResult) => `p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms`;
 const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(0)}%`;
 
@@ -224,16 +233,18 @@ async function proxyRows(issuer: string, port: number, redisUrl: string): Promis
         localAddress: FRONT,
       },
     };
-    const results = {} as Record<keyof typeof targets, { tput: LoadResult; lat: LoadResult }>;
+    const results = {} as Record<keyof typeof targets, { tput: LoadResult; lat: LoadResult; cpuUs: number }>;
     for (const [name, t] of Object.entries(targets) as [
       keyof typeof targets,
       (typeof targets)['forward'],
     ][]) {
       await load(t.url, { ...t, concurrency: 4, seconds: 0.3 }); // warm-up: connections, JIT
-      results[name] = {
-        tput: await load(t.url, { ...t, concurrency: CONCURRENCY, seconds: SECONDS }),
-        lat: await load(t.url, { ...t, concurrency: 1, seconds: SECONDS }),
-      };
+      const cpuBefore = cpuSeconds(stack.child.pid);
+      const tput = await load(t.url, { ...t, concurrency: CONCURRENCY, seconds: SECONDS });
+      // CPU of the stack process per request (upstream included): the generator's share of the
+      // two cores is not in it, so this compares the proxies alone.
+      const cpuUs = ((cpuSeconds(stack.child.pid) - cpuBefore) / tput.count) * 1e6;
+      results[name] = { tput, cpuUs, lat: await load(t.url, { ...t, concurrency: 1, seconds: SECONDS }) };
     }
     const { upstream, bare, proxied, forward } = results;
     const added = (r: { lat: LoadResult }) =>
@@ -245,28 +256,28 @@ async function proxyRows(issuer: string, port: number, redisUrl: string): Promis
         value: `${fmt(upstream.tput.rps)} req/s; ${lat(upstream.lat)}`,
         baseline: '-',
         ratio: '-',
-        note: 'latency at concurrency 1',
+        note: `latency at concurrency 1; stack process CPU ${fmt(upstream.cpuUs)} µs/request (the upstream alone)`,
       },
       {
         scenario: `bare node:http reverse proxy (no auth), ${c}`,
         value: `${fmt(bare.tput.rps)} req/s; ${lat(bare.lat)}`,
         baseline: `${fmt(upstream.tput.rps)} req/s upstream directly`,
         ratio: pct(bare.tput.rps, upstream.tput.rps),
-        note: 'latency at concurrency 1',
+        note: `latency at concurrency 1; stack process CPU ${fmt(bare.cpuUs)} µs/request (proxy + upstream)`,
       },
       {
         scenario: `auth-proxy: proxied GET with a valid session, ${c}`,
         value: `${fmt(proxied.tput.rps)} req/s; ${lat(proxied.lat)}`,
         baseline: `${fmt(bare.tput.rps)} req/s bare proxy`,
         ratio: pct(proxied.tput.rps, bare.tput.rps),
-        note: `${added(proxied)}; sessions in Redis; ${pct(proxied.tput.rps, upstream.tput.rps)} of upstream directly`,
+        note: `${added(proxied)}; sessions in Redis; ${pct(proxied.tput.rps, upstream.tput.rps)} of upstream directly; stack process CPU ${fmt(proxied.cpuUs)} µs/request (proxy + upstream)`,
       },
       {
         scenario: `auth-proxy: forward-auth checks (/auth/nginx), ${c}`,
         value: `${fmt(forward.tput.rps)} checks/s; ${lat(forward.lat)}`,
         baseline: `${fmt(bare.tput.rps)} req/s bare proxy`,
         ratio: pct(forward.tput.rps, bare.tput.rps),
-        note: `${added(forward)}; ${pct(forward.tput.rps, upstream.tput.rps)} of upstream directly`,
+        note: `${added(forward)}; ${pct(forward.tput.rps, upstream.tput.rps)} of upstream directly; stack process CPU ${fmt(forward.cpuUs)} µs/request`,
       },
     ];
   } finally {
