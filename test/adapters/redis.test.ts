@@ -1,0 +1,247 @@
+import type { Redis } from 'ioredis';
+import type { AdapterPayload } from 'oidc-provider';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisAdapter } from '../../adapters/redis.ts';
+import { createRedisClient } from '../../adapters/redis-client.ts';
+import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
+import { token } from './helpers.ts';
+
+/*
+ * What only the Redis adapter and its client promise, beyond the storage contract both adapters
+ * keep (contract.test.ts): the stored bytes, one command per lookup, script reloads, reconnects.
+ */
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Payloads of one code + PKCE login as oidc-provider 9 saves them (43-character ids). */
+function realisticLogin() {
+  const id = (c: string) => c.repeat(43);
+  const codeId = id('c');
+  const accessId = id('a');
+  const refreshId = id('r');
+  const sessionId = id('s');
+  const grantId = id('g');
+  const sessionUid = id('u');
+  const iat = 1_800_000_000;
+  const accountId = '6d1c06b9-38a7-4ece-8552-68754bc903ae';
+  const auth = { acr: 'urn:tollgate:acr:2fa', amr: ['pwd', 'otp', 'mfa'] };
+  const common = {
+    iat,
+    accountId,
+    grantId,
+    sessionUid,
+    clientId: 'web',
+    scope: 'openid',
+    expiresWithSession: true,
+  };
+  const records: [string, string, AdapterPayload, number][] = [
+    [
+      'AuthorizationCode',
+      codeId,
+      {
+        ...common,
+        ...auth,
+        exp: iat + 60,
+        authTime: iat,
+        codeChallenge: id('x'),
+        codeChallengeMethod: 'S256',
+        redirectUri: 'http://127.0.0.1:9/cb',
+        kind: 'AuthorizationCode',
+        jti: codeId,
+      },
+      60,
+    ],
+    [
+      'AccessToken',
+      accessId,
+      {
+        ...common,
+        exp: iat + 3600,
+        gty: 'authorization_code',
+        kind: 'AccessToken',
+        jti: accessId,
+        extra: auth,
+      },
+      3600,
+    ],
+    [
+      'RefreshToken',
+      refreshId,
+      {
+        ...common,
+        ...auth,
+        exp: iat + 1_209_600,
+        authTime: iat,
+        gty: 'authorization_code',
+        rotations: 0,
+        kind: 'RefreshToken',
+        jti: refreshId,
+        iiat: iat,
+      },
+      1_209_600,
+    ],
+    [
+      'Session',
+      sessionId,
+      {
+        iat,
+        exp: iat + 1_209_600,
+        kind: 'Session',
+        jti: sessionId,
+        uid: sessionUid,
+        accountId,
+        loginTs: iat,
+        ...auth,
+        authorizations: { web: { grantId, sid: id('d') } },
+      },
+      1_209_600,
+    ],
+    [
+      'Grant',
+      grantId,
+      {
+        iat,
+        exp: iat + 1_209_600,
+        clientId: 'web',
+        accountId,
+        kind: 'Grant',
+        jti: grantId,
+        openid: { scope: 'openid' },
+      },
+      1_209_600,
+    ],
+  ];
+  return { records, codeId, grantId };
+}
+
+describe('redis specifics', () => {
+  // Its own server: commandstats must not count the contract suite's traffic, and one test kills it.
+  let server: RedisServer;
+  let client: Redis;
+  let observer: Redis;
+  beforeAll(async () => {
+    server = await startRedis();
+    client = createRedisClient({ url: server.url, key_prefix: 'rt:' });
+    observer = createRedisClient({ url: server.url, key_prefix: 'rt:' });
+    // A later test stops this server on purpose; its reconnect errors are expected, not news.
+    for (const c of [client, observer]) c.on('error', () => {});
+  });
+  afterAll(async () => {
+    await client.quit();
+    await observer.quit();
+    await server.stop();
+  });
+
+  const evalshaCalls = async () =>
+    Number(/cmdstat_evalsha:calls=(\d+)/.exec(await observer.info('commandstats'))?.[1] ?? 0);
+
+  it('findByUid() is one command to Redis', async () => {
+    const sessions = new (createRedisAdapter(client, { keyPrefix: 'rt:' }))('Session');
+    await sessions.upsert('s1', { uid: 'u1', accountId: 'alice' }, 60);
+    await sessions.findByUid('u1'); // loads the script into Redis's cache
+    let sent = 0;
+    const original = client.sendCommand.bind(client);
+    client.sendCommand = (...args: Parameters<Redis['sendCommand']>) => {
+      sent += 1;
+      return original(...args);
+    };
+    const before = await evalshaCalls();
+    try {
+      expect(await sessions.findByUid('u1')).toEqual({ uid: 'u1', accountId: 'alice' });
+    } finally {
+      client.sendCommand = original;
+    }
+    expect(sent).toBe(1);
+    expect((await evalshaCalls()) - before).toBe(1);
+  });
+
+  it('reloads its scripts after Redis lost them (restart)', async () => {
+    const sessions = new (createRedisAdapter(client, { keyPrefix: 'rt:' }))('Session');
+    await sessions.findByUid('warm');
+    await observer.script('FLUSH');
+    await sessions.upsert('s2', { uid: 'u2' }, 60);
+    expect(await sessions.findByUid('u2')).toEqual({ uid: 'u2' });
+  });
+
+  it('stores plain JSON strings without kind and jti, the consumed stamp first', async () => {
+    const codes = new (createRedisAdapter(client, { keyPrefix: 'rt:' }))('AuthorizationCode');
+    const code = token({ kind: 'AuthorizationCode', jti: 'c1', grantId: 'g1', scope: 'openid' });
+    await codes.upsert('c1', code, 60);
+    const { kind: _kind, jti: _jti, ...rest } = code;
+    expect(await observer.type('rt:AuthorizationCode:c1')).toBe('string');
+    expect(await observer.get('rt:AuthorizationCode:c1')).toBe(`${JSON.stringify(rest)}\n`);
+    await codes.consume('c1');
+    const consumed = (await codes.find('c1'))?.consumed;
+    expect(await observer.get('rt:AuthorizationCode:c1')).toBe(
+      `{"consumed":${consumed},${JSON.stringify(rest).slice(1)}\n`,
+    );
+    // Grant index members are record keys without the prefix.
+    expect(await observer.zrange('rt:grant:g1', '0', '-1')).toEqual(['AuthorizationCode:c1']);
+  });
+
+  // Regression guard for the 3 KB-per-login target: hash-encoded consumables (944 B per code),
+  // prefixed grant members (a skiplist of 1352 B under "tollgate:") and stored kind/jti.
+  it('keeps one login (code, tokens, session, grant) small: MEMORY USAGE per key', async () => {
+    const Adapter = createRedisAdapter(client, { keyPrefix: 'tollgate:' });
+    const login = realisticLogin();
+    for (const [model, id, payload, ttl] of login.records) await new Adapter(model).upsert(id, payload, ttl);
+    await new Adapter('AuthorizationCode').consume(login.codeId);
+    const usage = async (key: string) => ({
+      type: await observer.type(key),
+      encoding: await observer.object('ENCODING', key),
+      bytes: (await observer.memory('USAGE', key)) ?? Number.POSITIVE_INFINITY,
+    });
+    // Before: 944 and 760 (hashes), 568, 552, 328 (Redis 7.0, jemalloc).
+    const limits: Record<string, number> = {
+      AuthorizationCode: 700,
+      RefreshToken: 600,
+      AccessToken: 540,
+      Session: 520,
+      Grant: 300,
+    };
+    for (const [model, id] of login.records) {
+      const { type, bytes } = await usage(`tollgate:${model}:${id}`);
+      expect(type, model).toBe('string');
+      expect(bytes, model).toBeLessThan(limits[model] ?? 0);
+    }
+    const grant = await usage(`tollgate:grant:${login.grantId}`);
+    expect(grant.encoding).toBe('listpack');
+    expect(grant.bytes).toBeLessThan(400);
+  });
+
+  it('client queues commands until connected, fails fast while Redis is down, and reconnects', async () => {
+    const client = createRedisClient({ url: server.url, key_prefix: 'c:' });
+    const errors: Error[] = [];
+    client.on('error', (err: Error) => errors.push(err));
+    try {
+      await client.set('c:k', 'v'); // sent before the connection is ready
+      expect(await client.get('c:k')).toBe('v');
+
+      await server.kill();
+      const attempt = () =>
+        Promise.race([
+          client.get('c:k').then(
+            () => 'answered',
+            () => 'failed',
+          ),
+          sleep(3000).then(() => 'hung'),
+        ]);
+      expect(await attempt()).toBe('failed');
+      // Also once the reconnect backoff has grown to its cap.
+      await sleep(1500);
+      expect(await attempt()).toBe('failed');
+
+      await server.restart();
+      const deadline = Date.now() + 5000;
+      let pong = '';
+      while (Date.now() < deadline && pong !== 'PONG') {
+        pong = await client.ping().catch(() => '');
+        if (pong !== 'PONG') await sleep(100);
+      }
+      expect(pong).toBe('PONG');
+      expect(errors.length).toBeGreaterThan(0);
+    } finally {
+      client.disconnect();
+    }
+  });
+});
