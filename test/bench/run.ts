@@ -270,7 +270,7 @@ async function proxyRows(issuer: string, port: number, redisUrl: string): Promis
         value: `${fmt(proxied.tput.rps)} req/s; ${lat(proxied.lat)}`,
         baseline: `${fmt(bare.tput.rps)} req/s bare proxy`,
         ratio: pct(proxied.tput.rps, bare.tput.rps),
-        note: `${added(proxied)}; sessions in Redis; ${pct(proxied.tput.rps, upstream.tput.rps)} of upstream directly; stack process CPU ${fmt(proxied.cpuUs)} µs/request (proxy + upstream)`,
+        note: `${added(proxied)}; sessions in Redis, cached per process; ${pct(proxied.tput.rps, upstream.tput.rps)} of upstream directly; stack process CPU ${fmt(proxied.cpuUs)} µs/request (proxy + upstream)`,
       },
       {
         scenario: `auth-proxy: forward-auth checks (/auth/nginx), ${c}`,
