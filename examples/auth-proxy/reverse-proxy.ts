@@ -19,12 +19,7 @@ import {
 } from './authorize.ts';
 import type { ProxyConfig } from './config.ts';
 import { answerDenied, auditDenied } from './forward-auth.ts';
-import {
-  foldHeaderName,
-  headerValue,
-  identityHeaderValues,
-  strippedHeaderNames,
-} from './identity-headers.ts';
+import { foldHeaderName, identityHeaderValues, strippedHeaderNames } from './identity-headers.ts';
 import { hashTicket } from './sessions.ts';
 import type { Identity } from './types.ts';
 

@@ -36,7 +36,7 @@ export interface SessionCache<T> {
   read(hash: string, fetch: () => Promise<T | undefined>): Promise<T | undefined>;
   /** Evicts `hash` here now (call after a failed write too: it may have happened anyway). */
   evict(hash: string): void;
-  /** Evicts `hash` here and in every other process; call after the Redis write. */
+  /** Evicts `hash` here and in every other process; call after the Redis write. Never throws. */
   changed(hash: string): Promise<void>;
   /** Closes the subscriber connection. */
   close(): Promise<void>;
@@ -129,7 +129,13 @@ export function createSessionCache<T>(options: SessionCacheOptions): SessionCach
     evict,
     async changed(hash) {
       evict(hash);
-      await redis.publish(channel, hash);
+      // Best effort: the Redis write already happened, and a sign-out or back-channel logout
+      // must finish its cleanup. A lost message leaves other processes stale for <= ttlMs.
+      await redis
+        .publish(channel, hash)
+        .catch((err: Error) =>
+          logger?.warn({ err: err.message }, 'auth-proxy: session change not published'),
+        );
     },
     async close() {
       closed = true;
