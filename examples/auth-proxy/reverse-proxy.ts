@@ -169,7 +169,8 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
       let values = identityValues.get(identity);
       if (!values) {
         values = identityHeaderValues(identity, config.headers);
-        identityValues.set(identity, values);
+        // Only a cached (frozen) identity can come back; memoising others would only cost memory.
+        if (Object.isFrozen(identity)) identityValues.set(identity, values);
       }
       Object.assign(headers, values);
       // Audience is always the upstream this request goes to; reused per session (assertion.ts).
