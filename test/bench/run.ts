@@ -135,11 +135,11 @@ async function seedUsers(redisUrl: string, n: number) {
 
 const insecureRequests = { execute: [oidc.allowInsecureRequests] };
 
-/** Password-only login of the demo user with the `rt` client; returns its refresh token. */
-async function refreshTokenOf(rt: oidc.Configuration): Promise<string> {
+/** Starts a code + PKCE login in a fresh browser and submits the password; returns where it landed. */
+async function passwordStep(config: oidc.Configuration, username: string) {
   const verifier = oidc.randomPKCECodeVerifier();
   const browser = new Browser();
-  const auth = oidc.buildAuthorizationUrl(rt, {
+  const auth = oidc.buildAuthorizationUrl(config, {
     redirect_uri: CALLBACK,
     scope: 'openid',
     code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
@@ -147,7 +147,13 @@ async function refreshTokenOf(rt: oidc.Configuration): Promise<string> {
     state: 's',
   });
   const page = await browser.get(auth.href, CALLBACK);
-  const callback = await browser.submit(page, { username: DEMO_USER, password: PASSWORD }, CALLBACK);
+  const next = await browser.submit(page, { username, password: PASSWORD }, CALLBACK);
+  return { verifier, browser, next };
+}
+
+/** Password-only login of the demo user with the `rt` client; returns its refresh token. */
+async function refreshTokenOf(rt: oidc.Configuration): Promise<string> {
+  const { verifier, next: callback } = await passwordStep(rt, DEMO_USER);
   const tokens = await oidc.authorizationCodeGrant(rt, new URL(callback.url), {
     pkceCodeVerifier: verifier,
     expectedState: 's',
@@ -319,17 +325,7 @@ async function main() {
       const use = user.nextStep >= step ? user.nextStep + 1 : step;
       if (use > step + 1) throw new Error('not enough users for this rate: raise the seeded count');
       user.nextStep = use;
-      const verifier = oidc.randomPKCECodeVerifier();
-      const browser = new Browser();
-      const auth = oidc.buildAuthorizationUrl(web, {
-        redirect_uri: CALLBACK,
-        scope: 'openid',
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-        state: 's',
-      });
-      const page = await browser.get(auth.href, CALLBACK);
-      const challenge = await browser.submit(page, { username: user.username, password: PASSWORD }, CALLBACK);
+      const { verifier, browser, next: challenge } = await passwordStep(web, user.username);
       const code = totp(user.seed, use * 30_000, { algorithm: 'SHA1', digits: 6, period: 30 });
       const callback = await browser.submit(challenge, { code }, CALLBACK);
       await oidc.authorizationCodeGrant(web, new URL(callback.url), {
