@@ -189,6 +189,16 @@ const accountsSchema = z
     min_password_length: 8,
   });
 
+/** `host:port`, IPv6 hosts in brackets; port 0 picks a free port (tests). */
+const listenAddress = z
+  .string()
+  .regex(/^(\[[0-9A-Fa-f:.]+\]|[\w.-]+):\d{1,5}$/, 'use host:port, e.g. 127.0.0.1:9464')
+  .transform((s) => {
+    const i = s.lastIndexOf(':');
+    return { host: s.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port: Number(s.slice(i + 1)) };
+  })
+  .refine((a) => a.port <= 65535, 'port out of range');
+
 export const configSchema = z
   .strictObject({
     /** Public URL of the provider, as clients see it (no trailing slash). */
@@ -219,13 +229,18 @@ export const configSchema = z
     otp: otpSchema,
     /** Second factors; omitted = no MFA at all (every client behaves as `mfa: off`). */
     mfa: mfaSchema,
-    /** Prometheus metrics at /metrics. */
+    /** Prometheus metrics at /metrics, on a listener of their own (never the public port). */
     metrics: z
       .strictObject({
-        /** @default true */
-        enabled: z.boolean().default(true),
+        /** @default false */
+        enabled: z.boolean().default(false),
+        /** `host:port` of the metrics listener (`[::1]:9464` for IPv6). @default "127.0.0.1:9464" */
+        listen: listenAddress.default(listenAddress.parse('127.0.0.1:9464')),
         /** When set, scrapers must send `Authorization: Bearer <token>`. */
-        bearer_token: optionalString,
+        bearer_token: z.preprocess(
+          emptyToUndefined,
+          z.string().min(16, 'use at least 16 characters').optional(),
+        ),
       })
       .prefault({}),
     /** Log level of the JSON logs. @default "info" */

@@ -19,6 +19,13 @@ export interface Metrics {
 
 const LABELS = ['event', 'factor', 'channel', 'reason'] as const;
 
+/**
+ * Events whose `reason` stays in the audit log only. A password failure's reason (unknown user,
+ * wrong password, disabled) would tell anyone who can scrape which usernames exist and which
+ * disabled accounts' passwords were right: as a label, every such failure reads the same.
+ */
+const AUDIT_ONLY_REASON = new Set(['login.failed']);
+
 /** Label values come from our own code, but stay bounded: anything unexpected becomes "other". */
 function label(value: unknown): string {
   return typeof value === 'string' && /^[a-z0-9_.:-]{1,40}$/i.test(value)
@@ -63,7 +70,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
         event: label(fields.event),
         factor: label(fields.factor),
         channel: label(fields.channel),
-        reason: label(fields.reason),
+        reason: AUDIT_ONLY_REASON.has(fields.event) ? '' : label(fields.reason),
       });
     },
     httpMiddleware() {

@@ -1,5 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
-import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import { accountClient } from '../../interactions/account.ts';
 import { createInteractionRouter } from '../../interactions/index.ts';
@@ -31,23 +29,6 @@ export interface Tollgate {
   metrics: Metrics;
   /** Closes the store connections (not the HTTP server). */
   close(): Promise<void>;
-}
-
-/** `/metrics`, optionally behind a bearer token (compared in constant time). */
-function metricsEndpoint(metrics: Metrics, token: string | undefined): Middleware {
-  const serve = metrics.handler();
-  const expected = token ? Buffer.from(`Bearer ${token}`) : undefined;
-  return async (ctx, next) => {
-    if (ctx.path !== '/metrics') return next();
-    const given = Buffer.from(ctx.get('authorization'));
-    if (expected && !(given.length === expected.length && timingSafeEqual(given, expected))) {
-      ctx.status = 401;
-      ctx.set('WWW-Authenticate', 'Bearer realm="tollgate-metrics"');
-      ctx.body = { error: 'invalid_token', error_description: 'A bearer token is required for /metrics.' };
-      return;
-    }
-    await serve(ctx, next);
-  };
 }
 
 /** Code delivery and OTP sessions, when the configuration has an `otp` section. */
@@ -139,7 +120,6 @@ export function createTollgate(
   provider.use(drainUnreadBody);
   provider.use(fillSingleRedirectUri(config.clients));
   provider.use(errorHandler(render, logger));
-  if (config.metrics.enabled) provider.use(metricsEndpoint(metrics, config.metrics.bearer_token));
   provider.use(healthRouter(() => store.ping(), logger).routes());
   const interactions = createInteractionRouter(provider, {
     accounts: store.accounts,

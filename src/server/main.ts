@@ -4,6 +4,7 @@ import { ensureDemoUser } from '../accounts/demo-user.ts';
 import { loadConfig, resolveConfigPath } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { createLogger } from '../log.ts';
+import { startMetricsServer } from '../observability/metrics-server.ts';
 import { createTollgate } from './app.ts';
 
 /** `npm start` / `tollgate serve`: loads the config, opens the store, serves HTTP until SIGTERM. */
@@ -36,6 +37,10 @@ export async function serve(argv: string[] = process.argv.slice(2)): Promise<voi
     server.once('error', reject);
     server.listen(port, config.host, resolve);
   });
+  // Metrics never share the public port: their own listener, loopback unless configured.
+  const metricsServer = config.metrics.enabled
+    ? await startMetricsServer(tollgate.metrics, config.metrics, logger)
+    : undefined;
   logger.info(
     { event: 'server.started', port, host: config.host, issuer: config.issuer, store: tollgate.store.kind },
     'listening',
@@ -52,6 +57,7 @@ export async function serve(argv: string[] = process.argv.slice(2)): Promise<voi
     logger.info({ event: 'server.stopping', signal }, 'shutting down');
     // Stop accepting, let in-flight requests finish, then close Redis; force after 10 s.
     setTimeout(() => process.exit(1), 10_000).unref();
+    metricsServer?.close();
     server.close(() => {
       tollgate.close().finally(() => process.exit(0));
     });
