@@ -207,8 +207,14 @@ export const configSchema = z
     port: z.number().int().min(0).max(65535).default(3000),
     /** Listen address. @default "127.0.0.1" */
     host: z.string().default('127.0.0.1'),
-    /** Trust X-Forwarded-Proto/-For from a TLS terminator in front. @default false */
+    /** A TLS terminator or load balancer in front: read X-Forwarded-For/-Proto from `trusted_proxies`. @default false */
     proxy: z.boolean().default(false),
+    /**
+     * Addresses (IPv4/IPv6, single or CIDR) of the proxies whose X-Forwarded-For/-Proto count;
+     * the client is the right-most X-Forwarded-For hop that is not one of them. Required with
+     * `proxy: true`. @default []
+     */
+    trusted_proxies: z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()])).default([]),
     store: storeSchema,
     cookies: z.strictObject({
       /** Signing keys for cookies, newest first; at least 32 characters each. */
@@ -247,6 +253,15 @@ export const configSchema = z
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((config, ctx) => {
+    if (config.proxy !== config.trusted_proxies.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [config.proxy ? 'trusted_proxies' : 'proxy'],
+        message: config.proxy
+          ? 'proxy: true needs the addresses of the proxies in front'
+          : 'trusted_proxies needs proxy: true',
+      });
+    }
     const enabled = new Set<string>(config.mfa?.factors ?? []);
     // Email falls back to the file outbox (demo); SMS has no such fallback.
     if (enabled.has('sms') && !config.delivery.sms) {

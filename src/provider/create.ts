@@ -5,7 +5,8 @@ import { buildConfiguration, type ProviderParts } from './configuration.ts';
 /** Creates the oidc-provider instance for a configuration and its parts. */
 export function createProvider(config: TollgateConfig, parts: ProviderParts): Provider {
   const provider = new Provider(config.issuer, buildConfiguration(config, parts));
-  // Behind a TLS terminator, X-Forwarded-Proto decides issuer URLs and Secure cookies.
+  // Behind a TLS terminator, X-Forwarded-Proto decides Secure cookies; only trusted proxies'
+  // forwarded headers get this far (src/server/forwarded.ts).
   provider.proxy = config.proxy;
   return provider;
 }

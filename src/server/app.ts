@@ -16,6 +16,7 @@ import { generateJwks, loadJwks } from '../provider/keys.ts';
 import { fillSingleRedirectUri } from '../provider/single-redirect-uri.ts';
 import { createRenderer } from '../render.ts';
 import { errorHandler, isStoreOutage } from './error-handler.ts';
+import { forwardedHeaders } from './forwarded.ts';
 import { healthRouter } from './health.ts';
 import { drainUnreadBody } from './read-body.ts';
 import { createStore, type Store } from './store.ts';
@@ -116,6 +117,8 @@ export function createTollgate(
       logger.error({ err, event: 'provider.server_error' }, 'provider error');
     }
   });
+  // Before anything reads ctx.ip or the forwarded headers.
+  provider.use(forwardedHeaders(config.trusted_proxies));
   provider.use(metrics.httpMiddleware());
   provider.use(drainUnreadBody);
   provider.use(fillSingleRedirectUri(config.clients));
