@@ -52,6 +52,8 @@ function loadExistingGrant(policies: ClientPolicies): Configuration['loadExistin
 export function buildConfiguration(config: TollgateConfig, parts: ProviderParts): Configuration {
   const { policies, render } = parts;
   const ttl = config.ttl;
+  // The sign-out page names the issuer's host, never the request's Host header.
+  const issuerHost = new URL(config.issuer).host;
   const trustedBackchannel = new Set(
     config.clients.flatMap((c) => (c.backchannel_logout_uri ? [c.backchannel_logout_uri] : [])),
   );
@@ -104,7 +106,7 @@ export function buildConfiguration(config: TollgateConfig, parts: ProviderParts)
         enabled: true,
         logoutSource: async (ctx, form) => {
           const clientName = ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId;
-          await render(ctx, 'logout', { title: 'Sign out', host: ctx.host, form, clientName });
+          await render(ctx, 'logout', { title: 'Sign out', host: issuerHost, form, clientName });
         },
         postLogoutSuccessSource: async (ctx) => {
           const clientName = ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId;

@@ -15,9 +15,11 @@ import { createProvider } from '../provider/create.ts';
 import { generateJwks, loadJwks } from '../provider/keys.ts';
 import { fillSingleRedirectUri } from '../provider/single-redirect-uri.ts';
 import { createRenderer } from '../render.ts';
+import { publicMetadataCaching } from './cache-headers.ts';
 import { errorHandler, isStoreOutage } from './error-handler.ts';
 import { forwardedHeaders } from './forwarded.ts';
 import { healthRouter } from './health.ts';
+import { issuerOrigin } from './issuer-origin.ts';
 import { drainUnreadBody } from './read-body.ts';
 import { createStore, type Store } from './store.ts';
 
@@ -123,6 +125,8 @@ export function createTollgate(
   provider.use(drainUnreadBody);
   provider.use(fillSingleRedirectUri(config.clients));
   provider.use(errorHandler(render, logger));
+  provider.use(issuerOrigin(config.issuer));
+  provider.use(publicMetadataCaching());
   provider.use(healthRouter(() => store.ping(), logger).routes());
   const interactions = createInteractionRouter(provider, {
     accounts: store.accounts,
