@@ -6,6 +6,7 @@ import { ACR_LEVELS } from '../policy/acr.ts';
 import { loginPolicy } from '../policy/checks.ts';
 import type { MfaPolicy } from '../policy/mfa.ts';
 import type { Render } from '../render.ts';
+import { CLIENT_AUTH_METHODS } from './client-auth-method.ts';
 import { type ClientPolicies, toClientMetadata } from './clients.ts';
 import type { PrivateJwks } from './keys.ts';
 
@@ -73,6 +74,7 @@ export function buildConfiguration(config: TollgateConfig, parts: ProviderParts)
     },
     scopes: ['openid', 'offline_access'],
     responseTypes: ['code'],
+    clientAuthMethods: [...CLIENT_AUTH_METHODS],
     acrValues: [...ACR_LEVELS],
     cookies: {
       keys: config.cookies.keys,
