@@ -72,9 +72,13 @@ function launch(args: string[], env: Record<string, string>, port = 0): Proc {
 }
 
 /** Starts the server on a free port and waits for its "tollgate is running" banner. */
-async function startServer(env: Record<string, string> = {}): Promise<Proc> {
+async function startServer(env: Record<string, string> = {}, args: string[] = []): Promise<Proc> {
   const port = await freePort();
-  const proc = launch([], { PORT: String(port), TOLLGATE_ISSUER: `http://127.0.0.1:${port}`, ...env }, port);
+  const proc = launch(
+    args,
+    { PORT: String(port), TOLLGATE_ISSUER: `http://127.0.0.1:${port}`, ...env },
+    port,
+  );
   const deadline = Date.now() + 20_000;
   while (!proc.stdout().includes('tollgate is running')) {
     const code = proc.child.exitCode ?? proc.child.signalCode;
@@ -241,6 +245,31 @@ describe('npm start (node src/server/main.ts)', () => {
 
     expect(await terminate(proc)).toBe(0);
     expect(`${proc.stdout()}${proc.stderr()}`).not.toContain(DEMO_PASSWORD);
+  });
+
+  it('serves metrics on their own listener only, and closes it on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-lifecycle-'));
+    const file = join(dir, 'metrics.yaml');
+    const metricsPort = await freePort();
+    writeFileSync(
+      file,
+      [
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the YAML's own ${ENV} syntax
+        'issuer: ${TOLLGATE_ISSUER}',
+        'cookies:',
+        '  keys: [0123456789abcdef0123456789abcdef]',
+        'metrics:',
+        '  enabled: true',
+        `  listen: 127.0.0.1:${metricsPort}`,
+        '',
+      ].join('\n'),
+    );
+    const proc = await startServer({}, ['--config', file]);
+    expect((await fetch(`${proc.url}/metrics`)).status).toBe(404);
+    const scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain('tollgate_http_request_duration_seconds');
+    expect(await terminate(proc)).toBe(0);
   });
 
   it('refuses an invalid configuration with exit code 2 and names the field', async () => {
