@@ -28,30 +28,76 @@ export const IDENTITY_HEADER_DEFAULTS: Readonly<IdentityHeaderNames> = Object.fr
 });
 
 /**
- * Identity headers of other proxies that upstream apps are commonly configured to trust
- * (Authelia `Remote-*`, oauth2-proxy `X-Auth-Request-*`, Apache/CGI `REMOTE_USER`). We never set
- * them, but a client could, and an app moved behind this proxy may still read them: strip them
- * always, whatever names are configured.
+ * THE list of identity header names: the proxy's own defaults, then every name a common gate or
+ * platform sets for its upstreams (oauth2-proxy, Authelia, Authentik, Pomerium, Vouch, Grafana's
+ * auth proxy, Apache/CGI, Google IAP, AWS ALB, Azure App Service, Cloudflare Access, Kong). We
+ * set only the first four, but a client could send any of them, and an app moved behind this
+ * proxy may still trust them: every spelling of each is removed from every request, whatever
+ * names are configured. It is the single source of the reverse proxy's stripping and of the
+ * delete lines in the nginx, Caddy and Traefik snippets (snippets.ts writes them, and
+ * test/proxy/snippets.test.ts fails when a snippet differs). Dash form, one entry per name.
  */
 export const ALWAYS_STRIPPED_HEADERS: readonly string[] = Object.freeze([
   IDENTITY_HEADER_DEFAULTS.user,
   IDENTITY_HEADER_DEFAULTS.email,
   IDENTITY_HEADER_DEFAULTS.groups,
   IDENTITY_HEADER_DEFAULTS.assertion,
+  // oauth2-proxy
   'X-Forwarded-Preferred-Username',
   'X-Forwarded-Access-Token',
-  'X-Remote-User',
-  'X-Remote-Email',
-  'X-Remote-Groups',
-  'Remote-User',
-  'Remote-Email',
-  'Remote-Groups',
-  'Remote-Name',
   'X-Auth-Request-User',
   'X-Auth-Request-Email',
   'X-Auth-Request-Groups',
   'X-Auth-Request-Preferred-Username',
   'X-Auth-Request-Access-Token',
+  // Authelia
+  'Remote-User',
+  'Remote-Email',
+  'Remote-Groups',
+  'Remote-Name',
+  // Apache mod_auth_*, CGI-style and hand-rolled gates
+  'X-Remote-User',
+  'X-Remote-Email',
+  'X-Remote-Groups',
+  'X-Remote-Name',
+  'X-User',
+  'X-Username',
+  'X-Email',
+  'X-Groups',
+  'X-Forwarded-Name',
+  'X-Forwarded-Username',
+  'X-Authenticated-User',
+  'X-Authenticated-Userid',
+  // Grafana auth proxy
+  'X-Webauth-User',
+  'X-Webauth-Email',
+  'X-Webauth-Name',
+  'X-Webauth-Groups',
+  // Authentik
+  'X-Authentik-Username',
+  'X-Authentik-Email',
+  'X-Authentik-Name',
+  'X-Authentik-Groups',
+  'X-Authentik-Uid',
+  'X-Authentik-Jwt',
+  // Pomerium, Vouch
+  'X-Pomerium-Jwt-Assertion',
+  'X-Pomerium-Claim-Email',
+  'X-Pomerium-Claim-Groups',
+  'X-Vouch-User',
+  // Google IAP, AWS ALB, Azure App Service, Cloudflare Access, Kong
+  'X-Goog-Authenticated-User-Email',
+  'X-Goog-Authenticated-User-Id',
+  'X-Goog-Iap-Jwt-Assertion',
+  'X-Amzn-Oidc-Identity',
+  'X-Amzn-Oidc-Data',
+  'X-Amzn-Oidc-Accesstoken',
+  'X-Ms-Client-Principal',
+  'X-Ms-Client-Principal-Name',
+  'X-Ms-Client-Principal-Id',
+  'Cf-Access-Authenticated-User-Email',
+  'Cf-Access-Jwt-Assertion',
+  'X-Consumer-Username',
 ]);
 
 /** Incoming headers as Node delivers them. */

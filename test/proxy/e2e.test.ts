@@ -3,6 +3,7 @@
 // the ways a request must NOT get through (spoofed headers, hostile paths, API clients).
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALWAYS_STRIPPED_HEADERS } from '../../examples/auth-proxy/identity-headers.ts';
 import { type RunningProxy, startProxy } from '../../examples/auth-proxy/server.ts';
 import { createLogger } from '../../src/log.ts';
 import { Browser, parseForm } from '../helpers/browser.ts';
@@ -20,6 +21,7 @@ import {
   stackConfig,
   startStack,
 } from './helpers.ts';
+import { frontSpellings } from './spellings.ts';
 
 let redis: Awaited<ReturnType<typeof startRedis>>;
 let stack: Stack;
@@ -212,6 +214,9 @@ describe('auth-proxy: spoofed identity headers', () => {
     ['X-Remote-User', 'mallory'],
     ['X-Auth-Request-User', 'mallory'],
     ['X-Forwarded-Preferred-Username', 'mallory'],
+    // Forwarded by the reverse proxy before issue 15.1.
+    ['X-User', 'mallory'],
+    ['x_email', 'mallory@evil.test'],
   ];
   const leaked = (echo: Echo) => JSON.stringify(echo.rawHeaders).includes('mallory');
 
@@ -234,6 +239,20 @@ describe('auth-proxy: spoofed identity headers', () => {
     expect(leaked(echo)).toBe(false);
     expect(echo.headers['x-forwarded-user']).toBeUndefined();
     expect(echo.headers['x-tollgate-assertion']).toBeUndefined();
+  });
+
+  it('every name of the one list, in every spelling, is stripped on signed-in and bypass routes (15.1)', async () => {
+    for (const name of ALWAYS_STRIPPED_HEADERS) {
+      const spoofed: [string, string][] = frontSpellings(name).map((v) => [v, `mallory:${v}`]);
+      for (const [path, cookie] of [
+        ['/x', cookieHeader(alice)],
+        ['/public/page', undefined],
+      ] as const) {
+        const res = await rawGet(`${stack.url}${path}`, cookie ? [['Cookie', cookie], ...spoofed] : spoofed);
+        expect(res.status).toBe(200);
+        expect(leaked(echoOf(res.body)), `${name} on ${path}`).toBe(false);
+      }
+    }
   });
 
   it('do not sign anyone in, and forwarded headers from an untrusted peer are ignored', async () => {

@@ -8,44 +8,13 @@ import {
   stripIdentityHeaders,
 } from '../../examples/auth-proxy/identity-headers.ts';
 import type { Identity } from '../../examples/auth-proxy/types.ts';
+import { spellings } from './spellings.ts';
 
 /*
  * SECURITY.md, Auth-proxy: "Identity headers sent upstream are first deleted in every spelling
  * the upstream could read as the same name: any case, `_` for `-` (CVE-2025-64484, Traefik
  * CVE-2026-54763, Caddy CVE-2026-30851). Delete before you set, even when there is no value."
  */
-
-/** Per-word case: every mix of lower, Title and UPPER words, and each single-letter flip. */
-function caseVariants(name: string): string[] {
-  const words = name.toLowerCase().split(/(?=[-_])/);
-  const style = (w: string, s: number) =>
-    s === 0 ? w : s === 1 ? w.replace(/[a-z]/, (c) => c.toUpperCase()) : w.toUpperCase();
-  const out = new Set<string>();
-  for (let mask = 0; mask < 3 ** words.length; mask++) {
-    out.add(words.map((w, i) => style(w, Math.floor(mask / 3 ** i) % 3)).join(''));
-  }
-  const lower = name.toLowerCase();
-  for (let i = 0; i < lower.length; i++) {
-    out.add(lower.slice(0, i) + (lower[i] ?? '').toUpperCase() + lower.slice(i + 1));
-  }
-  return [...out];
-}
-
-/** Every mix of `-` and `_` at each separator position. */
-function separatorVariants(name: string): string[] {
-  const parts = name.split(/[-_]/);
-  const out: string[] = [];
-  for (let mask = 0; mask < 2 ** (parts.length - 1); mask++) {
-    out.push(
-      parts.reduce((acc, part, i) => (i === 0 ? part : acc + ((mask >> (i - 1)) & 1 ? '_' : '-') + part), ''),
-    );
-  }
-  return out;
-}
-
-function spellings(name: string): string[] {
-  return [...new Set(separatorVariants(name).flatMap(caseVariants))];
-}
 
 const UNRELATED: HeaderMap = {
   'x-forwarded-for': '203.0.113.7',

@@ -12,12 +12,14 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { proxyConfig } from '../../examples/auth-proxy/config.ts';
+import { ALWAYS_STRIPPED_HEADERS } from '../../examples/auth-proxy/identity-headers.ts';
 import { type RunningProxy, startProxy } from '../../examples/auth-proxy/server.ts';
 import { type RunningWhoami, startWhoami, type WhoamiReport } from '../../examples/whoami/server.ts';
 import { createLogger } from '../../src/log.ts';
 import { Browser, type Page } from '../helpers/browser.ts';
 import { freePort, type RedisServer, startRedis } from '../helpers/redis-server.ts';
 import { addUser, type RunningTollgate, startTollgate } from '../helpers/tollgate.ts';
+import { frontSpellings } from './spellings.ts';
 
 const NGINX = '/usr/sbin/nginx';
 const PROXY_SECRET = 'proxy-secret-0123456789abcdef';
@@ -279,6 +281,23 @@ function expectNoSpoofedValue(report: WhoamiReport): void {
   }
 }
 
+/**
+ * Sends every spelling of one identity header name (dash/underscore mixes in four letter-case
+ * styles), each with a marked value, and asserts the upstream received none of those values
+ * under any name. `expectUser`: the identity the proxy itself sets (undefined on bypass routes).
+ */
+async function expectEverySpellingStripped(url: string, cookie: string | undefined, expectUser?: string) {
+  for (const name of ALWAYS_STRIPPED_HEADERS) {
+    const spoofed: [string, string][] = frontSpellings(name).map((v) => [v, `spoofed:${v}`]);
+    const report = await whoamiJson(url, cookie ? [['Cookie', cookie], ...spoofed] : spoofed);
+    expect(report.user, name).toBe(expectUser);
+    for (const [header, value] of Object.entries(report.headers)) {
+      const values = Array.isArray(value) ? value : [value ?? ''];
+      for (const v of values) expect(v, `${name}: the upstream got ${header}`).not.toContain('spoofed:');
+    }
+  }
+}
+
 async function whoamiJson(url: string, headers: [string, string][] = []): Promise<WhoamiReport> {
   const res = await rawGet(url, [['Accept', 'application/json'], ...headers]);
   expect(res.status, res.body.slice(0, 300)).toBe(200);
@@ -431,6 +450,14 @@ describe('nginx auth_request with examples/nginx/tollgate.conf', () => {
     expectNoSpoofedValue(report);
   });
 
+  it('strips every identity header name of the one list, in every spelling (15.1)', async () => {
+    await expectEverySpellingStripped(`${nginx.url}/hello`, cookieHeader(signedIn, nginx.url), 'alice');
+  });
+
+  it('strips every identity header name in every spelling on a bypass route too (15.1)', async () => {
+    await expectEverySpellingStripped(`${nginx.url}/public/info`, undefined);
+  });
+
   it('answers 403 when a rule needs a group the user lacks', async () => {
     const res = await rawGet(`${nginx.url}/admin/users`, [['Cookie', cookieHeader(signedIn, nginx.url)]]);
     expect(res.status).toBe(403);
@@ -485,6 +512,14 @@ describe('Caddy forward_auth with examples/caddy/Caddyfile', () => {
     });
     if (report.assertion.verified) expect(report.assertion.claims.aud).toBe(caddy.url);
     expectNoSpoofedValue(report);
+  });
+
+  it('strips every identity header name of the one list, in every spelling (15.1)', async () => {
+    await expectEverySpellingStripped(`${caddy.url}/page`, cookieHeader(signedIn, caddy.url), 'alice');
+  });
+
+  it('strips every identity header name in every spelling on a bypass route too (15.1)', async () => {
+    await expectEverySpellingStripped(`${caddy.url}/public/info`, undefined);
   });
 
   it('removes spoofed headers on a bypass route too', async () => {
@@ -545,7 +580,11 @@ describe('Traefik forwardAuth (/auth/traefik) and examples/traefik/dynamic.yml',
     // Go's inline (?i) is JavaScript's i flag; Traefik deletes every request header matching it.
     const regex = new RegExp((forwardAuth?.authResponseHeadersRegex ?? '').replaceAll('(?i)', ''), 'i');
     for (const [name] of SPOOFED) expect(regex.test(name), name).toBe(true);
-    expect(regex.test('X-Forwarded-Username')).toBe(false);
+    for (const name of ALWAYS_STRIPPED_HEADERS) {
+      for (const v of frontSpellings(name)) expect(regex.test(v), v).toBe(true);
+    }
+    expect(regex.test('X-Forwarded-Usernames')).toBe(false);
+    expect(regex.test('X-Forwarded-For')).toBe(false);
   });
 
   it('authorizes the URL Traefik describes when the sender is trusted', async () => {
