@@ -44,6 +44,8 @@ const ruleSchema = z.strictObject({
     .array(z.string().regex(/^[A-Z]+$/, 'upper-case HTTP method'))
     .min(1)
     .optional(),
+  /** Match path_prefix/path_regex with exact letter case. @default false */
+  case_sensitive: z.boolean().optional(),
   policy: z.enum(['bypass', 'authenticated', 'mfa', 'deny']),
   groups: z.array(z.string().min(1)).min(1).optional(),
   users: z.array(z.string().min(1)).min(1).optional(),

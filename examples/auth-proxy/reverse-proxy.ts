@@ -20,6 +20,7 @@ import {
 import type { ProxyConfig } from './config.ts';
 import { answerDenied, auditDenied } from './forward-auth.ts';
 import { foldHeaderName, identityHeaderValues, strippedHeaderNames } from './identity-headers.ts';
+import { upstreamTarget } from './rules.ts';
 import { hashTicket } from './sessions.ts';
 import type { Identity } from './types.ts';
 
@@ -184,17 +185,17 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
   /** The upstream request, or undefined when no upstream serves this host and path. */
   async function open(req: IncomingMessage, result: AuthorizeResult, extra: OutgoingHttpHeaders = {}) {
     const found = result.target && route(result.target.host, result.target.path);
-    if (!found) return undefined;
+    if (!found || !result.target) return undefined;
     const base = found.url;
     const headers = Object.assign(await upstreamHeaders(req, result, base), extra);
     const send = base.protocol === 'https:' ? httpsRequest : httpRequest;
-    // The raw request target is forwarded as received; the rules judged exactly this path.
+    // The normalised path the rules judged, never the client's raw spelling of it.
     return send({
       protocol: base.protocol,
       hostname: base.hostname,
       port: base.port,
       method: req.method,
-      path: found.basePath + (req.url ?? '/'),
+      path: found.basePath + upstreamTarget(result.target.path, req.url ?? '/'),
       headers,
     });
   }

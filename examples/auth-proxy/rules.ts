@@ -3,8 +3,11 @@
  *
  * Rules see the normalised path only, never the query or fragment (CVE-2025-54576,
  * CVE-2026-41059): `/public?/admin` is a request for `/public`. Anything whose meaning upstreams
- * disagree on (encoded slashes, double encoding, control characters) is refused outright rather
- * than guessed, so the caller answers 400 and the request never reaches a rule.
+ * disagree on (encoded slashes, double encoding, control characters, `;` path parameters) is
+ * refused outright rather than guessed, so the caller answers 400 and the request never reaches
+ * a rule. Prefixes and regexes match regardless of letter case unless a rule says
+ * `case_sensitive: true`, because many upstreams (Express, Koa router, ASP.NET, IIS) route
+ * `/ADMIN` to the `/admin` handler.
  */
 import type { Decision, Identity, Policy, RequestTarget, Rule } from './types.ts';
 
@@ -22,8 +25,10 @@ const STILL_ENCODED = /%[0-9a-f]{2}/i;
 /**
  * Normalises a request path (with or without its query) for rule matching: cut at the first `?`
  * or `#`; must start with `/`; decode once; merge `//`; resolve `.` and `..` (never above `/`);
- * keep a trailing slash; keep case and `;` parameters. Returns `undefined` for anything that
- * must be refused: invalid or double encoding, encoded `/` or `\`, control characters, `\`.
+ * keep a trailing slash and the letter case. Returns `undefined` for anything that must be
+ * refused: invalid or double encoding, encoded `/` or `\`, control characters, `\`, and `;`
+ * (raw or `%3B`). Tomcat, Jetty and Spring cut `;params` off each segment (`/public/..;/admin`
+ * is `/admin` there), other servers keep them as part of the name: no reading is safe for both.
  */
 export function normalizePath(rawPathWithQuery: string): string | undefined {
   const end = rawPathWithQuery.search(/[?#]/);
@@ -35,7 +40,7 @@ export function normalizePath(rawPathWithQuery: string): string | undefined {
   } catch {
     return undefined; // malformed `%` or invalid UTF-8
   }
-  if (CONTROL.test(decoded) || decoded.includes('\\') || STILL_ENCODED.test(decoded)) return undefined;
+  if (CONTROL.test(decoded) || /[\\;]/.test(decoded) || STILL_ENCODED.test(decoded)) return undefined;
 
   const stack: string[] = [];
   const segments = decoded.split('/');
@@ -49,6 +54,25 @@ export function normalizePath(rawPathWithQuery: string): string | undefined {
   const trailing = last === '' || last === '.' || last === '..';
   if (stack.length === 0) return '/';
   return `/${stack.join('/')}${trailing ? '/' : ''}`;
+}
+
+// Left as they are in a path segment: RFC 3986 pchar minus `;` (never in a normalised path).
+const PCHAR_KEPT = /%(?:24|26|2B|2C|3D|3A|40)/g;
+
+/**
+ * The request target to send upstream for a path from {@link normalizePath}: each segment
+ * percent-encoded again (UTF-8, upper-case hex), `raw query` appended as received. What the
+ * upstream receives is then exactly the path the rules judged, not the raw bytes a client chose.
+ */
+export function upstreamTarget(normalizedPath: string, rawPathWithQuery: string): string {
+  const path = normalizedPath
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replace(PCHAR_KEPT, (m) => decodeURIComponent(m)))
+    .join('/');
+  const q = rawPathWithQuery.indexOf('?');
+  if (q === -1) return path;
+  const hash = rawPathWithQuery.indexOf('#', q);
+  return path + rawPathWithQuery.slice(q, hash === -1 ? undefined : hash);
 }
 
 /** A compiled rule set. */
@@ -86,6 +110,7 @@ function compileOne(rule: Rule, index: number): Compiled {
     hostTest = wildcard ? (host) => host.endsWith(`.${name}`) : (host) => host === name;
   }
 
+  const caseSensitive = rule.case_sensitive === true;
   let prefix: string | undefined;
   if (rule.path_prefix !== undefined) {
     const normal = normalizePath(rule.path_prefix);
@@ -94,12 +119,13 @@ function compileOne(rule: Rule, index: number): Compiled {
     }
     // `/admin/` and `/admin` name the same subtree; the boundary check below adds the slash.
     prefix = rule.path_prefix.length > 1 ? rule.path_prefix.replace(/\/$/, '') : '/';
+    if (!caseSensitive) prefix = prefix.toLowerCase();
   }
 
   let regex: RegExp | undefined;
   if (rule.path_regex !== undefined) {
     try {
-      regex = new RegExp(rule.path_regex);
+      regex = new RegExp(rule.path_regex, caseSensitive ? '' : 'i');
     } catch (error) {
       fail(`path_regex does not compile: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -120,9 +146,10 @@ function compileOne(rule: Rule, index: number): Compiled {
       if (hostTest && !hostTest(target.host.toLowerCase())) return false;
       if (methods && !methods.has(target.method.toUpperCase())) return false;
       if (prefix !== undefined && prefix !== '/') {
-        if (target.path !== prefix && !target.path.startsWith(`${prefix}/`)) return false;
+        const path = caseSensitive ? target.path : target.path.toLowerCase();
+        if (path !== prefix && !path.startsWith(`${prefix}/`)) return false;
       }
-      // Compiled without flags, so `test` keeps no state between requests.
+      // Compiled without the g/y flags, so `test` keeps no state between requests.
       if (regex && !regex.test(target.path)) return false;
       return true;
     },

@@ -27,6 +27,12 @@ export interface Rule {
   path_prefix?: string;
   /** Regular expression over the normalised path (never the query or fragment). */
   path_regex?: string;
+  /**
+   * Match `path_prefix` and `path_regex` with exact letter case (for upstreams that route
+   * case-sensitively and serve different things under `/Admin` and `/admin`).
+   * @default false: `/ADMIN/x` matches an `/admin` rule
+   */
+  case_sensitive?: boolean;
   /** Upper-case methods; omitted = any. */
   methods?: string[];
   policy: Policy;

@@ -277,6 +277,17 @@ describe('auth-proxy: spoofed identity headers', () => {
 });
 
 describe('auth-proxy: hostile paths and redirect targets', () => {
+  let bob: string | undefined;
+  /** bob's session cookie (one-factor, staff only), signed in on first use. */
+  const bobCookie = async () => {
+    if (!bob) {
+      const browser = new Browser();
+      await signIn(browser, stack, 'bob');
+      bob = cookieHeader(browser);
+    }
+    return bob;
+  };
+
   const hostile = [
     '/public/..%2fadmin',
     '/public%2f..%2fadmin',
@@ -297,6 +308,40 @@ describe('auth-proxy: hostile paths and redirect targets', () => {
     const res = await rawGet(`${stack.url}/`, { accept: 'application/json' }, { path });
     expect([400, 401, 403]).toContain(res.status);
     expect(stack.upstream.hits).toBe(hits);
+  });
+
+  // 12.2 / 15.2: bob is signed in but not in `admins`, so only the /admin rule refuses him.
+  it.each([
+    '/admin;x',
+    '/admin;/',
+    '/ADMIN',
+    '/Admin/users',
+    '/admin%3Bx',
+    '/public/..;/admin',
+    '/public;/../admin',
+    '//admin',
+    '/admin/.',
+    'http://127.0.0.1/admin',
+    'http://127.0.0.1/public/../admin',
+  ])('%s cannot reach anything but the /admin rule', async (path) => {
+    const bob = await bobCookie();
+    const hits = stack.upstream.hits;
+    const res = await rawGet(`${stack.url}/`, { cookie: bob, accept: 'application/json' }, { path });
+    expect([400, 403]).toContain(res.status);
+    expect(stack.upstream.hits).toBe(hits);
+  });
+
+  it('sends the upstream the normalised path it authorised, not the raw one', async () => {
+    const bob = await bobCookie();
+    for (const [raw, sent] of [
+      ['//x/./y/../z?a=1&b=%2F', '/x/z?a=1&b=%2F'],
+      ['/Public/../x/', '/x/'],
+      ['/x/%7e%61', '/x/~a'],
+    ]) {
+      const res = await rawGet(`${stack.url}/`, { cookie: bob }, { path: raw });
+      expect(res.status, raw).toBe(200);
+      expect(echoOf(res.body).url).toBe(sent);
+    }
   });
 
   it('matches rules on the path only, never the query', async () => {

@@ -195,14 +195,20 @@ interface RawResponse {
  * One GET with headers sent exactly as given (names keep their case and `_`, duplicates stay),
  * optionally from another loopback source address.
  */
-async function rawGet(url: string, headers: [string, string][], localAddress?: string): Promise<RawResponse> {
+async function rawGet(
+  url: string,
+  headers: [string, string][],
+  localAddress?: string,
+  /** The request target exactly as sent (URL parsing would resolve dot segments). */
+  rawPath?: string,
+): Promise<RawResponse> {
   const target = new URL(url);
   return await new Promise((resolve, reject) => {
     const req = request(
       {
         host: target.hostname,
         port: target.port,
-        path: `${target.pathname}${target.search}`,
+        path: rawPath ?? `${target.pathname}${target.search}`,
         method: 'GET',
         // The array form sends names verbatim; Host is then not added for us.
         headers: [['Host', target.host], ...headers].flat(),
@@ -297,6 +303,20 @@ async function expectEverySpellingStripped(url: string, cookie: string | undefin
     }
   }
 }
+
+/** Spellings of /admin that upstreams may route to the /admin handler (12.2, 15.2). */
+const PATH_TRICKS = [
+  '/ADMIN',
+  '/Admin/users',
+  '/admin;x',
+  '/admin;/',
+  '/admin%3Bx',
+  '/public/..;/admin',
+  '/public;/../admin',
+  '//admin',
+  '/admin/.',
+  '/public/%2e%2e/admin',
+];
 
 async function whoamiJson(url: string, headers: [string, string][] = []): Promise<WhoamiReport> {
   const res = await rawGet(url, [['Accept', 'application/json'], ...headers]);
@@ -464,6 +484,20 @@ describe('nginx auth_request with examples/nginx/tollgate.conf', () => {
     expect(res.body).not.toContain('whoami');
   });
 
+  // 12.2 / 15.2: alice is not in `admins`; every spelling of /admin must meet the /admin rule.
+  it.each(PATH_TRICKS)('nginx: %s cannot reach past the /admin rule', async (path) => {
+    const res = await rawGet(nginx.url, [['Cookie', cookieHeader(signedIn, nginx.url)]], undefined, path);
+    expect([400, 403]).toContain(res.status);
+    expect(res.body).not.toContain('whoami');
+  });
+
+  it('nginx: an absolute-form request target cannot reach past the /admin rule', async () => {
+    for (const path of [`${nginx.url}/admin`, `${nginx.url}/public/..;/admin`, 'http://evil.test/ADMIN']) {
+      const res = await rawGet(nginx.url, [['Cookie', cookieHeader(signedIn, nginx.url)]], undefined, path);
+      expect([400, 403], `${path} ${JSON.stringify(res.headers)}`).toContain(res.status);
+    }
+  });
+
   it('trusts X-Original-URL only from a trusted proxy address', async () => {
     const bypass: [string, string][] = [['X-Original-URL', `${nginx.url}/public/info`]];
     expect((await rawGet(`${proxyUrl}/auth/nginx`, bypass)).status).toBe(200);
@@ -530,6 +564,20 @@ describe('Caddy forward_auth with examples/caddy/Caddyfile', () => {
     expect(report.groups).toBeUndefined();
     expect(report.assertion).toEqual({ present: false, verified: false });
     expectNoSpoofedValue(report);
+  });
+
+  it.each(PATH_TRICKS)('Caddy: %s cannot reach past the /admin rule', async (path) => {
+    const res = await rawGet(
+      caddy.url,
+      [
+        ['Cookie', cookieHeader(signedIn, caddy.url)],
+        ['Accept', 'application/json'],
+      ],
+      undefined,
+      path,
+    );
+    expect([400, 403]).toContain(res.status);
+    expect(res.body).not.toContain('whoami');
   });
 
   it('answers 403 when a rule needs a group the user lacks', async () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ACR_2FA, compileRules, decide, normalizePath } from '../../examples/auth-proxy/rules.ts';
+import {
+  ACR_2FA,
+  compileRules,
+  decide,
+  normalizePath,
+  upstreamTarget,
+} from '../../examples/auth-proxy/rules.ts';
 import type { Identity, RequestTarget, Rule } from '../../examples/auth-proxy/types.ts';
 
 /*
@@ -30,8 +36,7 @@ describe('normalizePath', () => {
     ['/admin//', '/admin/', 'duplicate trailing slash merged'],
     ['/admin/.', '/admin/', 'trailing dot names the directory'],
     ['/admin/x/..', '/admin/', 'trailing dot-dot names the directory'],
-    ['/admin;x', '/admin;x', 'path parameters kept as they are'],
-    ['/Admin', '/Admin', 'case kept (paths are case-sensitive)'],
+    ['/Admin', '/Admin', 'case kept (matching folds it, the upstream gets it as sent)'],
     ['/caf%C3%A9', '/café', 'UTF-8 decoded'],
     ['/a%20b', '/a b', 'encoded space decoded'],
     ['/a%3Fb', '/a?b', 'encoded ? is a path character, not a query'],
@@ -60,6 +65,14 @@ describe('normalizePath', () => {
     ['/admin%09', 'encoded tab'],
     ['/admin\t', 'raw tab'],
     ['/admin%7f', 'encoded DEL'],
+    // 12.2: `;` path parameters are refused, raw or encoded (Tomcat reads `..;` as `..`).
+    ['/admin;x', 'path parameter'],
+    ['/admin;/', 'empty path parameter before a slash'],
+    ['/admin%3Bx', 'encoded path parameter'],
+    ['/admin%3bx', 'encoded path parameter, lower case'],
+    ['/public/..;/admin', 'Tomcat dot-dot with a parameter'],
+    ['/public;/../admin', 'parameter then dot-dot'],
+    ['/public/.;/admin', 'dot with a parameter'],
   ])('%j is refused (%s)', (raw) => {
     expect(normalizePath(raw)).toBeUndefined();
   });
@@ -101,8 +114,15 @@ describe('compileRules: matching', () => {
     ['GET', 'app.example.com', '//admin', 1],
     ['GET', 'app.example.com', '/%61dmin', 1],
     ['GET', 'app.example.com', '/administrator', 6],
-    ['GET', 'app.example.com', '/Admin', 6],
-    ['GET', 'app.example.com', '/admin;x', 6],
+    // 15.2: prefixes match regardless of letter case, on the same segment boundary.
+    ['GET', 'app.example.com', '/Admin', 1],
+    ['GET', 'app.example.com', '/ADMIN/users', 1],
+    ['GET', 'app.example.com', '/aDmIn/', 1],
+    ['GET', 'app.example.com', '/ADMINISTRATOR', 6],
+    ['GET', 'app.example.com', '/PUBLIC/x', 0],
+    ['POST', 'app.example.com', '/API/V2/items', 2],
+    ['GET', 'app.example.com', '/BLOCKED/x', 4],
+    ['GET', 'app.example.com', '/index.PHP', 5],
     ['POST', 'app.example.com', '/api/v2/items', 2],
     ['delete', 'app.example.com', '/api/v2/items', 2],
     ['GET', 'app.example.com', '/api/v2/items', 6],
@@ -128,6 +148,23 @@ describe('compileRules: matching', () => {
     const m = compileRules([all, { policy: 'bypass' }]);
     expect(m.match({ method: 'GET', host: 'x', path: '/anything' })).toBe(all);
     expect(compileRules([]).match({ method: 'GET', host: 'x', path: '/' })).toBeUndefined();
+  });
+
+  it('case_sensitive: true matches the exact letter case only, deny rules included (15.2)', () => {
+    const exact: Rule[] = [
+      { path_prefix: '/Reports', policy: 'deny', case_sensitive: true },
+      { path_regex: '^/API/', policy: 'deny', case_sensitive: true },
+      { path_prefix: '/internal', policy: 'deny' },
+      { policy: 'bypass' },
+    ];
+    const m = compileRules(exact);
+    const at = (path: string) => m.match({ method: 'GET', host: 'x', path });
+    expect(at('/Reports/q3')).toBe(exact[0]);
+    expect(at('/reports/q3')).toBe(exact[3]);
+    expect(at('/API/x')).toBe(exact[1]);
+    expect(at('/api/x')).toBe(exact[3]);
+    expect(at('/INTERNAL/x')).toBe(exact[2]);
+    expect(at('/Internal')).toBe(exact[2]);
   });
 
   it('path_prefix "/" matches every path', () => {
@@ -227,5 +264,23 @@ describe('decide', () => {
     const rule: Rule = { policy: 'authenticated', users: ['root'] };
     expect(decide(rule, { sub: 'x', groups: [], amr: [] }).kind).toBe('forbidden');
     expect(decide(rule, { sub: 'root', groups: [], amr: [] }).kind).toBe('allow');
+  });
+});
+
+describe('upstreamTarget', () => {
+  it.each([
+    ['/x/z', '//x/./y/../z?a=1', '/x/z?a=1'],
+    ['/admin/', '/admin/.', '/admin/'],
+    ['/café', '/caf%c3%a9', '/caf%C3%A9'],
+    ['/a b', '/a%20b', '/a%20b'],
+    ['/a?b', '/a%3Fb?q=%3F', '/a%3Fb?q=%3F'],
+    ['/a@b:c+d,e=f$g&h', '/a%40b:c+d,e=f$g&h', '/a@b:c+d,e=f$g&h'],
+    ['/100%', '/100%25', '/100%25'],
+    ['/p', '/p?x=1#frag', '/p?x=1'],
+  ])('%j (from %j) is sent upstream as %j', (normal, raw, expected) => {
+    expect(normalizePath(raw)).toBe(normal);
+    expect(upstreamTarget(normal, raw)).toBe(expected);
+    // What the upstream receives normalises to what the rules judged.
+    expect(normalizePath(expected)).toBe(normal);
   });
 });
