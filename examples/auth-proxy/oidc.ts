@@ -5,6 +5,7 @@ import * as client from 'openid-client';
 import type { KeyValueStore } from '../../src/factors/types.ts';
 import type { Logger } from '../../src/log.ts';
 import type { ProxyConfig } from './config.ts';
+import { readForm } from './form.ts';
 import type { RedirectValidator } from './redirect.ts';
 import {
   type CookieSettings,
@@ -15,11 +16,12 @@ import {
   sessionBox,
   ticketFrom,
 } from './sessions.ts';
+import { createSignOut } from './sign-out.ts';
 import type { Identity } from './types.ts';
 
 /**
  * The proxy as an OIDC client of tollgate: sign-in (code + PKCE + state + nonce, optional
- * step-up to the two-factor acr), sign-out chained to tollgate's end-session endpoint, the
+ * step-up to the two-factor acr), sign-out (sign-out.ts), the
  * back-channel logout receiver, and token refresh for the session store.
  */
 
@@ -142,16 +144,6 @@ function isUnreachable(err: unknown): boolean {
   return err instanceof TypeError || name === 'TimeoutError' || name === 'AbortError';
 }
 
-/** A small urlencoded body (logout tokens are a few KB). */
-async function readForm(req: IncomingMessage, limit = 16 * 1024): Promise<URLSearchParams> {
-  let body = '';
-  for await (const chunk of req) {
-    body += String(chunk);
-    if (body.length > limit) throw new Error('body too large');
-  }
-  return new URLSearchParams(body);
-}
-
 export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
   const { config, provider, sessions, kv, validateRedirect, logger } = deps;
   const base = new URL(config.public_url);
@@ -164,8 +156,9 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
   const jwksFor = new WeakMap<client.Configuration, ReturnType<typeof createRemoteJWKSet>>();
 
   /** A validated target, or the proxy's root. */
-  const target = (rd: string | null) =>
+  const target = (rd: string | null | undefined) =>
     (rd ? validateRedirect(rd, base) : undefined)?.href ?? `${base.origin}/`;
+  const signOut = createSignOut({ config, provider, sessions, sessionCookie, target, logger });
 
   async function start(req: IncomingMessage, res: ServerResponse, url: URL) {
     const [state, nonce, verifier] = [
@@ -253,29 +246,6 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
     reply(res, 302, 'Signed in', { location: login.rd });
   }
 
-  async function signOut(req: IncomingMessage, res: ServerResponse, url: URL) {
-    const rd = target(url.searchParams.get('rd'));
-    const ticket = ticketFrom(req.headers.cookie, sessionCookie.name);
-    const session = ticket ? await sessions.load(ticket) : undefined;
-    if (ticket) await sessions.destroy(ticket);
-    res.setHeader('set-cookie', serializeCookie(sessionCookie, '', 0));
-    let location = rd;
-    try {
-      const cfg = await provider.configuration();
-      if (cfg.serverMetadata().end_session_endpoint) {
-        location = client.buildEndSessionUrl(cfg, {
-          client_id: config.provider.client_id,
-          post_logout_redirect_uri: rd,
-          ...(session?.id_token ? { id_token_hint: session.id_token } : {}),
-        }).href;
-      }
-    } catch (err) {
-      // Our session is gone already; tollgate's can only be ended when tollgate is reachable.
-      logger.warn({ err: (err as Error).message }, 'auth-proxy: end-session endpoint unavailable');
-    }
-    reply(res, 302, 'Signed out', { location });
-  }
-
   async function backchannelLogout(req: IncomingMessage, res: ServerResponse) {
     const bad = (why: string) => {
       logger.warn({ reason: why }, 'auth-proxy: back-channel logout refused');
@@ -326,7 +296,8 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
     const get = req.method === 'GET' || req.method === 'HEAD';
     if (path === '/oauth2/start' && get) await start(req, res, url);
     else if (path === '/oauth2/callback' && get) await callback(req, res, url);
-    else if (path === '/oauth2/sign_out' && (get || req.method === 'POST')) await signOut(req, res, url);
+    else if (path === '/oauth2/sign_out' && get) await signOut.confirm(req, res, url);
+    else if (path === '/oauth2/sign_out' && req.method === 'POST') await signOut.submit(req, res);
     else if (path === '/oauth2/backchannel-logout' && req.method === 'POST')
       await backchannelLogout(req, res);
     else if (path.startsWith('/oauth2/')) reply(res, 404, 'Not found');

@@ -361,18 +361,27 @@ describe('auth-proxy: hostile paths and redirect targets', () => {
     'javascript:alert(1)',
     '/%0d%0aSet-Cookie:x=1',
   ])('a hostile sign-out rd %s falls back to the proxy root', async (rd) => {
-    const res = await rawGet(`${stack.url}/oauth2/sign_out?rd=${encodeURIComponent(rd)}`);
-    expect(res.status).toBe(302);
-    const location = new URL(res.headers.location as string);
+    const page = await rawGet(`${stack.url}/oauth2/sign_out?rd=${encodeURIComponent(rd)}`);
+    expect(page.status).toBe(200);
+    expect(parseForm(page.body).fields.rd).toBe(`${stack.url}/`);
+    const res = await fetch(`${stack.url}/oauth2/sign_out`, {
+      method: 'POST',
+      body: new URLSearchParams({ rd }),
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(303);
+    const location = new URL(res.headers.get('location') ?? '');
     expect(location.origin).toBe(stack.tg.url);
     expect(location.searchParams.get('post_logout_redirect_uri')).toBe(`${stack.url}/`);
   });
 
   it('keeps an allowed rd, and a hostile rd on sign-in lands on the proxy root', async () => {
-    const ok = await rawGet(
-      `${stack.url}/oauth2/sign_out?rd=${encodeURIComponent('https://app.example.org/x')}`,
-    );
-    expect(new URL(ok.headers.location as string).searchParams.get('post_logout_redirect_uri')).toBe(
+    const ok = await fetch(`${stack.url}/oauth2/sign_out`, {
+      method: 'POST',
+      body: new URLSearchParams({ rd: 'https://app.example.org/x' }),
+      redirect: 'manual',
+    });
+    expect(new URL(ok.headers.get('location') ?? '').searchParams.get('post_logout_redirect_uri')).toBe(
       'https://app.example.org/x',
     );
     const browser = new Browser();

@@ -16,7 +16,7 @@ import { ALWAYS_STRIPPED_HEADERS } from '../../examples/auth-proxy/identity-head
 import { type RunningProxy, startProxy } from '../../examples/auth-proxy/server.ts';
 import { type RunningWhoami, startWhoami, type WhoamiReport } from '../../examples/whoami/server.ts';
 import { createLogger } from '../../src/log.ts';
-import { Browser, type Page } from '../helpers/browser.ts';
+import { Browser, type Page, parseForm } from '../helpers/browser.ts';
 import { freePort, type RedisServer, startRedis } from '../helpers/redis-server.ts';
 import { addUser, type RunningTollgate, startTollgate } from '../helpers/tollgate.ts';
 import { frontSpellings } from './spellings.ts';
@@ -508,8 +508,11 @@ describe('nginx auth_request with examples/nginx/tollgate.conf', () => {
   });
 
   it('signs out through the /oauth2/ location; the next request has to sign in again', async () => {
-    const out = await signedIn.request(`${nginx.url}/oauth2/sign_out`);
-    expect(out.status).toBe(302);
+    const ask = await signedIn.request(`${nginx.url}/oauth2/sign_out`);
+    expect(ask.status).toBe(200);
+    const form = parseForm(ask.body);
+    const out = await signedIn.request(new URL(form.action, ask.url).href, { form: form.fields });
+    expect(out.status).toBe(303);
     expect(out.headers.get('location')?.startsWith(`${tg.url}/session/end`)).toBe(true);
     const stale = await rawGet(`${nginx.url}/hello`, [['Cookie', cookieHeader(signedIn, proxyUrl)]]);
     expect(stale.status).toBe(302);

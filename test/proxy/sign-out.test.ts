@@ -70,8 +70,13 @@ describe('auth-proxy: sign-out', () => {
     const ws = await openSocket(oldCookie);
     expect(await echo(ws, 'hello')).toBe('hello');
 
-    const out = await browser.request(`${stack.url}/oauth2/sign_out`);
-    expect(out.status).toBe(302);
+    // 12.3: GET only asks; the form on the page posts the session's token.
+    const ask = await browser.request(`${stack.url}/oauth2/sign_out`);
+    expect(ask.status).toBe(200);
+    expect(await stack.proxy.sessions.load(ticketOf(browser))).toBeDefined();
+    const form = parseForm(ask.body);
+    const out = await browser.request(new URL(form.action, ask.url).href, { form: form.fields });
+    expect(out.status).toBe(303);
     expect(out.headers.get('cache-control')).toBe('no-store');
     expect(out.headers.getSetCookie()).toContainEqual(
       expect.stringMatching(new RegExp(`^${COOKIE}=; .*Max-Age=0`)),
@@ -94,6 +99,60 @@ describe('auth-proxy: sign-out', () => {
     // Signed out at tollgate too: the next visit needs the password again.
     const again = await browser.get(`${stack.url}/`);
     expect(again.body).toContain('name="password"');
+  });
+
+  it('GET shows an accessible confirmation page that is never cached, and signs nobody out (12.3)', async () => {
+    const browser = new Browser();
+    await signIn(browser, stack, 'dora');
+    const page = await browser.request(
+      `${stack.url}/oauth2/sign_out?rd=${encodeURIComponent(`${stack.url}/x`)}`,
+    );
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.body).toMatch(/<html lang="en">/);
+    expect(page.body).toMatch(/<title>Sign out\?<\/title>/);
+    expect(page.body).toMatch(/<h1>Sign out\?<\/h1>/);
+    expect(page.body).toContain('<button type="submit">Sign out</button>');
+    expect(page.body).toContain('signed in as <strong>dora</strong>');
+    const form = parseForm(page.body);
+    expect(form.action).toBe('/oauth2/sign_out');
+    expect(form.fields.csrf).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(form.fields.rd).toBe(`${stack.url}/x`);
+    // A GET (a link, an <img>, a preview bot) ends nothing.
+    const still = await rawGet(`${stack.url}/x`, {
+      cookie: cookieHeader(browser),
+      accept: 'application/json',
+    });
+    expect(still.status).toBe(200);
+  });
+
+  it('refuses a POST without the token bound to this session: missing, wrong or another session (12.3)', async () => {
+    const [victim, attacker] = [new Browser(), new Browser()];
+    await signIn(victim, stack, 'dora');
+    await signIn(attacker, stack, 'dora');
+    const attackerPage = await attacker.request(`${stack.url}/oauth2/sign_out`);
+    const attackerToken = parseForm(attackerPage.body).fields.csrf ?? '';
+    for (const fields of [
+      {} as Record<string, string>,
+      { csrf: 'x'.repeat(43) },
+      { csrf: attackerToken },
+      { csrf: '' },
+    ]) {
+      // What a cross-site form can do: post with the victim's cookie, without the victim's page.
+      const res = await victim.request(`${stack.url}/oauth2/sign_out`, { form: { rd: '/', ...fields } });
+      expect(res.status, JSON.stringify(fields)).toBe(403);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.body).toContain('still signed in');
+      expect(res.headers.getSetCookie()).toEqual([]);
+    }
+    expect(await stack.proxy.sessions.load(ticketOf(victim))).toBeDefined();
+    // The attacker's own token still works for the attacker's own session.
+    const attackerTicket = ticketOf(attacker);
+    const own = await attacker.request(`${stack.url}/oauth2/sign_out`, { form: { csrf: attackerToken } });
+    expect(own.status).toBe(303);
+    expect(await stack.proxy.sessions.load(attackerTicket)).toBeUndefined();
   });
 
   it('ends the proxy session when tollgate sends a back-channel logout token', async () => {
