@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { decide, normalizePath, type RuleMatcher } from './rules.ts';
 import { type SessionStore, ticketFrom } from './sessions.ts';
+import { clientAddress, trustedProxyTest } from './trusted-proxies.ts';
 import type { Decision, RequestTarget } from './types.ts';
 
 /**
@@ -14,6 +15,8 @@ export interface AuthorizeContext {
   /** Absolute URL of the original request (see {@link originalUrlOf}); may be unparseable. */
   originalUrl: string | undefined;
   remoteAddress: string | undefined;
+  /** The client's address through `trusted_proxies` (audit lines). */
+  clientIp?: string;
   headers: IncomingHttpHeaders;
 }
 
@@ -34,6 +37,8 @@ export interface AuthorizeResult {
   ticket?: string;
   /** Set when the URL or path cannot be understood: answer 400, never pass. */
   invalid?: 'url' | 'path';
+  /** The client's address, from the context. */
+  clientIp?: string;
 }
 
 const HOST_HEADER = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
@@ -47,6 +52,7 @@ export async function authorizeRequest(ctx: AuthorizeContext, deps: AuthorizeDep
   const refused = (invalid: 'url' | 'path'): AuthorizeResult => ({
     decision: { kind: 'forbidden', reason: 'no_rule' },
     invalid,
+    clientIp: ctx.clientIp,
   });
   const url = parseAbsolute(ctx.originalUrl);
   if (!url || ctx.originalUrl === undefined) return refused('url');
@@ -57,11 +63,17 @@ export async function authorizeRequest(ctx: AuthorizeContext, deps: AuthorizeDep
   const target: RequestTarget = { method: ctx.method.toUpperCase(), host: url.hostname.toLowerCase(), path };
   const rule = deps.rules.match(target);
   if (!rule || rule.policy === 'bypass' || rule.policy === 'deny') {
-    return { decision: decide(rule, undefined), target, url };
+    return { decision: decide(rule, undefined), target, url, clientIp: ctx.clientIp };
   }
   const ticket = ticketFrom(ctx.headers.cookie, deps.cookieName);
   const session = ticket ? await deps.sessions.loadFresh(ticket) : undefined;
-  return { decision: decide(rule, session?.identity), target, url, ticket: session ? ticket : undefined };
+  return {
+    decision: decide(rule, session?.identity),
+    target,
+    url,
+    ticket: session ? ticket : undefined,
+    clientIp: ctx.clientIp,
+  };
 }
 
 function parseAbsolute(raw: string | undefined): URL | undefined {
@@ -83,26 +95,21 @@ function rawPathOf(absolute: string): string {
   return rest.startsWith('/') ? rest : `/${rest}`;
 }
 
-/** `::ffff:10.0.0.1` -> `10.0.0.1`; IPv6 in canonical form; anything else unchanged. */
-export function normalizeAddress(address: string | undefined): string | undefined {
-  if (!address) return undefined;
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
-  if (mapped) return mapped[1];
-  if (!address.includes(':')) return address;
-  try {
-    return new URL(`http://[${address}]/`).hostname.slice(1, -1);
-  } catch {
-    return address;
-  }
-}
-
-/** True when the socket's peer is a configured trusted proxy (exact address match). */
+/** True when the socket's peer is in `trusted_proxies` (IPs or CIDR ranges). */
 export function isTrustedProxy(
   remoteAddress: string | undefined,
   trustedProxies: readonly string[],
 ): boolean {
-  const peer = normalizeAddress(remoteAddress);
-  return peer !== undefined && trustedProxies.some((p) => normalizeAddress(p) === peer);
+  return trustedProxyTest(trustedProxies)(remoteAddress);
+}
+
+/** The client address for audit lines and limits (see trusted-proxies.ts). */
+export function clientIpOf(req: IncomingMessage, trustedProxies: readonly string[]): string | undefined {
+  return clientAddress(
+    req.socket.remoteAddress,
+    req.headers['x-forwarded-for'],
+    trustedProxyTest(trustedProxies),
+  );
 }
 
 const single = (v: string | string[] | undefined) => (Array.isArray(v) ? undefined : v);

@@ -1,9 +1,9 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { loadYamlConfig, parseYamlConfig, validateConfig } from '../../src/config/yaml.ts';
 import { IDENTITY_HEADER_DEFAULTS } from './identity-headers.ts';
 import { createRedirectValidator } from './redirect.ts';
 import { compileRules } from './rules.ts';
+import { parseTrustedProxy } from './trusted-proxies.ts';
 
 /**
  * The auth-proxy's own configuration file, validated at start: every bad field is named in one
@@ -116,10 +116,27 @@ const rawSchema = z.strictObject({
       cache_ms: z.number().int().min(0).max(60_000).default(5000),
     })
     .prefault({}),
-  /** Addresses allowed to send X-Forwarded-* / X-Original-URL; none by default. */
+  /**
+   * Addresses (IPs or CIDR ranges) allowed to send X-Forwarded-* / X-Original-URL and to call
+   * /auth/*; none by default. Behind them the client address is the right-most untrusted
+   * X-Forwarded-For hop.
+   */
   trusted_proxies: z
-    .array(z.string().refine((v) => isIP(v) !== 0, { message: 'must be an IP address' }))
+    .array(
+      z.string().refine((v) => parseTrustedProxy(v) !== undefined, {
+        message: 'must be an IP address or a CIDR range (10.0.0.0/8, fd00::/8)',
+      }),
+    )
     .default([]),
+  /** Limits on each request to an upstream (reverse proxy). */
+  upstream_timeouts: z
+    .strictObject({
+      /** Milliseconds to open the connection; then 504. @default 5000 */
+      connect_ms: z.number().int().min(1).max(600_000).default(5000),
+      /** Milliseconds from the request sent to the response headers; then 504. @default 60000 */
+      response_ms: z.number().int().min(1).max(3_600_000).default(60_000),
+    })
+    .prefault({}),
   /** Hosts `rd`/return/logout targets may point to (`.example.com` = domain and subdomains). */
   redirect_hosts: z.array(z.string().min(1)).default([]),
   upstreams: z.array(upstreamSchema).default([]),

@@ -5,10 +5,12 @@ import {
   type AuthorizeDeps,
   type AuthorizeResult,
   authorizeRequest,
+  clientIpOf,
   originalMethodOf,
   originalUrlOf,
 } from './authorize.ts';
 import type { ProxyConfig } from './config.ts';
+import { failureStatus } from './failures.ts';
 import { type IdentityHeaderNames, identityHeaderValues } from './identity-headers.ts';
 import { hashTicket } from './sessions.ts';
 
@@ -94,6 +96,7 @@ export function auditDenied(logger: Logger, result: AuthorizeResult, via: string
       via,
       host: result.target?.host,
       path: result.target?.path,
+      client_ip: result.clientIp,
       user: identity?.sub,
     },
     'auth-proxy: request denied',
@@ -117,6 +120,7 @@ export function createForwardAuth(deps: ForwardAuthDeps) {
         method: originalMethodOf(req, config.trusted_proxies),
         originalUrl: originalUrlOf(req, config.trusted_proxies),
         remoteAddress: req.socket.remoteAddress,
+        clientIp: clientIpOf(req, config.trusted_proxies),
         headers: req.headers,
       },
       deps,
@@ -143,8 +147,8 @@ export function createForwardAuth(deps: ForwardAuthDeps) {
     try {
       result = await authorize(req);
     } catch (err) {
-      logger.error({ err: (err as Error).message }, 'auth-proxy: session store unavailable');
-      send(res, 503, { error: 'temporarily_unavailable' });
+      const status = failureStatus(err, logger, { via: `forward-auth/${flavour}` });
+      send(res, status, { error: status === 503 ? 'temporarily_unavailable' : 'server_error' });
       return true;
     }
     const { decision } = result;

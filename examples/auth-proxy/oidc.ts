@@ -1,10 +1,11 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import type { KeyValueStore } from '../../src/factors/types.ts';
 import type { Logger } from '../../src/log.ts';
 import type { ProxyConfig } from './config.ts';
+import { isUnavailable } from './failures.ts';
 import { readForm } from './form.ts';
 import type { RedirectValidator } from './redirect.ts';
 import {
@@ -139,9 +140,13 @@ function isProviderRefusal(err: unknown): boolean {
   return err instanceof client.ResponseBodyError || err instanceof client.AuthorizationResponseError;
 }
 
-function isUnreachable(err: unknown): boolean {
-  const name = (err as Error)?.name;
-  return err instanceof TypeError || name === 'TimeoutError' || name === 'AbortError';
+/** An error of openid-client's own checks (a bad or unexpected answer), not of our code. */
+function isClientLibraryError(err: unknown): boolean {
+  return (
+    isProviderRefusal(err) ||
+    err instanceof client.ClientError ||
+    err instanceof client.WWWAuthenticateChallengeError
+  );
 }
 
 export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
@@ -217,7 +222,8 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
         idTokenExpected: true,
       });
     } catch (err) {
-      if (isUnreachable(err)) throw err;
+      // Unreachable: 503; anything but openid-client's own verdict is a bug: 500 (server.ts).
+      if (isUnavailable(err) || !isClientLibraryError(err)) throw err;
       logger.warn({ err: (err as Error).message }, 'auth-proxy: sign-in callback refused');
       return reply(res, isProviderRefusal(err) ? 403 : 400, 'Sign-in failed. Please start again.');
     }
@@ -277,7 +283,8 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
       if (typ !== undefined && typ.toLowerCase() !== 'logout+jwt') return bad('wrong token type');
       payload = verified.payload as Record<string, unknown>;
     } catch (err) {
-      if (isUnreachable(err)) throw err;
+      // jose's verdicts are JOSEErrors with a code; JWKS fetch failures are outages (503).
+      if (isUnavailable(err) || !(err instanceof joseErrors.JOSEError)) throw err;
       return bad(`logout_token rejected: ${(err as Error).message}`);
     }
     const events = payload.events as Record<string, unknown> | undefined;

@@ -1,4 +1,5 @@
 import {
+  type ClientRequest,
   request as httpRequest,
   type IncomingMessage,
   type OutgoingHttpHeaders,
@@ -13,15 +14,17 @@ import {
   type AuthorizeDeps,
   type AuthorizeResult,
   authorizeRequest,
+  clientIpOf,
   isTrustedProxy,
-  normalizeAddress,
   originalUrlOf,
 } from './authorize.ts';
 import type { ProxyConfig } from './config.ts';
-import { answerDenied, auditDenied } from './forward-auth.ts';
+import { failureStatus } from './failures.ts';
+import { answerDenied, auditDenied, wantsJson } from './forward-auth.ts';
 import { foldHeaderName, identityHeaderValues, strippedHeaderNames } from './identity-headers.ts';
 import { upstreamTarget } from './rules.ts';
 import { hashTicket } from './sessions.ts';
+import { normalizeAddress } from './trusted-proxies.ts';
 import type { Identity } from './types.ts';
 
 /**
@@ -65,6 +68,48 @@ const HOP_BY_HOP = new Set([
 const FORWARDING = new Set(
   ['forwarded', 'x-real-ip', 'x-original-url', 'x-original-uri', 'x-original-method'].map(foldHeaderName),
 );
+
+/** The upstream did not connect, or did not answer, in time (`upstream_timeouts`). */
+export class UpstreamTimeoutError extends Error {
+  override name = 'UpstreamTimeoutError';
+}
+
+/**
+ * Destroys the request with an {@link UpstreamTimeoutError} when the connection is not open
+ * after `connect_ms`, or the response headers have not arrived `response_ms` after the request
+ * (body included) was sent. A reused keep-alive socket is open already.
+ */
+function withTimeouts(upstreamReq: ClientRequest, limits: { connect_ms: number; response_ms: number }) {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (ms: number, what: string) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => upstreamReq.destroy(new UpstreamTimeoutError(`${what} timeout (${ms} ms)`)), ms);
+  };
+  const done = () => clearTimeout(timer);
+  arm(limits.connect_ms, 'connect');
+  upstreamReq.once('socket', (socket) => {
+    if (!socket.connecting) return done();
+    socket.once('connect', done);
+  });
+  upstreamReq.once('finish', () => arm(limits.response_ms, 'response'));
+  upstreamReq.once('response', done);
+  upstreamReq.once('upgrade', done);
+  upstreamReq.once('close', done);
+}
+
+/** 502/504: a fixed page or JSON code, nothing about the upstream (address, errno, timing). */
+function gatewayError(res: ServerResponse, status: 502 | 504, json: boolean) {
+  const [error, title] =
+    status === 504 ? ['gateway_timeout', 'Gateway timeout'] : ['bad_gateway', 'Bad gateway'];
+  const body = json
+    ? JSON.stringify({ error })
+    : `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><main><h1>${title}</h1><p>The application behind this address did not answer. Please try again in a moment.</p></main></body></html>\n`;
+  res.writeHead(status, {
+    'cache-control': 'no-store',
+    'content-type': json ? 'application/json' : 'text/html; charset=utf-8',
+  });
+  res.end(body);
+}
 
 /** The header names a `Connection` header lists (hop-by-hop for this message only). */
 function connectionTokens(connection: string | string[]): string[] {
@@ -136,6 +181,7 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
     method: req.method ?? 'GET',
     originalUrl: originalUrlOf(req, config.trusted_proxies, { ownPath: true }),
     remoteAddress: req.socket.remoteAddress,
+    clientIp: clientIpOf(req, config.trusted_proxies),
     headers: req.headers,
   });
 
@@ -190,7 +236,7 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
     const headers = Object.assign(await upstreamHeaders(req, result, base), extra);
     const send = base.protocol === 'https:' ? httpsRequest : httpRequest;
     // The normalised path the rules judged, never the client's raw spelling of it.
-    return send({
+    const upstreamReq = send({
       protocol: base.protocol,
       hostname: base.hostname,
       port: base.port,
@@ -198,6 +244,8 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
       path: found.basePath + upstreamTarget(result.target.path, req.url ?? '/'),
       headers,
     });
+    withTimeouts(upstreamReq, config.upstream_timeouts);
+    return upstreamReq;
   }
 
   async function authorize(req: IncomingMessage) {
@@ -209,10 +257,10 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
     try {
       result = await authorize(req);
     } catch (err) {
-      logger.error({ err: (err as Error).message }, 'auth-proxy: session store unavailable');
+      const status = failureStatus(err, logger, { via: 'reverse-proxy' });
       res
-        .writeHead(503, { 'cache-control': 'no-store', 'content-type': 'text/plain' })
-        .end('Service unavailable');
+        .writeHead(status, { 'cache-control': 'no-store', 'content-type': 'text/plain' })
+        .end(status === 503 ? 'Service unavailable' : 'Internal error');
       return;
     }
     if (result.decision.kind !== 'allow') {
@@ -229,9 +277,14 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
       upstreamRes.pipe(res);
     });
     upstreamReq.on('error', (err) => {
-      logger.warn({ err: err.message }, 'auth-proxy: upstream request failed');
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end('Bad gateway');
-      else res.destroy();
+      const timeout = err instanceof UpstreamTimeoutError;
+      // The details (address, errno, which timeout) go to the log only, never to the client.
+      logger.warn(
+        { err: err.message, upstream: upstreamReq.host, path: result.target?.path },
+        'auth-proxy: upstream request failed',
+      );
+      if (res.headersSent) return void res.destroy();
+      gatewayError(res, timeout ? 504 : 502, wantsJson(req, result));
     });
     res.on('close', () => {
       if (!res.writableFinished) upstreamReq.destroy();
@@ -317,7 +370,11 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
       refuse(socket, upstreamRes.statusCode ?? 502, upstreamRes.statusMessage ?? 'Refused');
       upstreamRes.resume();
     });
-    upstreamReq.on('error', () => refuse(socket, 502, 'Bad Gateway'));
+    upstreamReq.on('error', (err) =>
+      err instanceof UpstreamTimeoutError
+        ? refuse(socket, 504, 'Gateway Timeout')
+        : refuse(socket, 502, 'Bad Gateway'),
+    );
     upstreamReq.end();
   }
 

@@ -9,6 +9,7 @@ import type { KeyValueStore } from '../../src/factors/types.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
 import { createAssertionSigner } from './assertion.ts';
 import type { ProxyConfig } from './config.ts';
+import { failureStatus, guardLocks, guardStore } from './failures.ts';
 import { createForwardAuth } from './forward-auth.ts';
 import { createOidcRoutes, createProviderClient } from './oidc.ts';
 import { createRedirectValidator } from './redirect.ts';
@@ -58,14 +59,15 @@ function storeFor(
     logger.warn(
       'auth-proxy: sessions are kept in memory: one process only, lost on restart (set session.store)',
     );
-    return { kv: createMemoryKeyValueStore(), locks: createMemoryLocks() };
+    return { kv: guardStore(createMemoryKeyValueStore()), locks: guardLocks(createMemoryLocks()) };
   }
   const redis = createRedisClient({ url: store, key_prefix });
   // Without a listener ioredis prints every reconnect error; requests report failures as 503.
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'auth-proxy: redis error'));
   return {
-    kv: createRedisKeyValueStore(redis, { keyPrefix: key_prefix }),
-    locks: createRedisLocks(redis, key_prefix),
+    // Store failures are outages (503), told apart from bugs (500) by type: failures.ts.
+    kv: guardStore(createRedisKeyValueStore(redis, { keyPrefix: key_prefix })),
+    locks: guardLocks(createRedisLocks(redis, key_prefix)),
     redis,
     // The memory store is in-process already: only Redis reads are worth caching.
     cache:
@@ -138,11 +140,12 @@ export async function startProxy(
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      // Store or provider unreachable (or a bug): fail closed, never pass the request on.
-      logger.error({ err: (err as Error).message, path: req.url }, 'auth-proxy: request failed');
+      // Fail closed, never pass the request on: 503 when the store or provider cannot be
+      // reached, 500 (logged with its stack) for anything else, which is a bug.
+      const status = failureStatus(err, logger, { path: req.url?.split('?')[0] });
       if (!res.headersSent) {
-        res.writeHead(503, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
-        res.end('Service temporarily unavailable');
+        res.writeHead(status, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
+        res.end(status === 503 ? 'Service temporarily unavailable' : 'Internal error');
       } else res.destroy();
     });
   });
