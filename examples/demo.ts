@@ -52,7 +52,7 @@ function demoProxyConfig(issuer: string, proxyPort: number, whoamiUrl: string): 
       public_url: withPort(file.public_url, proxyPort),
       provider: { ...file.provider, issuer },
       upstreams: file.upstreams.map((u) =>
-        new URL(u.url).origin === WHOAMI_DEFAULT ? { ...u, url: whoamiUrl } : u,
+        u.url && new URL(u.url).origin === WHOAMI_DEFAULT ? { ...u, url: whoamiUrl } : u,
       ),
     },
     PROXY_CONFIG,

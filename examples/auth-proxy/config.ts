@@ -52,14 +52,23 @@ const ruleSchema = z.strictObject({
   api: z.boolean().optional(),
 });
 
-const upstreamSchema = z.strictObject({
-  /** Exact host (lower case, no port), or `*.example.com` for its subdomains. */
-  host: z.string().regex(/^(\*\.)?[a-z0-9.-]+$/, 'lower-case host name, or *.domain for its subdomains'),
-  /** Only requests under this path (segment boundary) go here; longest prefix wins. */
-  path_prefix: z.string().startsWith('/', 'must start with "/"').optional(),
-  /** Where to send them: `http://host:port[/base]`. */
-  url: httpUrl,
-});
+const upstreamSchema = z
+  .strictObject({
+    /** Exact host (lower case, no port), or `*.example.com` for its subdomains. */
+    host: z.string().regex(/^(\*\.)?[a-z0-9.-]+$/, 'lower-case host name, or *.domain for its subdomains'),
+    /** Only requests under this path (segment boundary) go here; longest prefix wins. */
+    path_prefix: z.string().startsWith('/', 'must start with "/"').optional(),
+    /** Where the reverse proxy sends them: `http://host:port[/base]`. Omitted: forward-auth only. */
+    url: httpUrl.optional(),
+    /**
+     * `aud` of the assertion for this app, the value it verifies. Never taken from request
+     * headers. @default the origin of `url`
+     */
+    audience: z.string().min(1).optional(),
+  })
+  .refine((u) => u.url !== undefined || u.audience !== undefined, {
+    message: 'needs a url (reverse proxy) or an audience (forward-auth only), or both',
+  });
 
 const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'groups', 'offline_access'];
 

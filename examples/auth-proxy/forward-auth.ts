@@ -6,6 +6,7 @@ import {
   type AuthorizeResult,
   authorizeRequest,
   clientIpOf,
+  isTrustedProxy,
   originalMethodOf,
   originalUrlOf,
 } from './authorize.ts';
@@ -13,6 +14,7 @@ import type { ProxyConfig } from './config.ts';
 import { failureStatus } from './failures.ts';
 import { type IdentityHeaderNames, identityHeaderValues } from './identity-headers.ts';
 import { hashTicket } from './sessions.ts';
+import { audienceRouter } from './upstreams.ts';
 
 /**
  * Forward-auth: thin adapters over the authorization core for nginx `auth_request`, Traefik
@@ -113,6 +115,7 @@ export interface ForwardAuthDeps extends AuthorizeDeps {
 /** Handles `/auth/nginx`, `/auth/traefik`, `/auth/caddy`; false for other paths. */
 export function createForwardAuth(deps: ForwardAuthDeps) {
   const { config, signer, logger } = deps;
+  const audienceOf = audienceRouter(config.upstreams);
 
   async function authorize(req: IncomingMessage): Promise<AuthorizeResult> {
     return authorizeRequest(
@@ -129,16 +132,33 @@ export function createForwardAuth(deps: ForwardAuthDeps) {
 
   async function identityHeaders(result: AuthorizeResult, names: IdentityHeaderNames) {
     const { decision } = result;
-    if (decision.kind !== 'allow' || !decision.identity || !result.url) return {};
-    // The front proxy serves the original origin; that is who the assertion is for.
+    if (decision.kind !== 'allow' || !decision.identity || !result.target) return {};
+    // The audience is configuration (the upstream entry for this host and path), never the
+    // Host or X-Forwarded-Host the request came with; without an entry, no assertion at all.
+    const audience = audienceOf(result.target.host, result.target.path);
     const session = result.ticket ? hashTicket(result.ticket) : undefined;
-    const assertion = await signer.sign(decision.identity, result.url.origin, session);
+    const assertion = audience ? await signer.sign(decision.identity, audience, session) : undefined;
     return identityHeaderValues(decision.identity, names, assertion);
   }
 
   return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
     const flavour = /^\/auth\/(nginx|traefik|caddy)$/.exec(path)?.[1];
     if (!flavour) return false;
+    // Only the front proxies may ask: anyone else could mint identity headers and assertions
+    // for themselves and send them straight to an upstream.
+    if (!isTrustedProxy(req.socket.remoteAddress, config.trusted_proxies)) {
+      logger.warn(
+        {
+          event: 'proxy.denied',
+          reason: 'untrusted_forward_auth_caller',
+          via: `forward-auth/${flavour}`,
+          client_ip: clientIpOf(req, config.trusted_proxies),
+        },
+        'auth-proxy: forward-auth asked by an address not in trusted_proxies',
+      );
+      send(res, 403, { error: 'forbidden' });
+      return true;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       send(res, 405, 'Method not allowed', { allow: 'GET, HEAD' });
       return true;

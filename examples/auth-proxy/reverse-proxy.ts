@@ -26,6 +26,7 @@ import { upstreamTarget } from './rules.ts';
 import { hashTicket } from './sessions.ts';
 import { normalizeAddress } from './trusted-proxies.ts';
 import type { Identity } from './types.ts';
+import { upstreamRouter } from './upstreams.ts';
 
 /**
  * Reverse proxy mode: authorize with the core, then stream the request to the upstream chosen by
@@ -49,8 +50,6 @@ export interface ReverseProxy {
   /** Stops the session checks and closes open WebSockets. */
   close(): void;
 }
-
-type Upstream = ProxyConfig['upstreams'][number];
 
 // RFC 9110 7.6.1, plus Proxy-Connection and Keep-Alive that old clients still send.
 const HOP_BY_HOP = new Set([
@@ -129,43 +128,6 @@ function withoutHopByHop(headers: Record<string, string | string[] | undefined>)
   return out;
 }
 
-function hostMatches(pattern: string, host: string): boolean {
-  return pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : pattern === host;
-}
-
-/** Routing of {@link upstreamRouter}: for a host and normalised path, the upstream and its URL. */
-export type UpstreamRouter = (
-  host: string,
-  path: string,
-) => { upstream: Upstream; url: URL; basePath: string } | undefined;
-
-/** Routes to the upstream with a matching host and the longest path prefix; sorted and parsed once. */
-export function upstreamRouter(upstreams: readonly Upstream[]): UpstreamRouter {
-  const routes = [...upstreams]
-    .sort((a, b) => (b.path_prefix ?? '').length - (a.path_prefix ?? '').length)
-    .map((upstream) => ({
-      upstream,
-      url: new URL(upstream.url),
-      basePath: new URL(upstream.url).pathname.replace(/\/$/, ''),
-      prefix: (upstream.path_prefix ?? '/').replace(/\/$/, ''),
-    }));
-  return (host, path) =>
-    routes.find(
-      (r) =>
-        hostMatches(r.upstream.host, host) &&
-        (r.prefix === '' || path === r.prefix || path.startsWith(`${r.prefix}/`)),
-    );
-}
-
-/** The upstream for a host and normalised path: matching host, longest path prefix. */
-export function routeUpstream(
-  upstreams: readonly Upstream[],
-  host: string,
-  path: string,
-): Upstream | undefined {
-  return upstreamRouter(upstreams)(host, path)?.upstream;
-}
-
 export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
   const { config, signer, logger } = deps;
   const names = [config.headers.user, config.headers.email, config.headers.groups, config.headers.assertion];
@@ -186,7 +148,12 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
   });
 
   /** What the upstream receives: identity and forwarding headers are ours alone. One pass. */
-  async function upstreamHeaders(req: IncomingMessage, result: AuthorizeResult, upstream: URL) {
+  async function upstreamHeaders(
+    req: IncomingMessage,
+    result: AuthorizeResult,
+    upstream: URL,
+    audience: string,
+  ) {
     const listed = req.headers.connection ? connectionTokens(req.headers.connection) : undefined;
     const headers: OutgoingHttpHeaders = {};
     for (const name of Object.keys(req.headers)) {
@@ -220,10 +187,10 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
         if (Object.isFrozen(identity)) identityValues.set(identity, values);
       }
       Object.assign(headers, values);
-      // Audience is always the upstream this request goes to; reused per session (assertion.ts).
+      // Audience: the configured one of the upstream this request goes to; reused per session.
       const session = result.ticket ? hashTicket(result.ticket) : undefined;
       // A compact JWS is base64url and dots only: header-safe as it is.
-      headers[config.headers.assertion] = await signer.sign(identity, upstream.origin, session);
+      headers[config.headers.assertion] = await signer.sign(identity, audience, session);
     }
     return headers;
   }
@@ -233,7 +200,7 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
     const found = result.target && route(result.target.host, result.target.path);
     if (!found || !result.target) return undefined;
     const base = found.url;
-    const headers = Object.assign(await upstreamHeaders(req, result, base), extra);
+    const headers = Object.assign(await upstreamHeaders(req, result, base, found.audience), extra);
     const send = base.protocol === 'https:' ? httpsRequest : httpRequest;
     // The normalised path the rules judged, never the client's raw spelling of it.
     const upstreamReq = send({

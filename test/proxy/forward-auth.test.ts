@@ -1,6 +1,6 @@
 // Forward-auth endpoints as nginx auth_request, Traefik forwardAuth and Caddy forward_auth call
 // them. The "front proxy" is this test connecting from 127.0.0.2, the only trusted address;
-// the same headers from 127.0.0.1 must be ignored.
+// anyone else gets 403.
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../helpers/browser.ts';
@@ -18,7 +18,11 @@ let bob: Browser;
 
 beforeAll(async () => {
   redis = await startRedis();
-  stack = await startStack(redis, { trustedProxies: [FRONT] });
+  stack = await startStack(redis, {
+    trustedProxies: [FRONT],
+    // The app behind the front: the assertion's audience is this entry, never a request header.
+    extraUpstreams: [{ host: 'app.example.org', audience: APP }],
+  });
   await addUser(stack.tg, 'alice', PASSWORD, { email: 'alice@example.org', groups: ['admins'] });
   await addUser(stack.tg, 'bob', PASSWORD, { groups: ['staff'] });
   alice = new Browser();
@@ -97,10 +101,40 @@ describe('forward-auth: nginx auth_request', () => {
     }
   });
 
-  it('ignores X-Original-URL from an address that is not a trusted proxy', async () => {
-    // From 127.0.0.1 the original URL is the request's own (/auth/nginx, a signed-in route).
-    const res = await nginx(`${APP}/public/x`, {}, '127.0.0.1');
-    expect(res.status).toBe(401);
+  it('answers only trusted proxies: 403 for anyone else, signed in or not (15.5)', async () => {
+    for (const path of ['/auth/nginx', '/auth/traefik', '/auth/caddy']) {
+      for (const headers of [{} as Record<string, string>, { cookie: cookieHeader(alice) }]) {
+        const res = await rawGet(
+          `${stack.url}${path}`,
+          { 'x-original-url': `${APP}/public/x`, accept: 'application/json', ...headers },
+          { localAddress: '127.0.0.1' },
+        );
+        expect(res.status, path).toBe(403);
+        expect(JSON.parse(res.body)).toEqual({ error: 'forbidden' });
+        expect(res.headers['x-tollgate-assertion']).toBeUndefined();
+        expect(res.headers['x-auth-request-user']).toBeUndefined();
+      }
+    }
+  });
+
+  it('takes the assertion audience from the upstream configuration, never from the Host (15.5)', async () => {
+    const jwks = createRemoteJWKSet(new URL(`${stack.url}/.well-known/jwks.json`));
+    // The front proxy builds X-Original-URL / X-Forwarded-Host from the client's Host header.
+    const evil = await nginx('http://evil.example/page', { cookie: cookieHeader(alice) });
+    expect(evil.status).toBe(200);
+    expect(evil.headers['x-auth-request-user']).toBe('alice');
+    expect(evil.headers['x-tollgate-assertion']).toBeUndefined();
+    const spoofed = await traefik('/auth/caddy', '/docs', {
+      cookie: cookieHeader(alice),
+      'x-forwarded-host': 'evil.example',
+    });
+    expect(spoofed.headers['x-tollgate-assertion']).toBeUndefined();
+    // A port on the configured host changes nothing either: the audience is the configured value.
+    const ported = await nginx('http://app.example.org:8443/page', { cookie: cookieHeader(alice) });
+    const { payload } = await jwtVerify(ported.headers['x-tollgate-assertion'] as string, jwks, {
+      issuer: stack.url,
+    });
+    expect(payload.aud).toBe(APP);
   });
 });
 

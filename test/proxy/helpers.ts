@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { proxyConfig } from '../../examples/auth-proxy/config.ts';
+import { type ProxyConfig, proxyConfig } from '../../examples/auth-proxy/config.ts';
 import { type RunningProxy, startProxy } from '../../examples/auth-proxy/server.ts';
 import type { Rule } from '../../examples/auth-proxy/types.ts';
 import { createLogger } from '../../src/log.ts';
@@ -17,6 +17,8 @@ export const PROXY_SECRET = 'proxy-client-secret-0123456789';
 export const COOKIE_SECRET = 'cookie-secret-0123456789abcdef0123456789';
 export const PASSWORD = 'a long enough password';
 export const COOKIE = 'tollgate_proxy';
+
+type ProxyConfigInput = { upstreams: Partial<ProxyConfig['upstreams'][number]>[] };
 
 /** The demo's rules: `/public` open, `/admin` two factors + admins, `/api` JSON, the rest signed in. */
 export const RULES: Rule[] = [
@@ -133,6 +135,8 @@ export function stackConfig(opts: {
   trustedProxies?: string[];
   /** @default "proxy" */
   clientId?: string;
+  /** Upstream entries before the default one (forward-auth audiences, say). */
+  extraUpstreams?: ProxyConfigInput['upstreams'];
 }) {
   const publicUrl = `http://127.0.0.1:${opts.port}`;
   return proxyConfig({
@@ -143,7 +147,7 @@ export function stackConfig(opts: {
     session: { store: opts.sessionRedis, key_prefix: 'proxy:' },
     trusted_proxies: opts.trustedProxies ?? [],
     redirect_hosts: ['.example.org'],
-    upstreams: [{ host: '127.0.0.1', url: opts.upstream.url }],
+    upstreams: [...(opts.extraUpstreams ?? []), { host: '127.0.0.1', url: opts.upstream.url }],
     rules: RULES,
   });
 }
@@ -166,6 +170,7 @@ export async function startStack(
     trustedProxies?: string[];
     /** More tollgate clients (e.g. for a second proxy). */
     extraClients?: unknown[];
+    extraUpstreams?: ProxyConfigInput['upstreams'];
   } = {},
 ): Promise<Stack> {
   const port = await freePort();
@@ -180,6 +185,7 @@ export async function startStack(
     upstream,
     sessionRedis: opts.sessionRedis,
     trustedProxies: opts.trustedProxies,
+    extraUpstreams: opts.extraUpstreams,
   });
   const proxy = await startProxy(config, { logger: createLogger('silent'), websocketCheckMs: 200 });
   return {

@@ -1,7 +1,7 @@
 // Upstream routing of the reverse proxy: exact or wildcard host, longest path prefix on a
 // segment boundary.
 import { describe, expect, it } from 'vitest';
-import { routeUpstream } from '../../examples/auth-proxy/reverse-proxy.ts';
+import { routeUpstream } from '../../examples/auth-proxy/upstreams.ts';
 
 const upstreams = [
   { host: 'app.example.org', url: 'http://127.0.0.1:1' },
