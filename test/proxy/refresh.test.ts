@@ -2,6 +2,7 @@
 // one refresh_token grant at tollgate (per session, across two proxy processes sharing Redis),
 // and none of them is turned away. tollgate rotates refresh tokens and revokes the grant when an
 // old one is reused, so a second refresh with the same token would sign the user out.
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningProxy, startProxy } from '../../examples/auth-proxy/server.ts';
 import { createLogger } from '../../src/log.ts';
@@ -113,5 +114,34 @@ describe('auth-proxy: token refresh', () => {
     refreshes = 0;
     expect((await get(stack.url)).status).toBe(200);
     expect(refreshes).toBe(1);
+  });
+
+  it('group and email changes at tollgate reach the live session at the next refresh, in every process (12.4)', async () => {
+    const account = await stack.tg.tollgate.store.accounts.findByUsername('erin');
+    if (!account) throw new Error('no erin');
+    await stack.tg.tollgate.store.accounts.update(account.id, {
+      groups: ['staff', 'auditors'],
+      email: 'erin@new.example.org',
+    });
+    const seen = async (base: string) => (JSON.parse((await get(base)).body) as Echo).headers;
+    // Until the access token is due, the session keeps what it was given at sign-in (the bound).
+    expect((await seen(stack.url))['x-forwarded-groups']).toBe('staff');
+    expect((await seen(second.url))['x-forwarded-groups']).toBe('staff');
+    await expireIn(10);
+    refreshes = 0;
+    const fresh = await seen(stack.url);
+    expect(refreshes).toBe(1);
+    expect(fresh['x-forwarded-groups']).toBe('staff,auditors');
+    expect(fresh['x-forwarded-email']).toBe('erin@new.example.org');
+    const claims = decodeJwt(String(fresh['x-tollgate-assertion']));
+    expect(claims).toMatchObject({ groups: ['staff', 'auditors'], email: 'erin@new.example.org' });
+    // The other process on the same Redis serves the refreshed identity too, without refreshing.
+    const other = await seen(second.url);
+    expect(other['x-forwarded-groups']).toBe('staff,auditors');
+    expect(refreshes).toBe(1);
+    expect((await stack.proxy.sessions.load(ticketOf(browser)))?.identity.groups).toEqual([
+      'staff',
+      'auditors',
+    ]);
   });
 });
