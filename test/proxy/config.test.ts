@@ -55,6 +55,26 @@ describe('auth-proxy configuration', () => {
     });
     expect(config.assertion.ttl).toBe(60);
     expect(config.acr.two_factor).toBe('urn:tollgate:acr:2fa');
+    expect(config.upstream_timeouts).toEqual({ connect_ms: 5000, response_ms: 60_000 });
+  });
+
+  it('takes CIDR trusted_proxies, case_sensitive rules and audience-only upstreams; refuses an upstream with neither', () => {
+    const config = parseProxyConfig(
+      minimal(`trusted_proxies: [10.0.0.0/8, 192.168.1.7, "fd00::/8"]
+upstreams: [{ host: app.example.org, audience: https://app.example.org }]
+rules: [{ path_prefix: /Reports, case_sensitive: true, policy: deny }]`),
+      'test.yaml',
+      { SECRET: 'a-secret-of-enough-length' },
+    );
+    expect(config.trusted_proxies).toEqual(['10.0.0.0/8', '192.168.1.7', 'fd00::/8']);
+    expect(config.rules[0]?.case_sensitive).toBe(true);
+    expect(config.upstreams[0]).toEqual({ host: 'app.example.org', audience: 'https://app.example.org' });
+    expect(problems(minimal('upstreams: [{ host: app.example.org }]'))).toEqual([
+      expect.stringMatching(/^upstreams\.0: .*url .*audience/),
+    ]);
+    expect(problems(minimal('trusted_proxies: [10.0.0.0/33]'))).toEqual([
+      expect.stringMatching(/^trusted_proxies\.0: .*CIDR/),
+    ]);
   });
 
   it('names every bad field in one error', () => {
