@@ -12,27 +12,29 @@ function hostMatches(pattern: string, host: string): boolean {
   return pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : pattern === host;
 }
 
-/** Routing of {@link upstreamRouter}: for a host and normalised path, the upstream and its URL. */
-export type UpstreamRouter = (
-  host: string,
-  path: string,
-) => { upstream: Upstream; url: URL; basePath: string; audience: string } | undefined;
+/** One compiled entry: parsed once, at start. */
+interface Route {
+  upstream: Upstream;
+  /** Where the reverse proxy sends requests; undefined for a forward-auth-only entry. */
+  url?: URL;
+  basePath: string;
+  /** The assertion's `aud` for this app. */
+  audience: string;
+  prefix: string;
+}
 
-/**
- * Routes to the upstream with a matching host and the longest path prefix; sorted and parsed
- * once. Only upstreams with a `url` (the reverse proxy's); see {@link audienceRouter}.
- */
-export function upstreamRouter(upstreams: readonly Upstream[]): UpstreamRouter {
-  const routes = [...upstreams]
-    .filter((upstream) => upstream.url !== undefined)
+/** Finds the route for a host and normalised path among `upstreams` (longest prefix first). */
+function router(upstreams: readonly Upstream[]): (host: string, path: string) => Route | undefined {
+  const routes: Route[] = [...upstreams]
     .sort((a, b) => (b.path_prefix ?? '').length - (a.path_prefix ?? '').length)
     .map((upstream) => {
-      const url = new URL(upstream.url ?? '');
+      const url = upstream.url === undefined ? undefined : new URL(upstream.url);
       return {
         upstream,
         url,
-        basePath: url.pathname.replace(/\/$/, ''),
-        audience: upstream.audience ?? url.origin,
+        basePath: url?.pathname.replace(/\/$/, '') ?? '',
+        // The schema requires url or audience, so one of them is always there.
+        audience: upstream.audience ?? url?.origin ?? '',
         prefix: (upstream.path_prefix ?? '/').replace(/\/$/, ''),
       };
     });
@@ -44,27 +46,31 @@ export function upstreamRouter(upstreams: readonly Upstream[]): UpstreamRouter {
     );
 }
 
+/** Routing of {@link upstreamRouter}: for a host and normalised path, the upstream and its URL. */
+export type UpstreamRouter = (
+  host: string,
+  path: string,
+) => { upstream: Upstream; url: URL; basePath: string; audience: string } | undefined;
+
+/**
+ * Routes to the upstream with a matching host and the longest path prefix. Only upstreams with
+ * a `url` (the reverse proxy's); see {@link audienceRouter}.
+ */
+export function upstreamRouter(upstreams: readonly Upstream[]): UpstreamRouter {
+  // Every route here has a url (filtered), so the narrowing cast is sound; no per-request copy.
+  return router(upstreams.filter((upstream) => upstream.url !== undefined)) as UpstreamRouter;
+}
+
 /**
  * The assertion audience for a host and normalised path (forward-auth): the configured
- * `audience` (or `url` origin) of the matching upstream, longest prefix first; undefined when
- * no upstream is configured for it (then no assertion is sent).
+ * `audience` (or `url` origin) of the matching upstream; undefined when no upstream is
+ * configured for it (then no assertion is sent).
  */
 export function audienceRouter(
   upstreams: readonly Upstream[],
 ): (host: string, path: string) => string | undefined {
-  const routes = [...upstreams]
-    .sort((a, b) => (b.path_prefix ?? '').length - (a.path_prefix ?? '').length)
-    .map((upstream) => ({
-      upstream,
-      audience: upstream.audience ?? new URL(upstream.url ?? '').origin,
-      prefix: (upstream.path_prefix ?? '/').replace(/\/$/, ''),
-    }));
-  return (host, path) =>
-    routes.find(
-      (r) =>
-        hostMatches(r.upstream.host, host) &&
-        (r.prefix === '' || path === r.prefix || path.startsWith(`${r.prefix}/`)),
-    )?.audience;
+  const find = router(upstreams);
+  return (host, path) => find(host, path)?.audience;
 }
 
 /** The upstream for a host and normalised path: matching host, longest path prefix. */
