@@ -3,7 +3,6 @@ import { loadYamlConfig, parseYamlConfig, validateConfig } from '../../src/confi
 import { IDENTITY_HEADER_DEFAULTS } from './identity-headers.ts';
 import { createRedirectValidator } from './redirect.ts';
 import { compileRules } from './rules.ts';
-import { parseTrustedProxy } from './trusted-proxies.ts';
 
 /**
  * The auth-proxy's own configuration file, validated at start: every bad field is named in one
@@ -132,8 +131,8 @@ const rawSchema = z.strictObject({
    */
   trusted_proxies: z
     .array(
-      z.string().refine((v) => parseTrustedProxy(v) !== undefined, {
-        message: 'must be an IP address or a CIDR range (10.0.0.0/8, fd00::/8)',
+      z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], {
+        error: 'must be an IP address or a CIDR range (10.0.0.0/8, fd00::/8)',
       }),
     )
     .default([]),
