@@ -7,6 +7,7 @@ import { InvalidCsrfToken, InvalidRequest } from '../src/errors.ts';
 import type { Factor, FactorRequest, FactorView } from '../src/factors/types.ts';
 import { ACR_TWO_FACTOR } from '../src/policy/acr.ts';
 import { levelFromAmr } from '../src/policy/mfa.ts';
+import { UNCHECKED_FAILURES } from '../src/security/attempts.ts';
 import type { Csrf } from '../src/security/csrf.ts';
 import type { InteractionDeps } from './context.ts';
 import { parseForm } from './form.ts';
@@ -279,23 +280,36 @@ export function createAccountRouter(
           mfa.factors.all().map((f) => f.id),
         )
       ).find((f) => f.id === formField(ctx, 'verify_with'));
-      const status = await mfa.regulation.status(account.id, ctx.ip);
-      if (!verifier || status.locked)
+      if (!verifier)
         return showAccount(
           ctx,
           undefined,
           'Confirm with a current code from one of your sign-in methods.',
           400,
         );
+      // The attempt is taken before the code is checked (src/security/attempts.ts); one
+      // challenge per session, so reloading the page does not reset it.
+      const attempt = await mfa.attempts.reserve({
+        challenge: `account:${ctx.state.me.sessionUid}`,
+        account: account.id,
+        ip: ctx.ip,
+      });
+      if (!attempt.ok)
+        return showAccount(
+          ctx,
+          undefined,
+          'Too many wrong codes. Try again later; nothing was removed.',
+          429,
+        );
       const result = await verifier.verify(
         { account, clientId: ACCOUNT_CLIENT_ID, flowId: ctx.state.me.sessionUid, ip: ctx.ip, state: {} },
         { code: formField(ctx, 'code') ?? '' },
       );
       if (!result.ok) {
-        await mfa.regulation.fail(account.id, ctx.ip);
+        await (UNCHECKED_FAILURES.has(result.error) ? attempt.release() : attempt.fail());
         return showAccount(ctx, undefined, 'That code is not correct; nothing was removed.', 401);
       }
-      await mfa.regulation.succeed(account.id);
+      await attempt.succeed();
       await mfa.credentials.delete(account.id, id);
       // Recovery codes only back up a real factor: with none left, they go too.
       const remaining = await mfa.factors.enrolled(

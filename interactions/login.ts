@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { authenticate } from '../src/accounts/authenticate.ts';
 import { normalizeUsername } from '../src/accounts/types.ts';
 import type { PendingLogin } from '../src/mfa/pending.ts';
@@ -73,17 +74,17 @@ export function submitPassword(deps: InteractionDeps): Step {
     const client = ctx.state.interaction.params.client_id;
     if (!username || !password) return showForm(deps, ctx, username, LOGIN_FAILED);
 
-    // Limited per normalised username, known or not, so a lockout reveals nothing; checked
-    // before argon2 so a locked name costs no hash.
-    const regulation = deps.mfa.passwordRegulation;
+    // Limited per normalised username, known or not, so a lockout reveals nothing. The attempt
+    // is taken before argon2 runs (src/security/attempts.ts), so parallel guesses cannot pass
+    // the limit; a refused one is not checked.
     const key = normalizeUsername(username);
-    const before = await regulation.status(key, ctx.ip);
-    if (before.locked) {
+    const attempt = await deps.mfa.passwordRegulation.reserve(key, ctx.ip);
+    if (!attempt.ok) {
       deps.logger.info(
-        { event: 'login.locked', username, ip: ctx.ip, client, until: before.retryAt.toISOString() },
+        { event: 'login.locked', username, ip: ctx.ip, client, until: attempt.retryAt.toISOString() },
         'password sign-in refused: locked',
       );
-      return showLocked(deps, ctx, username, before.retryAt);
+      return showLocked(deps, ctx, username, attempt.retryAt);
     }
 
     const result = await authenticate(deps.accounts, deps.hasher, username, password);
@@ -92,7 +93,7 @@ export function submitPassword(deps: InteractionDeps): Step {
         { event: 'login.failed', reason: result.reason, username, ip: ctx.ip, client },
         'password sign-in failed',
       );
-      const after = await regulation.fail(key, ctx.ip);
+      const after = await attempt.attempt.fail();
       if (after.locked) {
         deps.logger.warn(
           { event: 'lockout', scope: 'password', username, ip: ctx.ip, until: after.retryAt.toISOString() },
@@ -102,7 +103,7 @@ export function submitPassword(deps: InteractionDeps): Step {
       }
       return showForm(deps, ctx, username, LOGIN_FAILED);
     }
-    await regulation.succeed(key);
+    await attempt.attempt.succeed();
     deps.logger.info(
       { event: 'login.password_ok', account: result.account.id, ip: ctx.ip, client },
       'password accepted',
@@ -112,6 +113,8 @@ export function submitPassword(deps: InteractionDeps): Step {
       amr: [AMR_PASSWORD],
       stepUp: false,
       failures: 0,
+      // A password proof starts a new second-factor challenge with its own attempt count.
+      challenge: `pw:${randomBytes(12).toString('base64url')}`,
       factorState: {},
     };
     await deps.mfa.pending.set(ctx.state.interaction.uid, pending);

@@ -5,6 +5,7 @@ import { acceptedMethods, levelForClient } from '../src/mfa/level.ts';
 import type { PendingLogin } from '../src/mfa/pending.ts';
 import { factorsFingerprint } from '../src/mfa/remember-browser.ts';
 import { levelFromAmr } from '../src/policy/mfa.ts';
+import { challengeId, stepUpChallenge, UNCHECKED_FAILURES } from '../src/security/attempts.ts';
 import {
   clientIdOf,
   clientName,
@@ -53,6 +54,8 @@ export async function loadPending(
     amr: session.amr ?? ['pwd'],
     stepUp: true,
     failures: 0,
+    // One challenge per session: re-asking (reload, a new step-up request) keeps its count.
+    challenge: stepUpChallenge(session.uid),
     factorState: {},
   };
   await deps.mfa.pending.set(uid, started);
@@ -125,6 +128,23 @@ export async function renderFactor(
       rememberBrowserDays: deps.mfa.policy.forClient(clientIdOf(ctx)).rememberBrowserDays,
     },
     status,
+  );
+}
+
+/** 429: this challenge has used its attempts; the pending login ends (src/security/attempts.ts). */
+async function renderChallengeClosed(deps: InteractionDeps, ctx: InteractionContext) {
+  const uid = ctx.state.interaction.uid;
+  await deps.mfa.pending.delete(uid);
+  return deps.render(
+    ctx,
+    'message',
+    {
+      title: 'Too many wrong codes',
+      heading: 'Too many wrong codes',
+      message: 'This sign-in attempt has been stopped. Start again to get a new chance.',
+      link: { href: interactionUrls(uid, ctx.state.csrf).page, text: 'Start again' },
+    },
+    429,
   );
 }
 
@@ -221,6 +241,8 @@ export async function showSecondFactor(
   }
   const status = await mfa.regulation.status(account.id, ctx.ip);
   if (status.locked) return renderLocked(deps, ctx, status.retryAt);
+  if (await mfa.attempts.closed(challengeId(pending, ctx.state.interaction.uid)))
+    return renderChallengeClosed(deps, ctx);
 
   if (usable.length === 0) {
     const elsewhere = (await mfa.credentials.list(account.id)).some(
@@ -287,14 +309,22 @@ export function verifyFactor(deps: InteractionDeps): Step {
     const { usable } = await usableFactors(deps, ctx, account.id);
     const factor = usable.find((f) => f.id === ctx.params.factor);
     if (!factor) throw new InvalidRequest('This sign-in method is not available here.');
-    const before = await mfa.regulation.status(account.id, ctx.ip);
-    if (before.locked) return renderLocked(deps, ctx, before.retryAt);
+    // The attempt is taken before the code is checked (src/security/attempts.ts).
+    const attempt = await mfa.attempts.reserve({
+      challenge: challengeId(pending, uid),
+      account: account.id,
+      ip: ctx.ip,
+    });
+    if (!attempt.ok)
+      return attempt.reason === 'locked'
+        ? renderLocked(deps, ctx, attempt.retryAt)
+        : renderChallengeClosed(deps, ctx);
 
     const code = field(ctx, 'code', 64) ?? '';
     const result = await factor.verify(await factorRequest(deps, ctx, account, pending, factor), { code });
     const remember = field(ctx, 'remember', 8) === '1';
     if (result.ok) {
-      await mfa.regulation.succeed(account.id);
+      await attempt.succeed();
       await mfa.kv.set(lastFactorKey(account.id), factor.id, LAST_FACTOR_TTL);
       pending.amr = [...pending.amr, ...factor.amr];
       pending.failures = 0;
@@ -315,8 +345,14 @@ export function verifyFactor(deps: InteractionDeps): Step {
       return finishLogin(deps, ctx, pending, { remember });
     }
 
-    pending.failures += 1;
-    const after = await mfa.regulation.fail(account.id, ctx.ip);
+    if (UNCHECKED_FAILURES.has(result.error)) {
+      // Nothing was compared (no code delivered, malformed input): no attempt is spent.
+      await attempt.release();
+      const message = FAILURE_MESSAGES[result.error];
+      return showChallenge(deps, ctx, pending, account, factor, usable, message, 401);
+    }
+    const after = await attempt.fail();
+    if (!after.locked) pending.failures = mfa.maxAttemptsPerChallenge - after.challengeLeft;
     logger.info(
       {
         event: 'mfa.failed',
@@ -336,22 +372,9 @@ export function verifyFactor(deps: InteractionDeps): Step {
       );
       return renderLocked(deps, ctx, after.retryAt);
     }
-    if (pending.failures >= mfa.maxAttemptsPerChallenge) {
-      // The challenge closes: the user starts again from the password (or the app, on step-up).
-      await mfa.pending.delete(uid);
-      return deps.render(
-        ctx,
-        'message',
-        {
-          title: 'Too many wrong codes',
-          heading: 'Too many wrong codes',
-          message: 'This sign-in attempt has been stopped. Start again to get a new chance.',
-          link: { href: interactionUrls(uid, ctx.state.csrf).page, text: 'Start again' },
-        },
-        429,
-      );
-    }
-    const left = mfa.maxAttemptsPerChallenge - pending.failures;
+    // The challenge closes: the user starts again from the password (or the app, on step-up).
+    if (after.challengeLeft === 0) return renderChallengeClosed(deps, ctx);
+    const left = after.challengeLeft;
     const message = `${FAILURE_MESSAGES[result.error]} ${left} attempt${left === 1 ? '' : 's'} left.`;
     await showChallenge(deps, ctx, pending, account, factor, usable, message, 401);
   };

@@ -5,6 +5,7 @@ import type { CredentialStore, KeyValueStore } from '../factors/types.ts';
 import type { Logger } from '../log.ts';
 import type { OtpService } from '../otp/service.ts';
 import { type ClientMfaEntry, createMfaPolicy, type MfaPolicy } from '../policy/mfa.ts';
+import { type Attempts, createAttempts } from '../security/attempts.ts';
 import { createRegulation, type Regulation } from '../security/regulation.ts';
 import { secretBoxFromConfig } from '../security/secret-box.ts';
 import type { Store } from '../server/store.ts';
@@ -25,6 +26,8 @@ export interface MfaParts {
   remember: RememberBrowser;
   /** Wrong codes before one challenge closes. */
   maxAttemptsPerChallenge: number;
+  /** Second-factor attempts, taken before each check (per challenge, account and IP). */
+  attempts: Attempts;
 }
 
 const DEFAULT_REGULATION: MfaConfig['regulation'] = {
@@ -61,6 +64,8 @@ export function assembleMfa(options: MfaOptions): MfaParts {
   const regulation = { ...DEFAULT_REGULATION, ...options.regulation };
   const now = options.now ?? Date.now;
   const enabled = options.factors.all().map((f) => f.id);
+  const store = { redis: options.redis, keyPrefix: options.keyPrefix ?? '' };
+  const mfaRegulation = createRegulation(regulation, store, now);
   return {
     policy: createMfaPolicy(
       options.clients,
@@ -74,19 +79,17 @@ export function assembleMfa(options: MfaOptions): MfaParts {
     credentials: options.credentials,
     kv: options.kv,
     pending: createPendingStore(options.kv, options.interactionTtl ?? 3600),
-    regulation: createRegulation(
-      regulation,
-      { redis: options.redis, keyPrefix: options.keyPrefix ?? '' },
-      now,
-    ),
-    passwordRegulation: createRegulation(
-      regulation,
-      { redis: options.redis, keyPrefix: options.keyPrefix ?? '' },
-      now,
-      'password',
-    ),
+    regulation: mfaRegulation,
+    passwordRegulation: createRegulation(regulation, store, now, 'password'),
     remember: createRememberBrowser(options.cookieKey, now),
     maxAttemptsPerChallenge: regulation.max_attempts_per_challenge,
+    attempts: createAttempts({
+      ...store,
+      regulation: mfaRegulation,
+      perChallenge: regulation.max_attempts_per_challenge,
+      // A step-up challenge outlives its interaction: re-asking must not find a fresh count.
+      challengeTtl: options.interactionTtl ?? 3600,
+    }),
   };
 }
 

@@ -13,8 +13,10 @@ export interface PendingLogin {
   stepUp: boolean;
   /** The factor the user is answering now. */
   factor?: string;
-  /** Wrong codes in this challenge. */
+  /** Wrong codes in this challenge, for display; the count that caps it is atomic (src/security/attempts.ts). */
   failures: number;
+  /** Id of the challenge whose attempts this login spends (`challengeId`, src/security/attempts.ts). */
+  challenge?: string;
   /** Factor scratch state (pending enrolment secrets), by factor id. */
   factorState: Record<string, Record<string, unknown>>;
   /** Methods proven by enrolling a factor in this flow, awaiting the recovery-codes page. */

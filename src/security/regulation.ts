@@ -22,7 +22,25 @@ export interface Regulation {
   fail(accountId: string, ip: string): Promise<RegulationStatus>;
   /** A correct code clears the account's consecutive failures. */
   succeed(accountId: string): Promise<void>;
+  /**
+   * Takes one attempt of the account and of the IP atomically, BEFORE the code or password is
+   * checked, so parallel guesses cannot all pass a `status` read. Refused (nothing taken) when
+   * either is used up; src/security/attempts.ts composes it with the per-challenge count.
+   */
+  reserve(accountId: string, ip: string): Promise<RegulationReservation>;
 }
+
+/** A taken attempt: settle it once with the outcome of the check. */
+export interface RegulationAttempt {
+  /** The check passed: the attempt is given back and the account's failures are cleared. */
+  succeed(): Promise<void>;
+  /** The check failed: the attempt stays a failure; says whether that locked the account (or IP). */
+  fail(): Promise<RegulationStatus>;
+  /** Nothing was checked (no code to check against): the attempt is given back. */
+  release(): Promise<void>;
+}
+
+export type RegulationReservation = { ok: true; attempt: RegulationAttempt } | { ok: false; retryAt: Date };
 
 type Limiter = RateLimiterMemory | RateLimiterRedis;
 
@@ -56,25 +74,69 @@ export function createRegulation(
     return until ? { locked: true, retryAt: until } : { locked: false };
   }
 
+  // consume() is one atomic increment (a Lua script on Redis, synchronous in memory).
+  const consume = (limiter: Limiter, key: string) =>
+    limiter.consume(key).catch((res: unknown) => {
+      // rate-limiter-flexible rejects with a RateLimiterRes when over the limit, with an Error on store failure.
+      if (res instanceof Error) throw res;
+      return res as RateLimiterRes;
+    });
+
+  /** The failure that used up the account's last attempt starts a lockout (doubling each time that day). */
+  async function lockIfLast(accountId: string, consumed: number) {
+    if (consumed !== config.max_failures) return;
+    const n = (await lockouts.penalty(accountId, 1)).consumedPoints;
+    const ban = Math.min(config.ban_time * 2 ** (n - 1), config.max_ban_time);
+    await account.block(accountId, ban);
+  }
+
   return {
     status,
     async fail(accountId, address) {
-      const consume = (limiter: Limiter, key: string) =>
-        limiter.consume(key).catch((res: unknown) => {
-          // rate-limiter-flexible rejects with a RateLimiterRes when over the limit, with an Error on store failure.
-          if (res instanceof Error) throw res;
-          return res as RateLimiterRes;
-        });
       const [a] = await Promise.all([consume(account, accountId), consume(ip, address)]);
-      if (a.remainingPoints === 0 && a.consumedPoints === config.max_failures) {
-        const n = (await lockouts.penalty(accountId, 1)).consumedPoints;
-        const ban = Math.min(config.ban_time * 2 ** (n - 1), config.max_ban_time);
-        await account.block(accountId, ban);
-      }
+      await lockIfLast(accountId, a.consumedPoints);
       return status(accountId, address);
     },
     async succeed(accountId) {
       await account.delete(accountId);
+    },
+    async reserve(accountId, address) {
+      const [a, i] = await Promise.all([consume(account, accountId), consume(ip, address)]);
+      if (a.consumedPoints > config.max_failures || i.consumedPoints > config.max_failures_per_ip) {
+        // Refused unchecked. Give the points back, so a refusal is not a failure and the counts
+        // stay exact once the attempts in flight settle.
+        await Promise.all([account.reward(accountId, 1), ip.reward(address, 1)]);
+        const current = await status(accountId, address);
+        const wait = Math.max(
+          a.consumedPoints > config.max_failures ? a.msBeforeNext : 0,
+          i.consumedPoints > config.max_failures_per_ip ? i.msBeforeNext : 0,
+        );
+        return { ok: false, retryAt: current.locked ? current.retryAt : new Date(now() + wait) };
+      }
+      let settled = false;
+      const once = (settle: () => Promise<void>) => async () => {
+        if (settled) return;
+        settled = true;
+        await settle();
+      };
+      return {
+        ok: true,
+        attempt: {
+          succeed: once(async () => {
+            await Promise.all([account.delete(accountId), ip.reward(address, 1)]);
+          }),
+          release: once(async () => {
+            await Promise.all([account.reward(accountId, 1), ip.reward(address, 1)]);
+          }),
+          async fail() {
+            if (!settled) {
+              settled = true;
+              await lockIfLast(accountId, a.consumedPoints);
+            }
+            return status(accountId, address);
+          },
+        },
+      };
     },
   };
 }
@@ -82,6 +144,8 @@ export function createRegulation(
 /** Counts sends (e.g. codes by email/SMS) per key; `consume` says whether one more is allowed. */
 export interface SendLimiter {
   consume(key: string): Promise<boolean>;
+  /** Gives back a send that never went out (the transport failed): it is not the user's fault. @default none: a failed send stays counted */
+  refund?(key: string): Promise<void>;
 }
 
 /** `points` sends per key within `duration` seconds, in Redis when given, else in memory. */
@@ -109,6 +173,9 @@ export function createSendLimiter(
         if (res instanceof Error) throw res;
         return false;
       }
+    },
+    async refund(key) {
+      await limiter.reward(key, 1);
     },
   };
 }
