@@ -40,6 +40,8 @@ type AccountContext = Context & {
 type AccountStep = (ctx: AccountContext, next: Next) => Promise<unknown>;
 
 const enrolKey = (sessionUid: string, factor: string) => `account-enrol:${sessionUid}:${factor}`;
+/** Where the code a removal is confirmed with was sent (e.g. the email factor's OTP session). */
+const confirmKey = (sessionUid: string, factor: string) => `account-confirm:${sessionUid}:${factor}`;
 
 /**
  * The signed-in user's own page: list second factors, add one, create new recovery codes,
@@ -137,7 +139,8 @@ export function createAccountRouter(
           created: new Date(c.created_at * 1000).toISOString().slice(0, 10),
           lastUsed: c.last_used_at ? new Date(c.last_used_at * 1000).toISOString().slice(0, 10) : undefined,
         })),
-        verifiers: enrolled.map((f) => ({ id: f.id, label: f.label })),
+        // Factors that send their code (email, SMS) get a "send me a code" button.
+        verifiers: enrolled.map((f) => ({ id: f.id, label: f.label, sends: f.resend !== undefined })),
         addable: mfa.factors
           .all()
           .filter((f) => f.enrollable && !f.backup && !enrolled.includes(f))
@@ -212,6 +215,21 @@ export function createAccountRouter(
     await renderEnrol(ctx, factor, view);
   }
 
+  /** The factor request a removal is confirmed with; its state (a sent code) lives per session and factor. */
+  async function confirmRequest(ctx: AccountContext, factor: Factor) {
+    const key = confirmKey(ctx.state.me.sessionUid, factor.id);
+    const state = JSON.parse((await mfa.kv.get(key)) ?? '{}') as Record<string, unknown>;
+    const req: FactorRequest = {
+      account: ctx.state.me.account,
+      clientId: ACCOUNT_CLIENT_ID,
+      clientName: 'Your account',
+      flowId: ctx.state.me.sessionUid,
+      ip: ctx.ip,
+      state,
+    };
+    return { req, save: () => mfa.kv.set(key, JSON.stringify(state), 600) };
+  }
+
   router.get('/callback', (ctx) => ctx.redirect('/account'));
   router.get('/', ...route(loadSession, (ctx) => showAccount(ctx)));
 
@@ -266,6 +284,27 @@ export function createAccountRouter(
     }),
   );
 
+  // A code to confirm a removal with, for factors that send one (email, SMS). A failed send
+  // costs nothing (src/factors/address): the page says so and the user can try again.
+  router.post(
+    '/confirm/:factor/send',
+    ...route(loadSession, parseForm as unknown as AccountStep, checkCsrf, async (ctx) => {
+      const factor = (
+        await mfa.factors.enrolled(
+          ctx.state.me.account.id,
+          mfa.factors.all().map((f) => f.id),
+        )
+      ).find((f) => f.id === ctx.params.factor);
+      if (!factor?.resend) throw new InvalidRequest('This sign-in method does not send codes.');
+      const { req, save } = await confirmRequest(ctx, factor);
+      const view = await factor.challenge(req);
+      await save();
+      const error = typeof view.data.error === 'string' ? view.data.error : undefined;
+      if (error) return showAccount(ctx, undefined, error);
+      await showAccount(ctx, `A code is on its way to ${String(view.data.sentTo ?? 'you')}.`);
+    }),
+  );
+
   router.post(
     '/factors/:id/remove',
     ...route(loadSession, parseForm as unknown as AccountStep, checkCsrf, async (ctx) => {
@@ -301,10 +340,9 @@ export function createAccountRouter(
           'Too many wrong codes. Try again later; nothing was removed.',
           429,
         );
-      const result = await verifier.verify(
-        { account, clientId: ACCOUNT_CLIENT_ID, flowId: ctx.state.me.sessionUid, ip: ctx.ip, state: {} },
-        { code: formField(ctx, 'code') ?? '' },
-      );
+      const confirm = await confirmRequest(ctx, verifier);
+      const result = await verifier.verify(confirm.req, { code: formField(ctx, 'code') ?? '' });
+      await confirm.save();
       if (!result.ok) {
         await (UNCHECKED_FAILURES.has(result.error) ? attempt.release() : attempt.fail());
         return showAccount(ctx, undefined, 'That code is not correct; nothing was removed.', 401);

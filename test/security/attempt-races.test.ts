@@ -46,6 +46,9 @@ describe.each(['redis', 'memory'] as const)('attempt caps under concurrency (%s 
   beforeAll(async () => {
     redis = backend === 'redis' ? await startRedis() : undefined;
     tg = await startMfaTollgate(redis?.url ?? '', REGULATION);
+    // The bursts reuse pooled keep-alive sockets: the server must not close an idle one just as
+    // a request goes out on it (Node's 5 s default races a slow, loaded machine: ECONNRESET).
+    tg.server.keepAliveTimeout = 60_000;
   });
   afterAll(async () => {
     await tg?.stop();

@@ -113,6 +113,14 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
       req.state.enrolSessionId = session.id;
       req.state.enrolSentTo = session.toMasked;
     }
+    if (!delivery.ok) {
+      // A send that never went out is not the user's: it does not count against their quota.
+      const limits = options.sendLimits;
+      await Promise.all([
+        limits?.perAccount.refund?.(req.account.id),
+        limits?.perAddress.refund?.(otp.hashAddress(to)),
+      ]);
+    }
     if (delivery.ok) {
       options.logger?.info(
         {
@@ -253,10 +261,12 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
     async verify(req, input): Promise<VerifyResult> {
       const credential = await credentialOf(req.account.id);
       if (!credential) return { ok: false, error: 'not_enrolled' };
-      const id = typeof req.state.sessionId === 'string' ? req.state.sessionId : undefined;
       const code = (input.code ?? '').replace(/\s+/g, '');
       if (!/^\d{6,10}$/.test(code)) return { ok: false, error: 'malformed_code' };
-      const result = id ? await otp.verify(owner(req), id, code) : undefined;
+      // No code ever reached the user (every send failed): nothing to compare, no attempt spent.
+      const live = await liveSession(req);
+      if (!live) return { ok: false, error: 'expired_code' };
+      const result = await otp.verify(owner(req), live.id, code);
       if (result?.approved) {
         await credentials.update(req.account.id, credential.id, {
           last_used_at: Math.floor(Date.now() / 1000),
