@@ -72,8 +72,8 @@ export function submitPassword(deps: InteractionDeps): Step {
     const username = field(ctx, 'username', 256)?.trim() ?? '';
     const password = field(ctx, 'password', 1024) ?? '';
     const client = ctx.state.interaction.params.client_id;
-    if (!username || !password) return showForm(deps, ctx, username, LOGIN_FAILED);
-
+    // An empty field goes the same way as a wrong password (one argon2 verify, one counted
+    // failure), so neither the answer nor its timing tells the cases apart (issue 12.8).
     // Limited per normalised username, known or not, so a lockout reveals nothing. The attempt
     // is taken before argon2 runs (src/security/attempts.ts), so parallel guesses cannot pass
     // the limit; a refused one is not checked.
@@ -84,6 +84,8 @@ export function submitPassword(deps: InteractionDeps): Step {
         { event: 'login.locked', username, ip: ctx.ip, client, until: attempt.retryAt.toISOString() },
         'password sign-in refused: locked',
       );
+      // Not checked, but it costs the hash a check costs: timing must not tell locked apart.
+      await deps.hasher.dummyVerify(password);
       return showLocked(deps, ctx, username, attempt.retryAt);
     }
 
