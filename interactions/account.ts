@@ -188,9 +188,11 @@ export function createAccountRouter(
     );
   };
 
-  /** The factor request of an enrolment on this page; its state lives per session and factor. */
-  async function enrolmentRequest(ctx: AccountContext, factor: Factor) {
-    const key = enrolKey(ctx.state.me.sessionUid, factor.id);
+  /**
+   * A factor request of this page whose state lives in the store under `key` (per session and
+   * factor) for `ttl` seconds, so a multi-step exchange (a pending secret, a sent code) resumes.
+   */
+  async function storedRequest(ctx: AccountContext, key: string, ttl: number) {
     const state = JSON.parse((await mfa.kv.get(key)) ?? '{}') as Record<string, unknown>;
     const req: FactorRequest = {
       account: ctx.state.me.account,
@@ -202,10 +204,18 @@ export function createAccountRouter(
     };
     return {
       req,
-      save: () => mfa.kv.set(key, JSON.stringify(state), 3600),
+      save: () => mfa.kv.set(key, JSON.stringify(state), ttl),
       forget: () => mfa.kv.delete(key),
     };
   }
+
+  /** The factor request of an enrolment on this page. */
+  const enrolmentRequest = (ctx: AccountContext, factor: Factor) =>
+    storedRequest(ctx, enrolKey(ctx.state.me.sessionUid, factor.id), 3600);
+
+  /** The factor request a removal is confirmed with (holds the code sent for it). */
+  const confirmRequest = (ctx: AccountContext, factor: Factor) =>
+    storedRequest(ctx, confirmKey(ctx.state.me.sessionUid, factor.id), 600);
 
   /** Shows a factor's set-up page; a TOTP page reopened in this session keeps its secret. */
   async function startEnrolment(ctx: AccountContext, factor: Factor) {
@@ -213,21 +223,6 @@ export function createAccountRouter(
     const view = await factor.startEnrolment(req);
     await save();
     await renderEnrol(ctx, factor, view);
-  }
-
-  /** The factor request a removal is confirmed with; its state (a sent code) lives per session and factor. */
-  async function confirmRequest(ctx: AccountContext, factor: Factor) {
-    const key = confirmKey(ctx.state.me.sessionUid, factor.id);
-    const state = JSON.parse((await mfa.kv.get(key)) ?? '{}') as Record<string, unknown>;
-    const req: FactorRequest = {
-      account: ctx.state.me.account,
-      clientId: ACCOUNT_CLIENT_ID,
-      clientName: 'Your account',
-      flowId: ctx.state.me.sessionUid,
-      ip: ctx.ip,
-      state,
-    };
-    return { req, save: () => mfa.kv.set(key, JSON.stringify(state), 600) };
   }
 
   router.get('/callback', (ctx) => ctx.redirect('/account'));

@@ -3,7 +3,7 @@
 // the first four get the same status and page, a locked name (known or not) the same 429
 // page, and all five take the same time (medians of 100 interleaved tries within 10%). The
 // OTP API's client authentication likewise for an unknown client, a wrong secret, a client
-// without the API and an empty secret (it has no lockout). There is no password reset yet.
+// without the API and an empty secret (it has no lockout; 100 tries of 5 requests each). There is no password reset yet.
 // Regression: an empty password and a locked name answered without running argon2, so they
 // came back several times faster than a real check.
 // Timed with the real minimum argon2id cost (19456 KiB, t=2, p=1): lower values are refused.
@@ -17,6 +17,8 @@ import { authorize, rp } from '../mfa/helpers.ts';
 const PASSWORD = 'a long enough password';
 const TRIES = 100;
 const TOLERANCE = 0.1;
+/** Requests per try at the OTP API. */
+const BATCH = 5;
 const SVC_SECRET = 'svc-secret-0123456789abcdef';
 
 let tg: RunningTollgate;
@@ -186,12 +188,17 @@ describe('OTP API client authentication', () => {
       expect(a.status, a.k).toBe(401);
       expect({ www: a.www, body: a.body }, a.k).toEqual({ www: answers[0]?.www, body: answers[0]?.body });
     }
+    // A check here takes well under a millisecond, less than the machine's jitter: each try
+    // is a batch of requests, so a difference that is the server's shows above the noise.
+    const batch = (f: () => Promise<Response>) => async () => {
+      for (let i = 0; i < BATCH; i++) await (await f()).arrayBuffer();
+    };
     const { medians, ms } = await timeCases({
-      unknown: async () => void (await (await attempt.unknown()).arrayBuffer()),
-      wrong: async () => void (await (await attempt.wrong()).arrayBuffer()),
-      disabled: async () => void (await (await attempt.disabled()).arrayBuffer()),
-      empty: async () => void (await (await attempt.empty()).arrayBuffer()),
+      unknown: batch(attempt.unknown),
+      wrong: batch(attempt.wrong),
+      disabled: batch(attempt.disabled),
+      empty: batch(attempt.empty),
     });
     expect(spread(medians), JSON.stringify({ medians, ms })).toBeLessThan(TOLERANCE);
-  });
+  }, 120_000);
 });
