@@ -84,8 +84,9 @@ export function submitPassword(deps: InteractionDeps): Step {
         { event: 'login.locked', username, ip: ctx.ip, client, until: attempt.retryAt.toISOString() },
         'password sign-in refused: locked',
       );
-      // Not checked, but it costs the hash a check costs: timing must not tell locked apart.
-      await deps.hasher.dummyVerify(password);
+      // Not checked, but a locked name costs the hash a check costs, so timing does not tell
+      // it apart. A locked IP tells nothing about a name: it stays cheap under a flood.
+      if (attempt.accountLocked) await deps.hasher.dummyVerify(password);
       return showLocked(deps, ctx, username, attempt.retryAt);
     }
 

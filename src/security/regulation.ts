@@ -40,7 +40,10 @@ export interface RegulationAttempt {
   release(): Promise<void>;
 }
 
-export type RegulationReservation = { ok: true; attempt: RegulationAttempt } | { ok: false; retryAt: Date };
+/** `accountLocked`: the account's own limit refused it (not only the IP's). */
+export type RegulationReservation =
+  | { ok: true; attempt: RegulationAttempt }
+  | { ok: false; retryAt: Date; accountLocked: boolean };
 
 type Limiter = RateLimiterMemory | RateLimiterRedis;
 
@@ -111,7 +114,11 @@ export function createRegulation(
           a.consumedPoints > config.max_failures ? a.msBeforeNext : 0,
           i.consumedPoints > config.max_failures_per_ip ? i.msBeforeNext : 0,
         );
-        return { ok: false, retryAt: current.locked ? current.retryAt : new Date(now() + wait) };
+        return {
+          ok: false,
+          retryAt: current.locked ? current.retryAt : new Date(now() + wait),
+          accountLocked: a.consumedPoints > config.max_failures,
+        };
       }
       let settled = false;
       const once = (settle: () => Promise<void>) => async () => {
