@@ -157,6 +157,33 @@ describe.each(['redis', 'memory'] as const)('attempt caps under concurrency (%s 
     expect(pages.filter((p) => p.status === 429).length).toBeGreaterThan(PARALLEL - REGULATION.max_failures);
   });
 
+  it('the account page: 50 parallel removals with wrong codes check at most 5 of them', async () => {
+    const { key } = await enrolledUser(`ally-${backend}`);
+    const browser = new Browser();
+    const login = await browser.get(`${tg.url}/account`);
+    const totp = await browser.submit(login, { username: `ally-${backend}`, password: PASSWORD });
+    // The enrolment used the current step; the next one is still in the window and unused.
+    const home = await browser.submit(totp, { code: oathtool(key, 1) });
+    expect(home.url).toBe(`${tg.url}/account`);
+    const item =
+      home.body.split('<li>').find((li) => li.includes('<strong>Authenticator app</strong>')) ?? '';
+    const id = /action="\/account\/factors\/([^/]+)\/remove"/.exec(item)?.[1] as string;
+    const csrf = parseForm(home.body).fields.csrf as string;
+    const checked = await countingVerifies('totp', async () => {
+      const pages = await Promise.all(
+        Array.from({ length: PARALLEL }, () =>
+          browser.request(`${tg.url}/account/factors/${id}/remove`, {
+            form: { csrf, verify_with: 'totp', code: wrongCode(key) },
+          }),
+        ),
+      );
+      expect(pages.filter((p) => p.status === 429)).toHaveLength(
+        PARALLEL - REGULATION.max_attempts_per_challenge,
+      );
+    });
+    expect(checked).toBe(REGULATION.max_attempts_per_challenge);
+  });
+
   it('a step-up after a closed challenge keeps its count: re-asking does not reset it', async () => {
     const { key } = await enrolledUser(`sven-${backend}`);
     const browser = new Browser();
