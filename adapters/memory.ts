@@ -1,4 +1,11 @@
-import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import {
+  ACCOUNT_INDEX_MAX,
+  ACCOUNT_INDEXED_MODELS,
+  type AccountIndexEntry,
+  type AccountIndexedAdapter,
+  indexEntry,
+} from './account-index.ts';
 
 /*
  * In-memory oidc-provider storage for the embedded demo store and for tests. It keeps the same
@@ -9,6 +16,8 @@ import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider'
  *   uid:{Model}:{uid}        index -> id (Session)
  *   userCode:{Model}:{code}  index -> id (DeviceCode)
  *   grant:{grantId}          member record key -> member expiry (ms), one entry per token
+ *   byAccount:{accountId}    the same for the account's Session and Grant records, at most
+ *                            ACCOUNT_INDEX_MAX (adapters/account-index.ts)
  *
  * Expired entries are invisible at once and deleted lazily: when read, and by a sweep of the
  * whole map at most once per SWEEP_INTERVAL_MS, run from a write. No timer keeps the process up.
@@ -56,10 +65,13 @@ export interface MemoryAdapterOptions {
 export type MemoryEntry =
   | { kind: 'record'; payload: AdapterPayload; consumed?: number; expiresAt?: number }
   | { kind: 'index'; id: string; expiresAt?: number }
-  | { kind: 'grant'; members: Map<string, number>; expiresAt?: number };
+  | { kind: 'grant'; members: Map<string, number>; expiresAt?: number }
+  | { kind: 'account'; members: Map<string, number>; expiresAt?: number };
+
+type MemberSet = Extract<MemoryEntry, { kind: 'grant' | 'account' }>;
 
 /** The adapter class, plus its storage map, read-only, for tests and debugging. */
-export type MemoryAdapterConstructor = AdapterConstructor & {
+export type MemoryAdapterConstructor = AccountIndexedAdapter & {
   /** Every entry of this adapter, keyed as in the layout above; may still hold expired entries. */
   readonly storage: ReadonlyMap<string, MemoryEntry>;
 };
@@ -94,14 +106,47 @@ export function createMemoryAdapter(options: MemoryAdapterOptions = {}): MemoryA
     lastSweep = at;
     for (const [key, entry] of storage) {
       if (!live(entry, at)) storage.delete(key);
-      else if (entry.kind === 'grant') trimGrant(entry, at);
+      else if (entry.kind === 'grant' || entry.kind === 'account') trimMembers(entry, at);
     }
   }
 
-  function trimGrant(entry: Extract<MemoryEntry, { kind: 'grant' }>, at: number): void {
+  function trimMembers(entry: MemberSet, at: number): void {
     for (const [member, expiresAt] of entry.members) {
       if (expiresAt <= at) entry.members.delete(member);
     }
+  }
+
+  /**
+   * Adds `member` to the set at `key` (created as `kind`), drops expired members and, past
+   * `max`, the soonest-expiring ones; the set expires with its last member.
+   */
+  function track(
+    key: string,
+    kind: MemberSet['kind'],
+    member: string,
+    memberExpiresAt: number,
+    at: number,
+    max = 0,
+  ): void {
+    const existing = read(key);
+    const entry: MemberSet = existing?.kind === kind ? existing : { kind, members: new Map() };
+    entry.members.set(member, memberExpiresAt);
+    trimMembers(entry, at);
+    if (max > 0 && entry.members.size > max) {
+      const soonest = [...entry.members].sort((a, b) => a[1] - b[1]);
+      for (const [m] of soonest.slice(0, entry.members.size - max)) entry.members.delete(m);
+    }
+    const last = Math.max(...entry.members.values());
+    entry.expiresAt = last === Number.POSITIVE_INFINITY ? undefined : last;
+    storage.set(key, entry);
+  }
+
+  /** Removes `member` from the set at `key`, and the set once empty. */
+  function untrack(key: string, member: string): void {
+    const set = read(key);
+    if (set?.kind !== 'grant' && set?.kind !== 'account') return;
+    set.members.delete(member);
+    if (set.members.size === 0) storage.delete(key);
   }
 
   function recordOf(key: string): Extract<MemoryEntry, { kind: 'record' }> | undefined {
@@ -123,12 +168,27 @@ export function createMemoryAdapter(options: MemoryAdapterOptions = {}): MemoryA
   class MemoryAdapter implements Adapter {
     static readonly storage: ReadonlyMap<string, MemoryEntry> = storage;
 
+    static async listByAccount(accountId: string): Promise<AccountIndexEntry[]> {
+      const set = read(`byAccount:${accountId}`);
+      if (set?.kind !== 'account') return [];
+      const at = now();
+      return [...set.members]
+        .filter(([, expiresAt]) => expiresAt > at)
+        .sort((a, b) => a[1] - b[1])
+        .flatMap(([member, expiresAt]) => {
+          const entry = indexEntry(member, Number.isFinite(expiresAt) ? expiresAt : undefined);
+          return entry ? [entry] : [];
+        });
+    }
+
     readonly #model: string;
     readonly #consumable: boolean;
+    readonly #accountIndexed: boolean;
 
     constructor(model: string) {
       this.#model = model;
       this.#consumable = CONSUMABLE_MODELS.has(model);
+      this.#accountIndexed = ACCOUNT_INDEXED_MODELS.has(model);
     }
 
     #key(id: string): string {
@@ -163,21 +223,13 @@ export function createMemoryAdapter(options: MemoryAdapterOptions = {}): MemoryA
       if (typeof payload.userCode === 'string') {
         storage.set(this.#userCodeKey(payload.userCode), { kind: 'index', id, expiresAt });
       }
+      const memberExpiresAt = expiresAt ?? Number.POSITIVE_INFINITY;
       if (typeof payload.grantId === 'string') {
-        this.#addToGrant(payload.grantId, key, expiresAt ?? Number.POSITIVE_INFINITY, at);
+        track(`grant:${payload.grantId}`, 'grant', key, memberExpiresAt, at);
       }
-    }
-
-    #addToGrant(grantId: string, member: string, memberExpiresAt: number, at: number): void {
-      const grantKey = `grant:${grantId}`;
-      const existing = read(grantKey);
-      const entry: Extract<MemoryEntry, { kind: 'grant' }> =
-        existing?.kind === 'grant' ? existing : { kind: 'grant', members: new Map() };
-      entry.members.set(member, memberExpiresAt);
-      trimGrant(entry, at);
-      const max = Math.max(...entry.members.values());
-      entry.expiresAt = max === Number.POSITIVE_INFINITY ? undefined : max;
-      storage.set(grantKey, entry);
+      if (this.#accountIndexed && typeof payload.accountId === 'string') {
+        track(`byAccount:${payload.accountId}`, 'account', key, memberExpiresAt, at, ACCOUNT_INDEX_MAX);
+      }
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -215,17 +267,11 @@ export function createMemoryAdapter(options: MemoryAdapterOptions = {}): MemoryA
       const entry = recordOf(key);
       storage.delete(key);
       if (entry === undefined) return;
-      const { uid, userCode, grantId } = entry.payload;
+      const { uid, userCode, grantId, accountId } = entry.payload;
       if (typeof uid === 'string') dropIndex(this.#uidKey(uid), id);
       if (typeof userCode === 'string') dropIndex(this.#userCodeKey(userCode), id);
-      if (typeof grantId === 'string') {
-        const grantKey = `grant:${grantId}`;
-        const grant = read(grantKey);
-        if (grant?.kind === 'grant') {
-          grant.members.delete(key);
-          if (grant.members.size === 0) storage.delete(grantKey);
-        }
-      }
+      if (typeof grantId === 'string') untrack(`grant:${grantId}`, key);
+      if (this.#accountIndexed && typeof accountId === 'string') untrack(`byAccount:${accountId}`, key);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

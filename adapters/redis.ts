@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import {
+  ACCOUNT_INDEX_MAX,
+  ACCOUNT_INDEXED_MODELS,
+  type AccountIndexEntry,
+  type AccountIndexedAdapter,
+  indexEntry,
+} from './account-index.ts';
 import { CONSUMABLE_MODELS, DEFAULT_CLOCK_TOLERANCE, storageTtl } from './memory.ts';
 
 /*
@@ -12,6 +19,8 @@ import { CONSUMABLE_MODELS, DEFAULT_CLOCK_TOLERANCE, storageTtl } from './memory
  *   PuserCode:{Model}:{code}  string -> id (DeviceCode), same TTL as the record
  *   Pgrant:{grantId}          sorted set of record keys without P ("AccessToken:{id}") scored by
  *                             their expiry (epoch ms, Redis clock); expires with its last member
+ *   PbyAccount:{accountId}    sorted set of the account's Session and Grant record keys without P,
+ *                             scored the same way, at most ACCOUNT_INDEX_MAX (adapters/account-index.ts)
  *
  * Records leave out what their key already says: a payload whose `kind` is the model name and
  * whose `jti` is the id (every payload oidc-provider saves) is stored without both, followed by a
@@ -76,9 +85,10 @@ local function stamped(raw, s)
 end`;
 
 /**
- * KEYS: record, then ARGV[5] index keys, then the grant key when ARGV[6] == '1'.
+ * KEYS: record, then ARGV[5] index keys, then the grant key when ARGV[6] == '1', then the account
+ * index key when ARGV[8] == '1'.
  * ARGV: record JSON, id, ttl seconds ('0' = none), consumable '1' | '0', index key count, has
- * grant, grant member (the record key without the prefix).
+ * grant, member (the record key without the prefix), has account index, account index cap.
  */
 const UPSERT = script(`${LUA_NOW_MS}
 ${LUA_STAMP}
@@ -94,19 +104,30 @@ local indexes = tonumber(ARGV[5])
 for i = 2, indexes + 1 do
   if ttl > 0 then redis.call('SET', KEYS[i], id, 'EX', ttl) else redis.call('SET', KEYS[i], id) end
 end
-if ARGV[6] == '1' then
-  local grant = KEYS[indexes + 2]
+-- Adds the record to a sorted set scored by its expiry, drops expired members (and, past max,
+-- the soonest-expiring ones), and lets the set expire with its last member.
+local function track(set, max)
   local score = '+inf'
   if ttl > 0 then score = int(now + ttl * 1000) end
-  redis.call('ZADD', grant, score, ARGV[7])
-  redis.call('ZREMRANGEBYSCORE', grant, '-inf', '(' .. int(now))
-  local last = redis.call('ZRANGE', grant, -1, -1, 'WITHSCORES')
+  redis.call('ZADD', set, score, ARGV[7])
+  redis.call('ZREMRANGEBYSCORE', set, '-inf', '(' .. int(now))
+  if max > 0 then
+    local over = redis.call('ZCARD', set) - max
+    if over > 0 then redis.call('ZREMRANGEBYRANK', set, 0, over - 1) end
+  end
+  local last = redis.call('ZRANGE', set, -1, -1, 'WITHSCORES')
   if last[2] == 'inf' then
-    redis.call('PERSIST', grant)
+    redis.call('PERSIST', set)
   elseif last[2] then
-    redis.call('PEXPIREAT', grant, int(math.ceil(tonumber(last[2]))))
+    redis.call('PEXPIREAT', set, int(math.ceil(tonumber(last[2]))))
   end
 end
+local at = indexes + 2
+if ARGV[6] == '1' then
+  track(KEYS[at], 0)
+  at = at + 1
+end
+if ARGV[8] == '1' then track(KEYS[at], tonumber(ARGV[9])) end
 return 1`);
 
 /**
@@ -128,7 +149,8 @@ if not raw then return nil end
 return { raw, id }`);
 
 /**
- * KEYS: record. ARGV: id, uid index prefix, userCode index prefix, grant prefix, grant member.
+ * KEYS: record. ARGV: id, uid index prefix, userCode index prefix, grant prefix, member, account
+ * index prefix ('' = this model is not indexed by account).
  * Reads the payload to find its index entries; an index is deleted only while it still points
  * at this id, because a newer record (a regenerated Session) may own it now.
  */
@@ -143,6 +165,7 @@ end
 if type(p.uid) == 'string' then drop(ARGV[2] .. p.uid) end
 if type(p.userCode) == 'string' then drop(ARGV[3] .. p.userCode) end
 if type(p.grantId) == 'string' then redis.call('ZREM', ARGV[4] .. p.grantId, ARGV[5]) end
+if ARGV[6] ~= '' and type(p.accountId) == 'string' then redis.call('ZREM', ARGV[6] .. p.accountId, ARGV[5]) end
 return 1`);
 
 /**
@@ -201,13 +224,26 @@ function parse(raw: unknown, model: string, id: string, consumable: boolean): Ad
  * adapter neither connects nor closes it. `consume()` on a model outside CONSUMABLE_MODELS rejects
  * with a TypeError rather than silently not consuming.
  */
-export function createRedisAdapter(redis: Redis, options: RedisAdapterOptions): AdapterConstructor {
+export function createRedisAdapter(redis: Redis, options: RedisAdapterOptions): AccountIndexedAdapter {
   const prefix = options.keyPrefix;
   const clockTolerance = options.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE;
   const grantPrefix = `${prefix}grant:`;
+  const accountPrefix = `${prefix}byAccount:`;
 
   return class RedisAdapter implements Adapter {
+    static async listByAccount(accountId: string): Promise<AccountIndexEntry[]> {
+      const flat = await redis.zrange(accountPrefix + accountId, '0', '-1', 'WITHSCORES');
+      const entries: AccountIndexEntry[] = [];
+      for (let i = 0; i < flat.length; i += 2) {
+        const score = flat[i + 1] === 'inf' ? undefined : Number(flat[i + 1]);
+        const entry = indexEntry(flat[i] as string, score);
+        if (entry) entries.push(entry);
+      }
+      return entries;
+    }
+
     readonly #model: string;
+    readonly #accountIndexed: boolean;
     readonly #consumable: boolean;
     readonly #recordPrefix: string;
     readonly #uidPrefix: string;
@@ -216,6 +252,7 @@ export function createRedisAdapter(redis: Redis, options: RedisAdapterOptions): 
     constructor(model: string) {
       this.#model = model;
       this.#consumable = CONSUMABLE_MODELS.has(model);
+      this.#accountIndexed = ACCOUNT_INDEXED_MODELS.has(model);
       this.#recordPrefix = `${prefix}${model}:`;
       this.#uidPrefix = `${prefix}uid:${model}:`;
       this.#userCodePrefix = `${prefix}userCode:${model}:`;
@@ -229,6 +266,8 @@ export function createRedisAdapter(redis: Redis, options: RedisAdapterOptions): 
       const indexes = keys.length - 1;
       const hasGrant = typeof payload.grantId === 'string';
       if (hasGrant) keys.push(grantPrefix + payload.grantId);
+      const byAccount = this.#accountIndexed && typeof payload.accountId === 'string';
+      if (byAccount) keys.push(accountPrefix + payload.accountId);
       await run(redis, UPSERT, keys, [
         serialize(payload, this.#model, id),
         id,
@@ -237,6 +276,8 @@ export function createRedisAdapter(redis: Redis, options: RedisAdapterOptions): 
         indexes,
         hasGrant ? '1' : '0',
         this.#member(id),
+        byAccount ? '1' : '0',
+        ACCOUNT_INDEX_MAX,
       ]);
     }
 
@@ -271,7 +312,14 @@ export function createRedisAdapter(redis: Redis, options: RedisAdapterOptions): 
         redis,
         DESTROY,
         [this.#recordPrefix + id],
-        [id, this.#uidPrefix, this.#userCodePrefix, grantPrefix, this.#member(id)],
+        [
+          id,
+          this.#uidPrefix,
+          this.#userCodePrefix,
+          grantPrefix,
+          this.#member(id),
+          this.#accountIndexed ? accountPrefix : '',
+        ],
       );
     }
 
