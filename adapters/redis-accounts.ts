@@ -38,7 +38,7 @@ function encode(value: unknown): string {
 }
 
 const BOOLEAN_FIELDS = new Set(['disabled', 'email_verified', 'phone_verified']);
-const NUMBER_FIELDS = new Set(['created_at', 'updated_at']);
+const NUMBER_FIELDS = new Set(['created_at', 'updated_at', 'sessions_not_before']);
 
 function decode(fields: Record<string, string>): AccountRecord | undefined {
   if (!fields.id) return undefined;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import type Provider from 'oidc-provider';
+import { sessionPredatesReset } from '../src/accounts/find-account.ts';
 import type { Account } from '../src/accounts/types.ts';
 import { InvalidCsrfToken, InvalidRequest } from '../src/errors.ts';
 import type { Factor, FactorRequest, FactorView } from '../src/factors/types.ts';
@@ -79,7 +80,8 @@ export function createAccountRouter(
     ctx.set('Cache-Control', 'no-store');
     const session = await provider.Session.get(ctx);
     const record = session.accountId ? await deps.accounts.findById(session.accountId) : undefined;
-    if (!record || record.disabled || !session.uid) return signIn(ctx);
+    const stale = !record || record.disabled || sessionPredatesReset(record, session.loginTs);
+    if (!record || stale || !session.uid) return signIn(ctx);
     const { password_hash: _omit, ...account } = record;
     const amr = session.amr ?? ['pwd'];
     // The page holds to its own client's policy, whichever client the session came from:

@@ -45,7 +45,11 @@ export async function finishLogin(
   if (level === 2 && !amr.includes(AMR_MFA)) amr.push(AMR_MFA);
   const days = mfa.policy.forClient(clientId).rememberBrowserDays;
   if (options.remember && level === 2 && days > 0) {
-    const fingerprint = factorsFingerprint(await mfa.credentials.list(pending.accountId));
+    const account = await deps.accounts.findById(pending.accountId);
+    const fingerprint = factorsFingerprint(
+      await mfa.credentials.list(pending.accountId),
+      account?.sessions_not_before,
+    );
     mfa.remember.remember(ctx, pending.accountId, fingerprint, days, secondFactorMethods(pending.amr));
   }
   deps.logger.info(

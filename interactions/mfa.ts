@@ -227,7 +227,10 @@ export async function showSecondFactor(
 
   const client = mfa.policy.forClient(clientId);
   if (usable.length > 0) {
-    const fingerprint = factorsFingerprint(await mfa.credentials.list(account.id));
+    const fingerprint = factorsFingerprint(
+      await mfa.credentials.list(account.id),
+      account.sessions_not_before,
+    );
     const remembered = mfa.remember.recall(ctx, account.id, fingerprint, client.rememberBrowserDays);
     // The browser remembers which factor it proved; it counts only where that factor is accepted.
     if (remembered?.some((m) => accepted.has(m))) {

@@ -13,6 +13,11 @@ export interface Account {
   name?: string;
   groups: string[];
   disabled: boolean;
+  /**
+   * Epoch seconds: sessions begun, tokens issued and browsers remembered before this are void.
+   * Set by the operator resets (src/sessions/end-account-sessions.ts); absent = never reset.
+   */
+  sessions_not_before?: number;
   /** Epoch seconds. */
   created_at: number;
   /** Epoch seconds. */

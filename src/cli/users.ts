@@ -6,16 +6,17 @@ import { loadConfig, resolveConfigPath } from '../config/load.ts';
 import type { Credential } from '../factors/types.ts';
 import { createLogger } from '../log.ts';
 import { createStore, type Store } from '../server/store.ts';
+import { endSessionsOf } from './end-sessions.ts';
 import { CliError, type CliIo, EXIT, readPassword } from './io.ts';
 
 const USAGE = `usage:
   tollgate users add USERNAME [--email E] [--phone +E164] [--name N] [--group G]...   (password on stdin)
   tollgate users list [--json]
-  tollgate users disable USERNAME
+  tollgate users disable USERNAME   (ends the user's sessions and tokens)
   tollgate users enable USERNAME
-  tollgate users passwd USERNAME   (password on stdin)
+  tollgate users passwd USERNAME   (password on stdin; ends the user's sessions and tokens)
   tollgate users factors USERNAME [--json]   (second factors, never their secrets)
-  tollgate users reset-mfa USERNAME   (removes every second factor; audit line on stderr)
+  tollgate users reset-mfa USERNAME   (removes every second factor, ends sessions; audit line on stderr)
 common option: --config FILE`;
 
 const usernameSchema = z
@@ -169,6 +170,7 @@ export async function usersCommand(args: string[], io: CliIo): Promise<number> {
         const account = await mustFind(store, username);
         await store.accounts.update(account.id, { disabled: sub === 'disable' });
         io.stdout.write(`user ${account.username} ${sub}d\n`);
+        if (sub === 'disable') await endSessionsOf(store, config, account, io, 'disabled');
         return EXIT.ok;
       }
       case 'factors': {
@@ -185,7 +187,7 @@ export async function usersCommand(args: string[], io: CliIo): Promise<number> {
       case 'reset-mfa': {
         const account = await mustFind(store, username);
         const removed = await store.credentials.deleteAll(account.id);
-        // Remembered browsers are bound to the set of credentials, so they stop working too.
+        // Remembered browsers end with the sessions (sessions_not_before, set below).
         io.stderr.write(
           `${JSON.stringify({
             event: 'factor.reset',
@@ -198,6 +200,7 @@ export async function usersCommand(args: string[], io: CliIo): Promise<number> {
         io.stdout.write(
           `removed ${removed} second factor(s) of ${account.username}: they enrol again at their next sign-in that requires MFA\n`,
         );
+        await endSessionsOf(store, config, account, io, 'mfa_reset');
         return EXIT.ok;
       }
       default: {
@@ -205,6 +208,7 @@ export async function usersCommand(args: string[], io: CliIo): Promise<number> {
         const password = await newPassword(io, config.accounts.min_password_length);
         await store.accounts.update(account.id, { password_hash: await hasher.hash(password) });
         io.stdout.write(`password of ${account.username} changed\n`);
+        await endSessionsOf(store, config, account, io, 'password_changed');
         return EXIT.ok;
       }
     }

@@ -6,11 +6,14 @@ import type { Credential } from '../factors/types.ts';
 export const REMEMBER_COOKIE = 'tollgate_remember';
 
 /**
- * Fingerprint of an account's second factors: adding or removing any credential changes it,
- * which invalidates every remembered browser of that account.
+ * Fingerprint of an account's second factors and of its last operator reset: adding or removing
+ * any credential, or a password change, `reset-mfa` or `disable` (each sets the account's
+ * `sessions_not_before`, src/sessions/end-account-sessions.ts), changes it, which invalidates
+ * every remembered browser of that account.
  */
-export function factorsFingerprint(credentials: Credential[]): string {
+export function factorsFingerprint(credentials: Credential[], sessionsNotBefore: number | undefined): string {
   const ids = credentials.map((c) => `${c.factor}:${c.id}`).sort();
+  if (sessionsNotBefore !== undefined) ids.push(`not-before:${sessionsNotBefore}`);
   return createHash('sha256').update(ids.join('\n')).digest('base64url').slice(0, 22);
 }
 

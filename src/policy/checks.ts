@@ -1,6 +1,7 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { FactorRegistry } from '../factors/index.ts';
 import { acceptedMethods, levelForClient } from '../mfa/level.ts';
+import { accountGoneCheck } from './account-gone.ts';
 import type { MfaPolicy } from './mfa.ts';
 
 const { Check, base } = interactionPolicy;
@@ -35,9 +36,10 @@ export function mfaCheck(policy: MfaPolicy, factors: FactorRegistry) {
   );
 }
 
-/** oidc-provider's default prompts with the MFA Check added to `login`. */
+/** oidc-provider's default prompts with the account-gone and MFA Checks added to `login`. */
 export function loginPolicy(policy: MfaPolicy, factors: FactorRegistry) {
   const prompts = base();
+  prompts.get('login')?.checks.add(accountGoneCheck());
   prompts.get('login')?.checks.add(mfaCheck(policy, factors));
   return prompts;
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { AdapterConstructor } from 'oidc-provider';
+import type { AccountIndexedAdapter } from '../../adapters/account-index.ts';
 import { createMemoryAdapter } from '../../adapters/memory.ts';
 import { createMemoryAccountStore } from '../../adapters/memory-accounts.ts';
 import { createMemoryCredentialStore } from '../../adapters/memory-credentials.ts';
@@ -20,7 +20,8 @@ import type { OtpStore } from '../otp/store.ts';
 /** Every persistent part, on one backend: Redis, or memory for the embedded demo. */
 export interface Store {
   kind: 'redis' | 'memory';
-  adapter: AdapterConstructor;
+  /** oidc-provider storage, which also finds an account's sessions and grants. */
+  adapter: AccountIndexedAdapter;
   accounts: AccountStore;
   credentials: CredentialStore;
   /** Short-lived state: pending logins, used codes. */

@@ -144,7 +144,9 @@ describe('tollgate CLI', () => {
     it('disable and enable toggle the disabled flag', async () => {
       const off = await tollgate(['users', 'disable', 'alice']);
       expect(off.code).toBe(0);
-      expect(off.stdout).toBe('user alice disabled\n');
+      expect(off.stdout).toBe(
+        'user alice disabled\nended 0 session(s) and revoked 0 grant(s) with their tokens\n',
+      );
       expect((await accounts.findByUsername('alice'))?.disabled).toBe(true);
       const listed = await tollgate(['users', 'list']);
       expect(listed.stdout).toContain('alice\talice@example.com\tAlice\tadmins,users\tdisabled');
@@ -161,7 +163,9 @@ describe('tollgate CLI', () => {
         stdin: `${NEW_PASSWORD}\nignored second line\n`,
       });
       expect(r.code).toBe(0);
-      expect(r.stdout).toBe('password of alice changed\n');
+      expect(r.stdout).toBe(
+        'password of alice changed\nended 0 session(s) and revoked 0 grant(s) with their tokens\n',
+      );
       const after = await accounts.findByUsername('alice');
       expect(after?.password_hash).not.toBe(before?.password_hash);
       expect(after?.password_hash.startsWith(ARGON2_PREFIX)).toBe(true);
