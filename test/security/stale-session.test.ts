@@ -1,0 +1,96 @@
+// A live browser session whose account went away (disabled or deleted behind the provider's
+// back) or was reset leads to a fresh sign-in, never a 500 (issue 15.6: oidc-provider's consent
+// check read an undefined grant). The account's `sessions_not_before` stamp alone also refuses
+// the session and the tokens issued before it (the belt behind the account index, issue 12.4).
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser } from '../helpers/browser.ts';
+import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
+import { addUser, RP_CALLBACK, type RunningTollgate, startTollgate } from '../helpers/tollgate.ts';
+import { authorize, exchange, rp } from '../mfa/helpers.ts';
+
+const PASSWORD = 'a long enough password';
+
+let redis: RedisServer;
+let tg: RunningTollgate;
+let app: oidc.Configuration;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  tg = await startTollgate({ redisUrl: redis.url });
+  app = await rp(tg, 'app');
+});
+
+afterAll(async () => {
+  await tg?.stop();
+  await redis?.stop();
+});
+
+/** Signs `username` in at `app` and returns the browser (session alive) and the tokens. */
+async function signedIn(username: string) {
+  const account = await addUser(tg, username, PASSWORD);
+  const browser = new Browser();
+  const login = await authorize(browser, app);
+  const done = await browser.submit(login.page, { username, password: PASSWORD }, RP_CALLBACK);
+  const { tokens } = await exchange(app, done, login.verifier);
+  return { account, browser, tokens };
+}
+
+/** The stale browser is asked to sign in again at /auth and at /account; prompt=none says so. */
+async function expectFreshSignIn(browser: Browser) {
+  const again = await authorize(browser, app);
+  expect(again.page.status).toBe(200);
+  expect(again.page.body).toContain('name="password"');
+  const accountPage = await browser.get(`${tg.url}/account`);
+  expect(accountPage.status).toBe(200);
+  expect(accountPage.body).toContain('name="password"');
+  const silent = await authorize(browser, app, { prompt: 'none' });
+  expect(new URL(silent.page.url).searchParams.get('error')).toBe('login_required');
+}
+
+describe('a live session of an account that is gone', () => {
+  it('disabled in the store: a fresh sign-in, no 5xx', async () => {
+    const { account, browser } = await signedIn('stale-disabled');
+    await tg.tollgate.store.accounts.update(account.id, { disabled: true });
+    await expectFreshSignIn(browser);
+  });
+
+  it('deleted from the store: a fresh sign-in, no 5xx', async () => {
+    const { account, browser } = await signedIn('stale-deleted');
+    const client = tg.tollgate.store.redis;
+    await client?.del(`tg:account:${account.id}`);
+    await client?.hdel('tg:account:usernames', 'stale-deleted');
+    await expectFreshSignIn(browser);
+  });
+
+  it('signed in again as someone else in the same browser: that account, not the gone one', async () => {
+    const { account, browser } = await signedIn('stale-switch');
+    await tg.tollgate.store.accounts.update(account.id, { disabled: true });
+    const other = await addUser(tg, 'stale-other', PASSWORD);
+    const login = await authorize(browser, app);
+    const done = await browser.submit(
+      login.page,
+      { username: 'stale-other', password: PASSWORD },
+      RP_CALLBACK,
+    );
+    // oidc-provider ends the old session first (its auto-submitted logout form), then resumes.
+    expect(done.body).toContain('/session/end/confirm');
+    const after = await browser.submit(done, {}, RP_CALLBACK);
+    expect((await exchange(app, after, login.verifier)).claims.sub).toBe(other.id);
+  });
+});
+
+describe('sessions_not_before alone (sessions and tokens the index missed)', () => {
+  it('refuses the session, the refresh token and the access token issued before it', async () => {
+    const { account, browser, tokens } = await signedIn('stamped');
+    // Only the stamp: the session and tokens stay in Redis, as if the index had missed them.
+    await tg.tollgate.store.accounts.update(account.id, {
+      sessions_not_before: Math.floor(Date.now() / 1000) + 1,
+    });
+    await expect(oidc.refreshTokenGrant(app, tokens.refresh_token as string)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+    await expect(oidc.fetchUserInfo(app, tokens.access_token, account.id)).rejects.toThrow();
+    await expectFreshSignIn(browser);
+  });
+});
