@@ -28,6 +28,7 @@ export function createMemoryCredentialStore(options: { now?: () => number } = {}
       const c = byAccount.get(accountId)?.get(id);
       return c && structuredClone(c);
     },
+    // No await between the read and the write: atomic, and a deleted credential stays deleted.
     async update(accountId, id, patch) {
       const b = byAccount.get(accountId);
       const c = b?.get(id);

@@ -8,6 +8,21 @@ import type { Credential, CredentialStore } from '../src/factors/types.ts';
  * Single use of codes is not enforced here but with KeyValueStore.setIfAbsent, which is atomic.
  */
 
+/**
+ * Compare-and-set of one credential: KEYS[1] the account's hash, ARGV credential id, the JSON
+ * the update was computed from, the new JSON. Writes only over exactly that JSON, so an update
+ * never re-creates a credential deleted meanwhile (issue 15.7: regenerated recovery codes next
+ * to the old set) nor overwrites a change it did not see. 1 written, 0 gone, -1 changed.
+ */
+const SWAP = `local current = redis.call('HGET', KEYS[1], ARGV[1])
+if not current then return 0 end
+if current ~= ARGV[2] then return -1 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1`;
+
+/** Compare-and-set rounds before an update gives up on a credential changing under it. */
+const MAX_SWAP_ROUNDS = 16;
+
 /** Credential store on Redis. */
 export function createRedisCredentialStore(
   redis: Redis,
@@ -33,11 +48,15 @@ export function createRedisCredentialStore(
       return parse(await redis.hget(key(accountId), id));
     },
     async update(accountId, id, patch) {
-      const current = await store.get(accountId, id);
-      if (!current) return undefined;
-      const next = { ...current, ...patch };
-      await redis.hset(key(accountId), id, JSON.stringify(next));
-      return next;
+      for (let round = 0; round < MAX_SWAP_ROUNDS; round++) {
+        const raw = await redis.hget(key(accountId), id);
+        if (raw === null) return undefined;
+        const next: Credential = { ...(JSON.parse(raw) as Credential), ...patch };
+        const swapped = await redis.eval(SWAP, 1, key(accountId), id, raw, JSON.stringify(next));
+        if (swapped === 1) return next;
+        if (swapped === 0) return undefined;
+      }
+      throw new Error(`credential ${id} kept changing: update not applied`);
     },
     async delete(accountId, id) {
       return (await redis.hdel(key(accountId), id)) === 1;
