@@ -1,5 +1,13 @@
 import type { KeyValueStore } from '../src/factors/types.ts';
 
+/** Every store made here, so callers can tell (and refuse) process-local state. */
+const memoryStores = new WeakSet<KeyValueStore>();
+
+/** Whether `kv` keeps its state in this process's memory (made by {@link createMemoryKeyValueStore}). */
+export function isMemoryKeyValueStore(kv: KeyValueStore): boolean {
+  return memoryStores.has(kv);
+}
+
 /** Short-lived key-value state in process memory, with TTLs checked on read. */
 export function createMemoryKeyValueStore(options: { now?: () => number } = {}): KeyValueStore {
   const now = options.now ?? Date.now;
@@ -19,7 +27,7 @@ export function createMemoryKeyValueStore(options: { now?: () => number } = {}):
     const t = now();
     for (const [k, e] of entries) if (e.expiresAt <= t) entries.delete(k);
   };
-  return {
+  const store: KeyValueStore = {
     async get(key) {
       return live(key)?.value;
     },
@@ -37,4 +45,6 @@ export function createMemoryKeyValueStore(options: { now?: () => number } = {}):
       entries.delete(key);
     },
   };
+  memoryStores.add(store);
+  return store;
 }

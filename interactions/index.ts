@@ -5,7 +5,7 @@ import { createMemoryCredentialStore } from '../adapters/memory-credentials.ts';
 import { createMemoryKeyValueStore } from '../adapters/memory-kv.ts';
 import type { PasswordHasher } from '../src/accounts/password.ts';
 import type { AccountStore } from '../src/accounts/types.ts';
-import { InteractionNotFound } from '../src/errors.ts';
+import { ConfigError, InteractionNotFound } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
 import { withCredentialScope } from '../src/mfa/credential-scope.ts';
 import { type MfaParts, noMfaParts } from '../src/mfa/parts.ts';
@@ -43,6 +43,32 @@ export interface InteractionOptions {
   mfa?: MfaParts;
   /** Serve the account page at /account (needs the `tollgate-account` client). @default undefined: off */
   accountPage?: { issuer: string };
+  /**
+   * Accept pending logins and attempt counters in this process's memory: without `mfa` built on
+   * Redis (`assembleMfa({ kv, redis, ... })`) the router refuses to start, because a restart
+   * forgets them and every process behind a load balancer would count attempts on its own.
+   * For a single-process demo or test only; a warning is logged once. @default false
+   */
+  unsafeMemoryStore?: boolean;
+}
+
+let warnedInMemory = false;
+
+/** Refuses process-local login state unless asked for, and then says so once per process. */
+function checkStore(mfa: MfaParts, options: InteractionOptions): void {
+  if (mfa.inMemory.length === 0) return;
+  const what = mfa.inMemory.join(' and ');
+  if (!options.unsafeMemoryStore) {
+    throw new ConfigError('createInteractionRouter', [
+      `${what} would live in this process's memory: pass \`mfa\` from assembleMfa() with a Redis \`kv\` and \`redis\` client, or \`unsafeMemoryStore: true\` for a single-process demo or test`,
+    ]);
+  }
+  if (warnedInMemory) return;
+  warnedInMemory = true;
+  options.logger.warn(
+    { event: 'interactions.memory_store', in_memory: mfa.inMemory },
+    `IN-MEMORY LOGIN STATE: ${what} are lost on restart and not shared between processes.`,
+  );
 }
 
 /**
@@ -66,6 +92,7 @@ export function createInteractionRouter(provider: Provider, options: Interaction
         options.csrfSecret,
       ),
   };
+  checkStore(deps.mfa, options);
   const load = loadInteraction(provider, csrf);
   const verified = checkCsrf(csrf);
   const atLogin = expectPrompt('login');

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { isMemoryKeyValueStore } from '../../adapters/memory-kv.ts';
 import type { MfaConfig, TollgateConfig } from '../config/schema.ts';
 import { createFactors, type FactorRegistry } from '../factors/index.ts';
 import type { CredentialStore, KeyValueStore } from '../factors/types.ts';
@@ -28,6 +29,12 @@ export interface MfaParts {
   maxAttemptsPerChallenge: number;
   /** Second-factor attempts, taken before each check (per challenge, account and IP). */
   attempts: Attempts;
+  /**
+   * What of the login state lives only in this process (`'pending logins'`, `'attempt
+   * counters'`): lost on restart and not shared between processes, so each process counts
+   * attempts on its own. `createInteractionRouter` refuses it without `unsafeMemoryStore`.
+   */
+  inMemory: string[];
 }
 
 const DEFAULT_REGULATION: MfaConfig['regulation'] = {
@@ -90,6 +97,10 @@ export function assembleMfa(options: MfaOptions): MfaParts {
       // A step-up challenge outlives its interaction: re-asking must not find a fresh count.
       challengeTtl: options.interactionTtl ?? 3600,
     }),
+    inMemory: [
+      ...(isMemoryKeyValueStore(options.kv) ? ['pending logins'] : []),
+      ...(options.redis ? [] : ['attempt counters']),
+    ],
   };
 }
 

@@ -136,6 +136,8 @@ export function createTollgate(
     render,
     mfa,
     accountPage: { issuer: config.issuer },
+    // The embedded store was chosen by configuration, and store.ts has warned about it.
+    unsafeMemoryStore: store.kind === 'memory',
   });
   provider.use(interactions.routes());
   if (otp && config.otp) {
