@@ -39,6 +39,7 @@ import {
   startUpstream,
   type Upstream,
 } from '../proxy/helpers.ts';
+import { expectFreshSignIn } from './fresh-sign-in.ts';
 
 const NEW_PASSWORD = 'another long enough password';
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -201,12 +202,7 @@ describe('operator resets end sessions, tokens and proxy sessions', () => {
     expect((await oidc.tokenIntrospection(api, tokens.access_token)).active).toBe(false);
 
     // The browser is no longer signed in: the provider asks for a password, never a 5xx.
-    const again = await authorize(browser, app);
-    expect(again.page.status).toBe(200);
-    expect(again.page.body).toContain('name="password"');
-    const accountPage = await browser.get(`${tg.url}/account`);
-    expect(accountPage.status).toBe(200);
-    expect(accountPage.body).toContain('name="password"');
+    await expectFreshSignIn(browser, tg.url, app);
 
     // The proxy's session ended by back-channel logout: the next request is sent to sign in.
     expect((await browser.request(`${proxyUrl}/`)).status).toBe(302);

@@ -8,6 +8,7 @@ import { Browser } from '../helpers/browser.ts';
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
 import { addUser, RP_CALLBACK, type RunningTollgate, startTollgate } from '../helpers/tollgate.ts';
 import { authorize, exchange, rp } from '../mfa/helpers.ts';
+import { expectFreshSignIn } from './fresh-sign-in.ts';
 
 const PASSWORD = 'a long enough password';
 
@@ -36,23 +37,11 @@ async function signedIn(username: string) {
   return { account, browser, tokens };
 }
 
-/** The stale browser is asked to sign in again at /auth and at /account; prompt=none says so. */
-async function expectFreshSignIn(browser: Browser) {
-  const again = await authorize(browser, app);
-  expect(again.page.status).toBe(200);
-  expect(again.page.body).toContain('name="password"');
-  const accountPage = await browser.get(`${tg.url}/account`);
-  expect(accountPage.status).toBe(200);
-  expect(accountPage.body).toContain('name="password"');
-  const silent = await authorize(browser, app, { prompt: 'none' });
-  expect(new URL(silent.page.url).searchParams.get('error')).toBe('login_required');
-}
-
 describe('a live session of an account that is gone', () => {
   it('disabled in the store: a fresh sign-in, no 5xx', async () => {
     const { account, browser } = await signedIn('stale-disabled');
     await tg.tollgate.store.accounts.update(account.id, { disabled: true });
-    await expectFreshSignIn(browser);
+    await expectFreshSignIn(browser, tg.url, app);
   });
 
   it('deleted from the store: a fresh sign-in, no 5xx', async () => {
@@ -60,7 +49,7 @@ describe('a live session of an account that is gone', () => {
     const client = tg.tollgate.store.redis;
     await client?.del(`tg:account:${account.id}`);
     await client?.hdel('tg:account:usernames', 'stale-deleted');
-    await expectFreshSignIn(browser);
+    await expectFreshSignIn(browser, tg.url, app);
   });
 
   it('signed in again as someone else in the same browser: that account, not the gone one', async () => {
@@ -91,6 +80,6 @@ describe('sessions_not_before alone (sessions and tokens the index missed)', () 
       error: 'invalid_grant',
     });
     await expect(oidc.fetchUserInfo(app, tokens.access_token, account.id)).rejects.toThrow();
-    await expectFreshSignIn(browser);
+    await expectFreshSignIn(browser, tg.url, app);
   });
 });
