@@ -18,9 +18,10 @@ export async function endSessionsOf(
   io: CliIo,
   reason: string,
 ): Promise<void> {
-  // Loaded only here: the rest of the CLI does not need the server's modules.
+  // Loaded only when a session has clients to tell: the rest of the CLI does without the server.
   const provider = config.jwks.file
-    ? (await import('../server/app.ts')).createTollgate(config, createLogger('silent'), { store }).provider
+    ? async () =>
+        (await import('../server/app.ts')).createTollgate(config, createLogger('silent'), { store }).provider
     : undefined;
   const ended = await endAccountSessions(
     { adapter: store.adapter, accounts: store.accounts, provider },

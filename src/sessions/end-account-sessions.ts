@@ -15,10 +15,11 @@ export interface EndSessionsDeps {
   adapter: AccountIndexedAdapter;
   accounts: AccountStore;
   /**
-   * Signs and sends the back-channel logout tokens (`Client#backchannelLogout`). Without it the
-   * sessions and tokens still end, and {@link EndedSessions.unnotified} lists the clients.
+   * Signs and sends the back-channel logout tokens (`Client#backchannelLogout`); called only
+   * when a session had a client to tell. Without it the sessions and tokens still end, and
+   * {@link EndedSessions.unnotified} lists the clients.
    */
-  provider?: Provider;
+  provider?: () => Promise<Provider>;
   /** @default Date.now */
   now?: () => number;
 }
@@ -92,12 +93,13 @@ interface BackchannelClient {
 
 /** Sends the back-channel logouts, after the sessions are gone, so a racing refresh fails. */
 async function logOut(
-  provider: Provider | undefined,
+  getProvider: (() => Promise<Provider>) | undefined,
   accountId: string,
   sids: Map<string, Set<string>>,
 ): Promise<Pick<EndedSessions, 'logouts' | 'unnotified'>> {
   const logouts: LogoutDelivery[] = [];
   const unnotified: string[] = [];
+  const provider = getProvider && sids.size > 0 ? await getProvider() : undefined;
   for (const [clientId, clientSids] of sids) {
     if (!provider) {
       unnotified.push(clientId);
