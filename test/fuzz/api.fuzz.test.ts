@@ -24,9 +24,11 @@ import {
 } from './arbitraries.ts';
 import { basic, endpoints, type LiveMaterial } from './endpoints.ts';
 import {
+  BATCH,
   type FuzzRequest,
   type FuzzServer,
   fuzz,
+  requestTarget,
   SVC_SECRET,
   startFuzzServer,
   Tally,
@@ -34,7 +36,7 @@ import {
 } from './harness.ts';
 import { issueTokens, PASSWORD } from './stages.ts';
 
-/** 600 batches of 8: 4,800 requests (FUZZ_RUNS=n for a longer local run, FUZZ_SEED to replay). */
+/** 600 batches of 8: 4,800 requests (FUZZ_RUNS=n for a longer local run, FUZZ_SEED / FUZZ_PATH to replay). */
 const NUM_RUNS = Number(process.env.FUZZ_RUNS ?? 600);
 /** Refresh tokens rotate, codes get approved or closed: renew the live material this often. */
 const REFRESH_EVERY = 60;
@@ -260,7 +262,7 @@ function build(v: Value): FuzzRequest {
   }
   for (const [k, val] of Object.entries(headers)) headers[k] = headerSafe(val);
   if (headers['content-type'] === '') delete headers['content-type'];
-  return { method: m, path, headers, body, label: `${e.method} ${e.path}` };
+  return { method: m, path: requestTarget(path), headers, body, label: `${e.method} ${e.path}` };
 }
 
 it(
@@ -268,14 +270,14 @@ it(
   async () => {
     const tally = new Tally();
     const started = Date.now();
-    await fuzz({
+    const runs = await fuzz({
+      file: 'test/fuzz/api.fuzz.test.ts',
       base: () => server.tg.url,
       arbitrary: value,
       build,
       numRuns: NUM_RUNS,
       tally,
       diagnose: () => JSON.stringify(server.errors.slice(0, 3), null, 1).slice(0, 3000),
-      ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}),
       beforeBatch: async (run) => {
         if (run % REFRESH_EVERY === 0) await refresh();
       },
@@ -283,7 +285,7 @@ it(
     console.info(
       `api fuzz: ${tally.total} requests in ${Date.now() - started} ms; ${tally}\n${tally.routes()}`,
     );
-    expect(tally.total).toBe(NUM_RUNS * 8);
+    expect(tally.total).toBe(runs * BATCH);
     expect(watch.events).toEqual([]);
     expect(server.errors).toEqual([]);
     expect((await fetch(`${server.tg.url}/healthz`)).status).toBe(200);

@@ -1,6 +1,6 @@
 // Generators of malformed HTTP input: hostile strings, queries, bodies (with the wrong content
-// type on purpose), cookies and headers. Everything is kept sendable by fetch: header values are
-// byte strings without CR/LF/NUL, and GET/HEAD carry no body.
+// type on purpose), cookies and headers. Header values are kept sendable (byte strings without
+// CR/LF/NUL); paths go through `requestTarget` (send.ts) at the end of each test's `build`.
 import * as fc from 'fast-check';
 
 /** Percent-escapes that do not decode: truncated, non-hex, invalid or overlong UTF-8, surrogates. */
@@ -293,7 +293,7 @@ export const bodyBytes = (
     },
   );
 
-/** Header values fetch can send: no control characters (but tab), nothing above U+00FF. */
+/** Header values node:http can send: no control characters (but tab), nothing above U+00FF. */
 export function headerSafe(value: string): string {
   return value
     .replace(/[\r\n]/g, '')
@@ -415,5 +415,5 @@ export const extraHeaders: fc.Arbitrary<Record<string, string>> = fc.record(
 export const sometimes = <T>(arbitrary: fc.Arbitrary<T>, percent: number): fc.Arbitrary<T | null> =>
   fc.oneof({ weight: 100 - percent, arbitrary: fc.constant(null) }, { weight: percent, arbitrary });
 
-/** Whether a method may carry a body with fetch. */
+/** Whether a request of this method gets a body (GET and HEAD never do in browsers). */
 export const mayHaveBody = (m: string) => !['GET', 'HEAD', 'get'].includes(m);

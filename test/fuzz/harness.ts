@@ -2,7 +2,6 @@
 // all four factors, the account page, the OTP API), a watch on the process for crashes, and a
 // sender that runs a batch of malformed requests with bounded concurrency.
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import { Writable } from 'node:stream';
 import * as fc from 'fast-check';
 import { createLogger } from '../../src/log.ts';
@@ -14,23 +13,15 @@ import {
   startTollgate,
 } from '../helpers/tollgate.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
+import { describeRequest, type FuzzRequest, HarnessBug, send } from './send.ts';
+
+export { describeRequest, type FuzzRequest, HarnessBug, type Outcome, requestTarget, send } from './send.ts';
 
 export const SVC_SECRET = 'svc-secret-0123456789abcdef';
 export const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 
 /** How many requests each property run sends at once (the concurrency bound). */
 export const BATCH = 8;
-
-/** One malformed request, as fetch will send it. */
-export interface FuzzRequest {
-  method: string;
-  /** Path and query, possibly with invalid percent-escapes; resolved against the server URL. */
-  path: string;
-  headers: Record<string, string>;
-  body?: Uint8Array;
-  /** Which route template it came from, for the per-route summary. */
-  label?: string;
-}
 
 /** A server-side error logged at level error or above (a 5xx hidden behind a 4xx would show here). */
 export interface LoggedError {
@@ -136,58 +127,6 @@ export function watchProcess() {
   };
 }
 
-/** What one request got: a status, or a transport error (a reset, or no answer in time). */
-export interface Outcome {
-  status: number;
-  error?: string;
-}
-
-/** How long one request may take before it counts as a hang. */
-const REQUEST_TIMEOUT_MS = 10_000;
-
-/** Sends one request without following redirects and reads the whole response body. */
-export async function send(base: string, req: FuzzRequest): Promise<Outcome> {
-  try {
-    const res = await fetch(new URL(req.path, base), {
-      method: req.method,
-      headers: req.headers,
-      body: req.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    await res.arrayBuffer();
-    return { status: res.status };
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    // undici refuses response headers over 16 KB. A redirect can carry that much (oidc-provider
-    // echoes `state`, percent-encoded, into Location): that is not a failure, so read the status
-    // with a client that takes bigger headers.
-    if (cause?.code === 'UND_ERR_HEADERS_OVERFLOW') return sendWithLargeHeaders(base, req);
-    return {
-      status: 0,
-      error: `${(err as Error).name}: ${(err as Error).message} ${cause?.code ?? ''} ${cause?.message ?? ''}`,
-    };
-  }
-}
-
-/** {@link send} over node:http, which accepts up to 1 MB of response headers. */
-function sendWithLargeHeaders(base: string, req: FuzzRequest): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const url = new URL(req.path, base);
-    const request = http.request(
-      url,
-      { method: req.method, headers: req.headers, maxHeaderSize: 1 << 20, timeout: REQUEST_TIMEOUT_MS },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', (err) => resolve({ status: 0, error: `node:http ${err.message}` }));
-    request.end(req.body);
-  });
-}
-
 /** Counts of what the fuzzer got back, for the test's own summary. */
 export class Tally {
   total = 0;
@@ -217,16 +156,6 @@ export class Tally {
   }
 }
 
-/** A short description of a request for failure messages (bodies and long values cut). */
-export function describeRequest(req: FuzzRequest): string {
-  // Head and tail: a long path still shows its query.
-  const cut = (s: string) =>
-    s.length > 300 ? `${s.slice(0, 150)}...(${s.length} chars)...${s.slice(-150)}` : s;
-  const headers = Object.entries(req.headers).map(([k, v]) => `${k}: ${cut(v)}`);
-  const body = req.body ? cut(Buffer.from(req.body).toString('latin1')) : '(none)';
-  return `${req.method} ${cut(req.path)}\n  ${headers.join('\n  ')}\n  body: ${body}`;
-}
-
 /** Methods HTTP defines for origin servers like this one (RFC 9110 section 9 and RFC 5789). */
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']);
 
@@ -239,11 +168,36 @@ export function acceptable(req: FuzzRequest, status: number): boolean {
   return status > 0 && status < 500;
 }
 
+/** Where a fuzz run starts: `FUZZ_SEED` (and `FUZZ_PATH`, one run of it) replay one. */
+export interface FuzzStart {
+  seed: number;
+  /** fast-check's counterexample path: replays just that run (its batch) of the seed. */
+  path?: string;
+}
+
+/** The seed from `FUZZ_SEED`, else a fresh random one (CI explores); `FUZZ_PATH` if set. */
+export function fuzzStart(env: NodeJS.ProcessEnv = process.env): FuzzStart {
+  const seed = env.FUZZ_SEED === undefined || env.FUZZ_SEED === '' ? randomSeed() : Number(env.FUZZ_SEED);
+  if (!Number.isInteger(seed)) throw new Error(`FUZZ_SEED must be an integer, got ${env.FUZZ_SEED}`);
+  return env.FUZZ_PATH ? { seed, path: env.FUZZ_PATH } : { seed };
+}
+
+/** A 32-bit signed seed, the kind fast-check prints. */
+const randomSeed = () => randomBytes(4).readInt32LE(0);
+
+/** The command that replays a run (of `file`, from the repository root). */
+export const replayCommand = (file: string, start: FuzzStart) =>
+  `FUZZ_SEED=${start.seed}${start.path ? ` FUZZ_PATH=${start.path}` : ''} npx vitest run ${file}`;
+
 /**
  * The fuzz property: every request of a batch (sent all at once) gets an HTTP answer below 500,
  * within the timeout. `build` turns a generated value into a request (it may read live state).
+ * The run prints its seed first; a failure says how to replay it. Returns how many runs it made. A {@link HarnessBug} fails
+ * the run as what it is, never as the server's answer.
  */
 export async function fuzz<T>(options: {
+  /** The test file, for the replay command. */
+  file: string;
   base: () => string;
   arbitrary: fc.Arbitrary<T>;
   build: (value: T) => FuzzRequest;
@@ -253,13 +207,26 @@ export async function fuzz<T>(options: {
   diagnose?: () => string;
   /** Called before each batch, e.g. to refresh interactions the fuzzer used up. */
   beforeBatch?: (run: number) => Promise<void>;
-  seed?: number;
-}): Promise<void> {
+  /** Default: {@link fuzzStart} (the environment). */
+  start?: FuzzStart;
+}): Promise<number> {
+  const start = options.start ?? fuzzStart();
+  // A path replays that one run (batch) of the seed, against a fresh server.
+  const numRuns = start.path === undefined ? options.numRuns : 1;
+  console.info(
+    `fuzz ${options.file}: seed ${start.seed}, path ${start.path ?? `(all ${numRuns} runs)`}; replay: ${replayCommand(options.file, start)}`,
+  );
   let run = 0;
   await fc.assert(
     fc.asyncProperty(fc.array(options.arbitrary, { minLength: BATCH, maxLength: BATCH }), async (values) => {
       await options.beforeBatch?.(run++);
-      const requests = values.map(options.build);
+      const requests = values.map((v) => {
+        try {
+          return options.build(v);
+        } catch (err) {
+          throw new HarnessBug(`build() threw on a generated value: ${(err as Error).stack}`);
+        }
+      });
       const outcomes = await Promise.all(requests.map((r) => send(options.base(), r)));
       outcomes.forEach((outcome, i) => {
         options.tally.add(outcome.status, requests[i]?.label);
@@ -271,23 +238,35 @@ export async function fuzz<T>(options: {
       });
     }),
     {
-      numRuns: options.numRuns,
+      numRuns,
       // Each run is a batch of live HTTP requests against a server whose state moves on:
       // shrinking would replay thousands of them and would not reproduce the same state.
       endOnFailure: true,
-      ...(options.seed === undefined ? {} : { seed: options.seed }),
+      seed: start.seed,
+      ...(start.path === undefined ? {} : { path: start.path }),
       // The default report prints the whole counterexample (values of up to 100 KB): say what
-      // failed instead, with the seed to replay it (FUZZ_SEED).
+      // failed instead, and how to replay it.
       asyncReporter: async (details) => {
         if (!details.failed) return;
-        const cause =
-          details.errorInstance instanceof Error
-            ? details.errorInstance.message
-            : String(details.errorInstance);
+        const error = details.errorInstance;
+        const harness = error instanceof HarnessBug;
+        const cause = error instanceof Error ? error.message : String(error);
+        const replay = replayCommand(options.file, {
+          seed: details.seed,
+          path: details.counterexamplePath ?? undefined,
+        });
         throw new Error(
-          `fuzz run ${details.numRuns} failed (seed ${details.seed}, path ${details.counterexamplePath}):\n${cause}\n${options.diagnose?.() ?? ''}`,
+          [
+            harness
+              ? `HARNESS BUG in test/fuzz (not a finding about the server), fuzz run ${details.numRuns}:`
+              : `fuzz run ${details.numRuns} failed:`,
+            `seed ${details.seed}, path ${details.counterexamplePath}; replay: ${replay}`,
+            cause,
+            harness ? '' : (options.diagnose?.() ?? ''),
+          ].join('\n'),
         );
       },
     },
   );
+  return numRuns;
 }

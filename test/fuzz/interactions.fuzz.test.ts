@@ -18,10 +18,19 @@ import {
   queryString,
   sometimes,
 } from './arbitraries.ts';
-import { type FuzzRequest, type FuzzServer, fuzz, startFuzzServer, Tally, watchProcess } from './harness.ts';
+import {
+  BATCH,
+  type FuzzRequest,
+  type FuzzServer,
+  fuzz,
+  requestTarget,
+  startFuzzServer,
+  Tally,
+  watchProcess,
+} from './harness.ts';
 import { type AccountStage, buildStages, cookiesFor, PASSWORD, type Stage } from './stages.ts';
 
-/** 800 batches of 8: 6,400 requests (FUZZ_RUNS=n for a longer local run, FUZZ_SEED to replay). */
+/** 800 batches of 8: 6,400 requests (FUZZ_RUNS=n for a longer local run, FUZZ_SEED / FUZZ_PATH to replay). */
 const NUM_RUNS = Number(process.env.FUZZ_RUNS ?? 800);
 /** Interactions get used up (finished, aborted, closed after wrong codes): renew them this often. */
 const REFRESH_EVERY = 40;
@@ -217,7 +226,7 @@ function build(v: Value): FuzzRequest {
   }
   for (const [k, val] of Object.entries(headers)) headers[k] = headerSafe(val);
   if (headers['content-type'] === '') delete headers['content-type'];
-  return { method: m, path, headers, body, label: `${route.method} ${route.path}` };
+  return { method: m, path: requestTarget(path), headers, body, label: `${route.method} ${route.path}` };
 }
 
 it(
@@ -226,14 +235,14 @@ it(
     const tally = new Tally();
     let generation = 0;
     const started = Date.now();
-    await fuzz({
+    const runs = await fuzz({
+      file: 'test/fuzz/interactions.fuzz.test.ts',
       base: () => server.tg.url,
       arbitrary: value,
       build,
       numRuns: NUM_RUNS,
       tally,
       diagnose: () => JSON.stringify(server.errors.slice(0, 3), null, 1).slice(0, 3000),
-      ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}),
       beforeBatch: async (run) => {
         if (run % REFRESH_EVERY === 0) pool = await buildStages(server.tg, generation++);
       },
@@ -242,7 +251,7 @@ it(
     console.info(
       `interaction fuzz: ${tally.total} requests in ${Date.now() - started} ms; ${tally}\n${tally.routes()}`,
     );
-    expect(tally.total).toBe(NUM_RUNS * 8);
+    expect(tally.total).toBe(runs * BATCH);
     expect(watch.events).toEqual([]);
     expect(server.errors).toEqual([]);
     const health = await fetch(`${server.tg.url}/healthz`);

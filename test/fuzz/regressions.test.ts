@@ -2,7 +2,14 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_SECRET } from '../helpers/tollgate.ts';
-import { type FuzzServer, SVC_SECRET, startFuzzServer } from './harness.ts';
+import {
+  acceptable,
+  type FuzzRequest,
+  type FuzzServer,
+  SVC_SECRET,
+  send,
+  startFuzzServer,
+} from './harness.ts';
 
 let server: FuzzServer;
 /** One keep-alive connection, so a request can only be answered after the one before it. */
@@ -125,5 +132,22 @@ describe('authorization endpoint', () => {
       const res = await request(`/auth/not-an-interaction?${query}`, { headers: { accept: 'text/html' } });
       expect(res.status, query).toBe(400);
     }
+  });
+});
+
+describe('request targets the WHATWG URL parser would rewrite', () => {
+  it("seed -691717675, path 208: `GET /\\'%u0041Kw` is sent as is and answered 404", async () => {
+    // Regression (harness bug): the sender resolved the generated path with `new URL`, which
+    // reads a leading `/\` as "another host" and threw `TypeError: Invalid URL`; the run was
+    // reported as the server's fault. The server was right all along: 404.
+    const req: FuzzRequest = {
+      method: 'GET',
+      path: "/\\'%u0041Kw",
+      headers: { accept: 'application/json', cookie: '_interaction=x.y.z' },
+    };
+    const outcome = await send(server.tg.url, req);
+    expect(outcome).toEqual({ status: 404 });
+    expect(acceptable(req, outcome.status)).toBe(true);
+    expect(server.errors).toEqual([]);
   });
 });
