@@ -45,14 +45,34 @@ interface Process {
 
 function startProcess(
   server: RedisServer,
-  opts: { cacheMs?: number; name?: string; kv?: (inner: KeyValueStore) => KeyValueStore } = {},
+  opts: {
+    cacheMs?: number;
+    /** The cache's clock (epoch ms). */
+    now?: () => number;
+    name?: string;
+    kv?: (inner: KeyValueStore) => KeyValueStore;
+    /** Told of each invalidation message this process receives, right after its cache saw it. */
+    onInvalidation?: (hash: string) => void;
+  } = {},
 ): Process {
   const redis = createRedisClient({ url: server.url, key_prefix: PREFIX });
   redis.on('error', () => {});
+  const { onInvalidation } = opts;
+  if (onInvalidation) {
+    // The cache subscribes on a duplicate of this client: listen on that connection too. This
+    // listener runs before the cache's, but a waiter's await resumes only after both have run.
+    const duplicate = redis.duplicate.bind(redis);
+    redis.duplicate = ((...args: Parameters<Redis['duplicate']>) => {
+      const subscriber = duplicate(...args);
+      subscriber.on('message', (_channel: string, hash: string) => onInvalidation(hash));
+      return subscriber;
+    }) as Redis['duplicate'];
+  }
   const cache = createSessionCache<SessionData>({
     redis,
     keyPrefix: PREFIX,
     ttlMs: opts.cacheMs ?? CACHE_MS,
+    ...(opts.now ? { now: opts.now } : {}),
   });
   const inner = createRedisKeyValueStore(redis, { keyPrefix: PREFIX });
   const proc: Process = {
@@ -78,8 +98,12 @@ function startProcess(
   return proc;
 }
 
-/** Polls `check` every 5 ms; throws after `ms`. */
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 1000): Promise<void> {
+/**
+ * Polls `check` every 5 ms; throws after `ms`. The state polled is pub/sub delivery in another
+ * connection, which has no event of its own here; the bound only matters when it fails, so it is
+ * generous for a loaded machine (still far below CACHE_MS, the expiry it must be told from).
+ */
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
@@ -119,14 +143,16 @@ describe('auth-proxy session cache', () => {
     expect((await b.sessions.loadFresh(ticket))?.access_token).toBe('access-1');
     expect((await gets(admin)) - before).toBe(1);
 
-    const short = startProcess(server, { cacheMs: 150 });
+    // The cache's own clock: an entry's age is what the test says, however slow the machine.
+    let clock = Date.now();
+    const short = startProcess(server, { cacheMs: 150, now: () => clock });
     try {
       await until(() => short.cache.ready, 'subscribed', 5000);
       const start = await gets(admin);
       await short.sessions.load(ticket);
       await short.sessions.load(ticket);
       expect((await gets(admin)) - start).toBe(1);
-      await sleep(200);
+      clock += 151;
       await short.sessions.load(ticket);
       expect((await gets(admin)) - start).toBe(2);
     } finally {
@@ -207,30 +233,39 @@ describe('auth-proxy session cache', () => {
 
   it('a read that raced a change never puts the old session in the cache', async () => {
     // c's session reads can be held after Redis answered, to let a change land in between.
-    let hold: Promise<void> | undefined;
+    let gate: { reached: () => void; release: Promise<void> } | undefined;
+    const invalidations = new Map<string, () => void>();
     const c = startProcess(server, {
       kv: (inner) => ({
         ...inner,
         async get(key) {
           const value = await inner.get(key);
-          if (hold && key.startsWith('proxy-session:')) await hold;
+          const held = gate;
+          if (held && key.startsWith('proxy-session:')) {
+            gate = undefined;
+            held.reached();
+            await held.release;
+          }
           return value;
         },
       }),
+      onInvalidation: (hash) => invalidations.get(hash)?.(),
     });
     try {
       await until(() => c.cache.ready, 'subscribed', 5000);
       for (const writer of [a, c]) {
         const { ticket, data } = await a.sessions.create(fields('sid-race'));
         let release = () => {};
-        hold = new Promise((r) => {
-          release = r;
+        let reached = () => {};
+        const atGate = new Promise<void>((r) => {
+          reached = r;
         });
+        gate = { reached, release: new Promise((r) => (release = r)) };
         const racing = c.sessions.load(ticket); // reads the old groups, then waits
-        await sleep(50);
-        hold = undefined;
+        await atGate;
+        const invalidated = new Promise<void>((r) => invalidations.set(hashTicket(ticket), r));
         await writer.sessions.save(ticket, { ...data, identity: { ...data.identity, groups: ['new'] } });
-        await sleep(100); // the invalidation message has arrived
+        await invalidated; // c's cache has seen the invalidation message
         release();
         expect((await racing)?.identity.groups).toEqual(['staff']);
         // Without the epoch check, the old read would now sit in the cache for CACHE_MS.
