@@ -3,6 +3,7 @@ import type { Account } from '../../src/accounts/types.ts';
 import type { Factor } from '../../src/factors/types.ts';
 import { Browser, type Page } from '../helpers/browser.ts';
 import type { RunningTollgate } from '../helpers/tollgate.ts';
+import { stableStep } from '../helpers/totp.ts';
 
 /** The TOTP code of a base32 key for now + `offsetSteps` time steps. */
 export const totpAt = (base32: string, offsetSteps = 0) =>
@@ -18,7 +19,9 @@ export async function enrolTotp(tg: RunningTollgate, record: Account & { passwor
   const req = { account, clientId: 'setup', flowId: `setup-${account.id}`, ip: '127.0.0.1', state: {} };
   const view = await totp.startEnrolment(req);
   const key = String(view.data.secret).replace(/\s+/g, '');
-  // The enrolment code is then refused for sign-in (replay): it takes the previous step's code.
+  // The enrolment code is then refused for sign-in (replay): it takes the previous step's code,
+  // which the server accepts only until the step ends: make sure it does not end mid-request.
+  await stableStep();
   const done = await totp.finishEnrolment(req, { code: totpAt(key, -1) });
   if (!done.ok) throw new Error(`TOTP enrolment failed: ${done.error}`);
   return { key };

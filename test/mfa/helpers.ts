@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
+import { expect } from 'vitest';
 import { type Browser, type Page, parseForm } from '../helpers/browser.ts';
 import {
   API_SECRET,
@@ -9,9 +9,12 @@ import {
   type RunningTollgate,
   startTollgate,
 } from '../helpers/tollgate.ts';
+import { oathtoolAt, stepAt } from '../helpers/totp.ts';
 
 export const ACR_1FA = 'urn:tollgate:acr:1fa';
 export const ACR_2FA = 'urn:tollgate:acr:2fa';
+/** The password of the users the MFA tests create. */
+export const PASSWORD = 'a long enough password';
 
 const client = (client_id: string, mfa: unknown, extra: Record<string, unknown> = {}) => ({
   client_id,
@@ -57,10 +60,13 @@ export async function rp(tg: RunningTollgate, clientId: string, secret = APP_SEC
   });
 }
 
-/** A TOTP code from the independent `oathtool`, for now + offsetSteps time steps. */
+/**
+ * A TOTP code from the independent `oathtool`, for now + offsetSteps time steps. Safe at a step
+ * boundary only for offsets 0 and 1; for codes that must stay valid, use `Authenticator`
+ * (test/helpers/totp.ts).
+ */
 export function oathtool(base32: string, offsetSteps = 0): string {
-  const at = Math.floor(Date.now() / 1000) + offsetSteps * 30;
-  return execFileSync('oathtool', ['--totp', '-b', '-N', `@${at}`, base32], { encoding: 'utf8' }).trim();
+  return oathtoolAt(base32, stepAt(Date.now()) + offsetSteps);
 }
 
 /** Starts an authorization request in `browser`; returns the first page and the PKCE verifier. */
@@ -79,6 +85,22 @@ export async function authorize(
     ...extra,
   });
   return { page: await browser.get(url.href, RP_CALLBACK), verifier };
+}
+
+/**
+ * The password step: starts an authorization request at `config` in `browser`, checks the page
+ * asks for a password and submits it; returns the page after it and the PKCE verifier.
+ */
+export async function password(
+  browser: Browser,
+  config: oidc.Configuration,
+  username: string,
+  options: { password?: string; extra?: Record<string, string> } = {},
+) {
+  const { page, verifier } = await authorize(browser, config, options.extra);
+  expect(page.body, page.body.slice(0, 400)).toContain('name="password"');
+  const next = await browser.submit(page, { username, password: options.password ?? PASSWORD }, RP_CALLBACK);
+  return { page: next, verifier };
 }
 
 /** Exchanges the code of a callback page and returns the ID token claims and tokens. */

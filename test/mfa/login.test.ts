@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, type Page } from '../helpers/browser.ts';
 import { startRedis } from '../helpers/redis-server.ts';
 import { API_SECRET, addUser, RP_CALLBACK, type RunningTollgate } from '../helpers/tollgate.ts';
+import { Authenticator, oathtoolAt } from '../helpers/totp.ts';
 import {
   ACR_1FA,
   ACR_2FA,
@@ -12,6 +13,8 @@ import {
   exchange,
   keyFromPage,
   oathtool,
+  PASSWORD,
+  password,
   recoveryCodesFromPage,
   rp,
   startMfaTollgate,
@@ -24,46 +27,13 @@ let mfaApp: oidc.Configuration;
 let oneFactor: oidc.Configuration;
 let optionalApp: oidc.Configuration;
 
-const PASSWORD = 'a long enough password';
-
-/** A user's authenticator: hands out codes for time steps not used yet (each is accepted once). */
-class Authenticator {
-  readonly used = new Set<number>();
-  readonly key: string;
-  constructor(key: string) {
-    this.key = key;
-  }
-  code(): string {
-    const now = Math.floor(Date.now() / 30_000);
-    for (const offset of [0, 1, -1]) {
-      if (!this.used.has(now + offset)) {
-        this.used.add(now + offset);
-        return oathtool(this.key, offset);
-      }
-    }
-    throw new Error('no unused time step in the window');
-  }
-}
-
-/** Password step at `config`; returns the page after it. */
-async function password(
-  browser: Browser,
-  config: oidc.Configuration,
-  username: string,
-  extra: Record<string, string> = {},
-) {
-  const { page, verifier } = await authorize(browser, config, extra);
-  expect(page.body, page.body.slice(0, 400)).toContain('name="password"');
-  return { page: await submit(browser, page, { username, password: PASSWORD }), verifier };
-}
-
 /** Creates a user and enrols TOTP (and saves recovery codes) through the pages of `mfa-app`. */
 async function enrolledUser(username: string) {
   await addUser(tg, username, PASSWORD);
   const browser = new Browser();
   const { page: enrol, verifier } = await password(browser, mfaApp, username);
   const authenticator = new Authenticator(keyFromPage(enrol));
-  const codesPage = await submit(browser, enrol, { code: authenticator.code() });
+  const codesPage = await submit(browser, enrol, { code: await authenticator.code() });
   const recoveryCodes = recoveryCodesFromPage(codesPage);
   const done = await submit(browser, codesPage, { confirm: '1' });
   const { claims } = await exchange(mfaApp, done, verifier);
@@ -108,7 +78,7 @@ describe('MFA login', () => {
     expect(keyFromPage(wrong)).toBe(key);
 
     const authenticator = new Authenticator(key);
-    const codesPage = await submit(browser, wrong, { code: authenticator.code() });
+    const codesPage = await submit(browser, wrong, { code: await authenticator.code() });
     const codes = recoveryCodesFromPage(codesPage);
     expect(codes).toHaveLength(10);
     expect(new Set(codes).size).toBe(10);
@@ -132,11 +102,11 @@ describe('MFA login', () => {
     const { page: challenge, verifier: v2 } = await password(second, mfaApp, 'erin');
     expect(isChallenge(challenge)).toBe(true);
     const replay = await submit(second, challenge, {
-      code: oathtool(key, ([...authenticator.used][0] as number) - Math.floor(Date.now() / 30_000)),
+      code: oathtoolAt(key, [...authenticator.used][0] as number),
     });
     expect(replay.status).toBe(401);
     expect(replay.body).toContain('already used');
-    const ok = await submit(second, replay, { code: authenticator.code() });
+    const ok = await submit(second, replay, { code: await authenticator.code() });
     expect((await exchange(mfaApp, ok, v2)).claims.acr).toBe(ACR_2FA);
   });
 
@@ -191,7 +161,7 @@ describe('MFA login', () => {
     // The same browser at the MFA client: the TOTP page, no password field.
     const { page: challenge, verifier } = await authorize(browser, mfaApp);
     expect(isChallenge(challenge)).toBe(true);
-    const done = await submit(browser, challenge, { code: authenticator.code() });
+    const done = await submit(browser, challenge, { code: await authenticator.code() });
     expect((await exchange(mfaApp, done, verifier)).claims).toMatchObject({
       acr: ACR_2FA,
       amr: ['pwd', 'otp', 'mfa'],
@@ -290,7 +260,7 @@ describe('remember this browser', () => {
     };
     const first = await password(browser, mfaApp, 'kate');
     expect(first.page.body).toContain('Remember this browser for 30 days');
-    const done = await submit(browser, first.page, { code: authenticator.code(), remember: '1' });
+    const done = await submit(browser, first.page, { code: await authenticator.code(), remember: '1' });
     await exchange(mfaApp, done, first.verifier);
     expect(browser.cookies.some((c) => c.name === 'tollgate_remember')).toBe(true);
 

@@ -3,7 +3,6 @@
 // package, and the OTP API is called over HTTP like curl would, all against tollgate on Redis.
 import { randomBytes } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
-import type * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, type Page } from '../helpers/browser.ts';
 import { freePort, startRedis } from '../helpers/redis-server.ts';
@@ -16,9 +15,8 @@ import {
   startTollgate,
 } from '../helpers/tollgate.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
-import { authorize, exchange, recoveryCodesFromPage, rp } from './helpers.ts';
+import { exchange, PASSWORD, password, recoveryCodesFromPage, rp } from './helpers.ts';
 
-const PASSWORD = 'a long enough password';
 const SMS_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const SVC_SECRET = 'svc-secret-0123456789abcdef';
 
@@ -81,11 +79,6 @@ afterAll(async () => {
 
 const codeIn = (text: string | undefined) => /\b(\d{6})\b/.exec(text ?? '')?.[1] as string;
 const codeFromMail = (mail: ParsedMail) => codeIn(mail.text);
-
-async function password(browser: Browser, config: oidc.Configuration, username: string) {
-  const { page, verifier } = await authorize(browser, config);
-  return { page: await browser.submit(page, { username, password: PASSWORD }, RP_CALLBACK), verifier };
-}
 
 async function saveRecoveryCodes(browser: Browser, page: Page) {
   expect(recoveryCodesFromPage(page)).toHaveLength(10);

@@ -18,7 +18,8 @@ import {
   startTollgate,
   TEST_COOKIE_KEY,
 } from '../helpers/tollgate.ts';
-import { authorize, exchange, keyFromPage, oathtool, recoveryCodesFromPage, rp } from '../mfa/helpers.ts';
+import { Authenticator } from '../helpers/totp.ts';
+import { exchange, keyFromPage, oathtool, password, recoveryCodesFromPage, rp } from '../mfa/helpers.ts';
 import {
   COOKIE_SECRET,
   PROXY_SECRET,
@@ -138,18 +139,11 @@ afterAll(async () => {
 /** A TOTP code for a time step not used yet by this key; remembered as a secret. */
 function totpCodes(key: string) {
   secrets.add(key);
-  const used = new Set<number>();
-  return () => {
-    const now = Math.floor(Date.now() / 30_000);
-    for (const offset of [0, 1, -1]) {
-      if (!used.has(now + offset)) {
-        used.add(now + offset);
-        const code = oathtool(key, offset);
-        codes.add(code);
-        return code;
-      }
-    }
-    throw new Error('no unused time step');
+  const authenticator = new Authenticator(key);
+  return async () => {
+    const code = await authenticator.code();
+    codes.add(code);
+    return code;
   };
 }
 
@@ -167,12 +161,10 @@ const codeFromMail = (mail: ParsedMail) => {
   return code;
 };
 
-async function password(browser: Browser, clientId: string, username: string, pw = PASSWORD) {
+/** The shared password step at `clientId`, with this file's password; also returns the RP. */
+async function signIn(browser: Browser, clientId: string, username: string, pw = PASSWORD) {
   const config = await rp(tg, clientId);
-  const { page, verifier } = await authorize(browser, config);
-  expect(page.body).toContain('name="password"');
-  const next = await browser.submit(page, { username, password: pw }, RP_CALLBACK);
-  return { page: next, verifier, config };
+  return { ...(await password(browser, config, username, { password: pw })), config };
 }
 
 function keepRecoveryCodes(page: Page) {
@@ -192,7 +184,7 @@ async function post(browser: Browser, page: Page, actionSuffix: string, fields: 
 describe('audit event stream', () => {
   it('logs login.failed for a wrong password, without the password', async () => {
     await addUser(tg, 'ava', PASSWORD);
-    const { page } = await password(new Browser(), 'mfa-app', 'ava', WRONG_PASSWORD);
+    const { page } = await signIn(new Browser(), 'mfa-app', 'ava', WRONG_PASSWORD);
     expect(page.body).toContain('name="password"');
     const failed = events('login.failed');
     expect(failed.length).toBeGreaterThanOrEqual(1);
@@ -202,10 +194,10 @@ describe('audit event stream', () => {
   it('logs factor.enrolled, mfa.failed and login.succeeded through TOTP enrolment and login', async () => {
     await addUser(tg, 'ben', PASSWORD);
     const first = new Browser();
-    const { page: enrol, verifier, config } = await password(first, 'mfa-app', 'ben');
+    const { page: enrol, verifier, config } = await signIn(first, 'mfa-app', 'ben');
     const key = keyFromPage(enrol);
     const code = totpCodes(key);
-    const codesPage = await first.submit(enrol, { code: code() }, RP_CALLBACK);
+    const codesPage = await first.submit(enrol, { code: await code() }, RP_CALLBACK);
     keepRecoveryCodes(codesPage);
     const done = await first.submit(codesPage, { confirm: '1' }, RP_CALLBACK);
     await exchange(config, done, verifier);
@@ -213,11 +205,11 @@ describe('audit event stream', () => {
     const succeededBefore = events('login.succeeded').length;
 
     const second = new Browser();
-    const { page: challenge, verifier: v2 } = await password(second, 'mfa-app', 'ben');
+    const { page: challenge, verifier: v2 } = await signIn(second, 'mfa-app', 'ben');
     expect(challenge.body).toContain('name="code"');
     const refused = await second.submit(challenge, { code: wrongCode(key) }, RP_CALLBACK);
     expect(refused.body).toContain('name="code"');
-    const ok = await second.submit(refused, { code: code() }, RP_CALLBACK);
+    const ok = await second.submit(refused, { code: await code() }, RP_CALLBACK);
     const { claims } = await exchange(config, ok, v2);
     expect(claims.acr).toBe('urn:tollgate:acr:2fa');
 
@@ -229,7 +221,7 @@ describe('audit event stream', () => {
   it('logs mfa.challenge_sent for an email code login', async () => {
     await addUser(tg, 'cleo', PASSWORD, { email: 'cleo@example.test' });
     const browser = new Browser();
-    const { page: enrol, verifier, config } = await password(browser, 'mail-app', 'cleo');
+    const { page: enrol, verifier, config } = await signIn(browser, 'mail-app', 'cleo');
     const confirm = await browser.submit(enrol, { address: 'cleo@example.test' }, RP_CALLBACK);
     const enrolMail = await smtp.waitForMessage();
     const codesPage = await browser.submit(confirm, { code: codeFromMail(enrolMail) }, RP_CALLBACK);
@@ -238,7 +230,7 @@ describe('audit event stream', () => {
     const sentBefore = events('mfa.challenge_sent').length;
 
     const second = new Browser();
-    const { page: challenge, verifier: v2 } = await password(second, 'mail-app', 'cleo');
+    const { page: challenge, verifier: v2 } = await signIn(second, 'mail-app', 'cleo');
     const mail = await smtp.waitForMessage();
     const ok = await second.submit(challenge, { code: codeFromMail(mail) }, RP_CALLBACK);
     expect((await exchange(config, ok, v2)).claims.amr).toEqual(['pwd', 'email', 'mfa']);
@@ -249,16 +241,16 @@ describe('audit event stream', () => {
   it('logs lockout after too many wrong second-factor codes', async () => {
     await addUser(tg, 'dan', PASSWORD);
     const first = new Browser();
-    const { page: enrol, verifier, config } = await password(first, 'mfa-app', 'dan');
+    const { page: enrol, verifier, config } = await signIn(first, 'mfa-app', 'dan');
     const key = keyFromPage(enrol);
     const code = totpCodes(key);
-    const codesPage = await first.submit(enrol, { code: code() }, RP_CALLBACK);
+    const codesPage = await first.submit(enrol, { code: await code() }, RP_CALLBACK);
     keepRecoveryCodes(codesPage);
     await exchange(config, await first.submit(codesPage, { confirm: '1' }, RP_CALLBACK), verifier);
     const account = (await tg.tollgate.store.accounts.findByUsername('dan'))?.id;
 
     const second = new Browser();
-    let { page } = await password(second, 'mfa-app', 'dan');
+    let { page } = await signIn(second, 'mfa-app', 'dan');
     for (let i = 0; i < 3 && page.body.includes('name="code"'); i++) {
       page = await second.submit(page, { code: wrongCode(key) }, RP_CALLBACK);
     }
@@ -277,7 +269,7 @@ describe('audit event stream', () => {
     const enrol = await post(browser, home, '/account/enrol/totp/start', {});
     const key = keyFromPage(enrol);
     const code = totpCodes(key);
-    const codesPage = await browser.submit(enrol, { code: code() });
+    const codesPage = await browser.submit(enrol, { code: await code() });
     keepRecoveryCodes(codesPage);
     const done = await browser.submit(codesPage, { confirm: '1' });
     const account = (await tg.tollgate.store.accounts.findByUsername('eve'))?.id;
@@ -288,7 +280,7 @@ describe('audit event stream', () => {
     const totpId = /action="\/account\/factors\/([^/]+)\/remove"/.exec(item)?.[1] as string;
     const removed = await post(browser, done, `/account/factors/${totpId}/remove`, {
       verify_with: 'totp',
-      code: code(),
+      code: await code(),
     });
     expect(removed.body).toContain('was removed');
     expect(events('factor.removed').some((e) => e.account === account && e.factor === 'totp')).toBe(true);
