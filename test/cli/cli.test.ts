@@ -7,7 +7,7 @@ import { createRedisAccountStore } from '../../adapters/redis-accounts.ts';
 import { createRedisClient } from '../../adapters/redis-client.ts';
 import { createPasswordHasher } from '../../src/accounts/password.ts';
 import type { AccountStore } from '../../src/accounts/types.ts';
-import { cleanEnv, type Run, runCommand } from '../helpers/cli.ts';
+import { cleanEnv, type Run, runCommand, runLinkedBin } from '../helpers/cli.ts';
 import { freePort, type RedisServer, startRedis } from '../helpers/redis-server.ts';
 
 /*
@@ -391,8 +391,8 @@ describe('tollgate CLI', () => {
     });
   });
 
-  it('runs through the package bin: npx --no-install tollgate --help', async () => {
-    const r = await runCommand('npx', ['--no-install', 'tollgate', '--help'], { env: cleanEnv() });
+  it('runs through the package bin as npm links it: node_modules/.bin/tollgate --help', async () => {
+    const r = await runLinkedBin(['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('tollgate: OpenID Connect provider with multi-factor login');
     expect(r.stdout).toContain('usage:');

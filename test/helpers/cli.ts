@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Runs the real `tollgate` command (and other programs) as child processes, for CLI tests. */
@@ -55,4 +58,38 @@ export function runTollgate(
   opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Run> {
   return runCommand(process.execPath, ['bin/tollgate.js', ...args], opts);
+}
+
+/**
+ * Runs the package's `bin` the way an install runs it: through the `node_modules/.bin/tollgate`
+ * symlink npm creates, executed by its shebang with this Node first on PATH. Not through npx:
+ * npm's own start (loading its config and the project's dependency tree) took longer than
+ * COMMAND_TIMEOUT_MS under load, and it tests npm, not the bin.
+ */
+export function runLinkedBin(args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const bin = linkedBin();
+  const env = opts.env ?? cleanEnv();
+  return runCommand(bin, args, {
+    ...opts,
+    env: { ...env, PATH: [dirname(process.execPath), env.PATH ?? ''].join(delimiter) },
+  });
+}
+
+let linked: string | undefined;
+
+/** A folder laid out as npm installs this package: `node_modules/{tollgate,.bin/tollgate}`. */
+function linkedBin(): string {
+  if (linked) return linked;
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    name: string;
+    bin: Record<string, string>;
+  };
+  const root = mkdtempSync(join(tmpdir(), 'tollgate-bin-'));
+  mkdirSync(join(root, 'node_modules', '.bin'), { recursive: true });
+  symlinkSync(ROOT, join(root, 'node_modules', pkg.name), 'dir');
+  const target = pkg.bin.tollgate;
+  if (!target) throw new Error('package.json has no bin.tollgate');
+  linked = join(root, 'node_modules', '.bin', 'tollgate');
+  symlinkSync(join('..', pkg.name, target), linked);
+  return linked;
 }
