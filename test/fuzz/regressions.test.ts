@@ -27,7 +27,6 @@ afterAll(async () => {
 interface Sent {
   status: number;
   body: string;
-  ms: number;
 }
 
 /** A request over the shared connection; `chunks` sends the body without a Content-Length. */
@@ -35,7 +34,6 @@ function request(
   path: string,
   options: { method?: string; headers?: Record<string, string>; body?: string; chunks?: number } = {},
 ): Promise<Sent> {
-  const started = Date.now();
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
@@ -53,13 +51,14 @@ function request(
           resolve({
             status: res.statusCode ?? 0,
             body: Buffer.concat(parts).toString('utf8'),
-            ms: Date.now() - started,
           }),
         );
       },
     );
     req.on('error', reject);
-    req.setTimeout(4000, () => req.destroy(new Error(`no answer to ${path} within 4 s`)));
+    // A connection left mid-body hangs until the server's own request timeouts (a minute or more): 10 s tells the
+    // two apart on any machine, and a hang fails the test instead of timing it.
+    req.setTimeout(10_000, () => req.destroy(new Error(`no answer to ${path} within 10 s`)));
     const body = Buffer.from(options.body ?? '');
     if (options.chunks) {
       const size = Math.ceil(body.length / options.chunks);
@@ -115,7 +114,6 @@ describe('request bodies', () => {
       expect(refused.status, path).toBeLessThan(500);
       const next = await request('/healthz');
       expect(next.status, `after ${path}`).toBe(200);
-      expect(next.ms, `after ${path}`).toBeLessThan(1000);
     }
   });
 });

@@ -42,19 +42,29 @@ export interface Upstream {
   server: Server;
   /** Requests it answered (hostile requests must not add to this). */
   hits: number;
+  /** Lets every held `/public/stream` response send its last chunk; returns how many were held. */
+  releaseStreams(): number;
   close(): Promise<void>;
 }
 
 /** node:http upstream echoing method, URL and headers as JSON; `/ws` echoes WebSocket messages. */
 export async function startUpstream(): Promise<Upstream> {
   const state = { hits: 0 };
+  const held = new Set<() => void>();
   const server = createServer((req, res) => {
     state.hits++;
     if (req.url === '/public/stream') {
-      // A slow response: the proxy must pass the first chunk on before the last one exists.
+      // A slow response: the proxy must pass the first chunk on before the last one exists. The
+      // last one waits for releaseStreams(); the timer only ends it when no test ever does.
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('first\n');
-      setTimeout(() => res.end('second\n'), 400);
+      const finish = () => {
+        clearTimeout(timer);
+        held.delete(finish);
+        res.end('second\n');
+      };
+      const timer = setTimeout(finish, 10_000);
+      held.add(finish);
       return;
     }
     let bodyBytes = 0;
@@ -83,6 +93,11 @@ export async function startUpstream(): Promise<Upstream> {
     server,
     get hits() {
       return state.hits;
+    },
+    releaseStreams() {
+      const waiting = [...held];
+      for (const finish of waiting) finish();
+      return waiting.length;
     },
     async close() {
       for (const ws of wss.clients) ws.terminate();
