@@ -224,15 +224,17 @@ describe('redis specifics', () => {
             () => 'answered',
             () => 'failed',
           ),
+          // The bound that tells "failed" from "hung": a hang has no event of its own.
           sleep(3000).then(() => 'hung'),
         ]);
       expect(await attempt()).toBe('failed');
-      // Also once the reconnect backoff has grown to its cap.
+      // Also once the reconnect backoff has grown to its cap: time itself is what must pass.
       await sleep(1500);
       expect(await attempt()).toBe('failed');
 
       await server.restart();
-      const deadline = Date.now() + 5000;
+      // Bounded poll until the client has reconnected, generous for a loaded machine.
+      const deadline = Date.now() + 15_000;
       let pong = '';
       while (Date.now() < deadline && pong !== 'PONG') {
         pong = await client.ping().catch(() => '');

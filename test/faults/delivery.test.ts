@@ -27,7 +27,11 @@ afterEach(async () => {
 });
 
 /** tollgate on the memory store whose email goes to `smtpPort` and SMS to `sms`. */
-async function tollgate(smtpPort: number, sms: WebhookReceiver): Promise<RunningTollgate> {
+async function tollgate(
+  smtpPort: number,
+  sms: WebhookReceiver,
+  timeoutMs = TIMEOUT_MS,
+): Promise<RunningTollgate> {
   const app = (client_id: string, factor: string) => ({
     client_id,
     client_secret: APP_SECRET,
@@ -44,10 +48,10 @@ async function tollgate(smtpPort: number, sms: WebhookReceiver): Promise<Running
             port: smtpPort,
             security: 'none',
             from: 'tollgate <no-reply@example.test>',
-            timeout_ms: TIMEOUT_MS,
+            timeout_ms: timeoutMs,
           },
         },
-        sms: { webhook: { url: sms.url, secret: SMS_SECRET, timeout_ms: TIMEOUT_MS, max_retries: 1 } },
+        sms: { webhook: { url: sms.url, secret: SMS_SECRET, timeout_ms: timeoutMs, max_retries: 1 } },
       },
       otp: { hmac_key: randomBytes(32).toString('base64') },
       mfa: {
@@ -122,11 +126,12 @@ function expectChallengeWith(page: Page, message: string) {
 
 describe('SMTP down during sign-in', () => {
   it('connection refused: says so at once, and the failed sends cost no attempt', async () => {
-    const tg = await tollgate(await freePort(), await receiver([200]));
+    // A 20 s timeout: "at once" is then told from "after the timeout" on any machine.
+    const tg = await tollgate(await freePort(), await receiver([200]), 20_000);
     await userWith(tg, 'nina', 'email');
     const { browser, page, ms } = await signIn(tg, 'mail-app', 'nina');
     expectChallengeWith(page, 'We could not send the code right now. Try again in a moment.');
-    expect(ms).toBeLessThan(2000);
+    expect(ms).toBeLessThan(10_000);
     expect(await counted(tg, page, 'email')).toEqual({ failures: 0, attempts: 0, sends: 0 });
 
     // "Send a new code" while it is still down: the same message, still nothing counted.
@@ -150,8 +155,10 @@ describe('SMTP down during sign-in', () => {
     await userWith(tg, 'omar', 'email');
     const { page, ms } = await signIn(tg, 'mail-app', 'omar');
     expectChallengeWith(page, 'We could not send the code right now (the service did not answer).');
-    // One SMTP timeout (plus the password hash and redirects), not a hung page.
-    expect(ms).toBeLessThan(TIMEOUT_MS * 3 + 1500);
+    // One SMTP timeout (plus the password hash and redirects), not a page hung for the server's
+    // 30 s: the bound leaves a loaded machine room and is still far from the hang.
+    expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS);
+    expect(ms).toBeLessThan(10_000);
     expect(await counted(tg, page, 'email')).toEqual({ failures: 0, attempts: 0, sends: 0 });
     expect(smtp.messages).toHaveLength(0);
   });
@@ -165,7 +172,9 @@ describe('SMS webhook timing out during sign-in', () => {
     await userWith(tg, 'pia', 'sms');
     const { browser, page, ms, config, verifier } = await signIn(tg, 'sms-app', 'pia');
     expectChallengeWith(page, 'We could not send the code right now (the service did not answer).');
-    expect(ms).toBeLessThan(TIMEOUT_MS * 2 + 2500);
+    // Two attempts' timeouts, not a hang (the receiver never answers them).
+    expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS * 2);
+    expect(ms).toBeLessThan(15_000);
     expect(sms.requests).toHaveLength(2);
     expect(sms.requests[0]?.headers['webhook-id']).toBe(sms.requests[1]?.headers['webhook-id']);
     expect(await counted(tg, page, 'sms')).toEqual({ failures: 0, attempts: 0, sends: 0 });

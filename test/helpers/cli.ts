@@ -43,6 +43,7 @@ export async function runCommand(
   // A command that does not read stdin may exit before we finish writing: ignore EPIPE.
   child.stdin.on('error', () => {});
   child.stdin.end(opts.stdin ?? '');
+  // The bound on waiting for the exit event: a hung command is killed and fails its test.
   const timer = setTimeout(() => child.kill('SIGKILL'), COMMAND_TIMEOUT_MS);
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);

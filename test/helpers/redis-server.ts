@@ -120,6 +120,7 @@ async function pingOnce(port: number): Promise<boolean> {
       socket.destroy();
       resolve(ok);
     };
+    // A bound, not a wait: a server that accepts but does not answer yet counts as not ready.
     socket.setTimeout(500, () => done(false));
     socket.once('error', () => done(false));
     socket.once('connect', () => socket.write('PING\r\n'));
@@ -173,6 +174,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisSer
     while (Date.now() < deadline) {
       if (exited(child)) break;
       if (await pingOnce(port)) return;
+      // Bounded poll (READY_TIMEOUT_MS): redis-server prints nothing we could wait on reliably.
       await new Promise((r) => setTimeout(r, 50));
     }
     await halt('kill');

@@ -42,6 +42,7 @@ export async function startSmtp(options: StartSmtpOptions = {}): Promise<TestSmt
       callback(null, { user: 'test' });
     },
     onConnect(_session, callback) {
+      // A deliberately slow server (for timeout tests), not a wait.
       if (options.delayMs) setTimeout(() => callback(), options.delayMs);
       else callback();
     },
@@ -76,6 +77,7 @@ export async function startSmtp(options: StartSmtpOptions = {}): Promise<TestSmt
         const left = deadline - Date.now();
         if (left <= 0) throw new Error(`no SMTP message within ${timeoutMs} ms`);
         await new Promise<void>((resolve) => {
+          // The bound on waiting for the message event below.
           const timer = setTimeout(resolve, left);
           waiters.push(() => {
             clearTimeout(timer);

@@ -17,6 +17,7 @@ process.once('exit', () => demo?.kill('SIGKILL'));
 /** Resolves with the URL the demo prints, or rejects with everything it wrote. */
 async function printedUrl(child: ChildProcess, timeoutMs = 30_000): Promise<string> {
   return await new Promise((resolve, reject) => {
+    // The bound on waiting for the printed URL (the event): a demo that never prints fails.
     const timer = setTimeout(
       () => reject(new Error(`no URL printed after ${timeoutMs} ms:\n${stdout}\n${stderr}`)),
       timeoutMs,

@@ -67,6 +67,7 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string)
       socket.once('error', () => resolve(false));
     });
     if (open) return;
+    // Bounded poll (15 s): a foreign process's listening socket gives no event to wait on.
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`nothing listens on ${port} after 15 s:\n${log()}`);

@@ -57,8 +57,13 @@ describe('auth-proxy: session store down', () => {
     // Back up: the store returns empty (killed, no persistence), so the old cookie now means
     // "sign in" (302), no longer 503.
     await proxyRedis.restart();
-    await new Promise((r) => setTimeout(r, 300));
-    const after = await rawGet(`${stack.url}/x`, { cookie });
+    // Bounded poll until the proxy's client has reconnected (it answers 503 until then).
+    const deadline = Date.now() + 15_000;
+    let after = await rawGet(`${stack.url}/x`, { cookie });
+    while (after.status === 503 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = await rawGet(`${stack.url}/x`, { cookie });
+    }
     expect(after.status).toBe(302);
   });
 });

@@ -88,6 +88,8 @@ describe('auth-proxy sessions', () => {
     let calls = 0;
     const sessions = store(async (data) => {
       calls++;
+      // A slow refresh, so the loads overlap it (not a wait for anything: the assertions hold
+      // however the loads interleave, since a late one finds the token already fresh).
       await new Promise((r) => setTimeout(r, 30));
       return { ...data, access_token: `new-${calls}`, expires_at: Math.floor(Date.now() / 1000) + 3600 };
     });

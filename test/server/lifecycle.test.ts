@@ -86,6 +86,7 @@ async function startServer(env: Record<string, string> = {}, args: string[] = []
       throw new Error(`server exited (${code}) before it was ready:\n${proc.stdout()}\n${proc.stderr()}`);
     if (Date.now() > deadline)
       throw new Error(`server not ready after 20 s:\n${proc.stdout()}\n${proc.stderr()}`);
+    // Bounded poll of the child's output (20 s), checked between chunks as they arrive.
     await new Promise((r) => setTimeout(r, 50));
   }
   return proc;
@@ -93,14 +94,12 @@ async function startServer(env: Record<string, string> = {}, args: string[] = []
 
 /** Sends SIGTERM and returns the exit code, failing when the process takes over 10 s. */
 async function terminate(proc: Proc): Promise<number | string> {
-  const begin = Date.now();
   proc.child.kill('SIGTERM');
+  // The bound on waiting for the exit event.
   const timeout = new Promise<string>((resolve) =>
     setTimeout(() => resolve('still running after 10 s'), 10_000).unref(),
   );
-  const result = await Promise.race([proc.exited, timeout]);
-  expect(Date.now() - begin).toBeLessThan(10_000);
-  return result;
+  return await Promise.race([proc.exited, timeout]);
 }
 
 /** The JSON lines a process logged (stdout and stderr), skipping the human banner. */
@@ -279,6 +278,7 @@ describe('npm start (node src/server/main.ts)', () => {
     const proc = launch(['--config', file], { PORT: String(await freePort()) });
     const code = await Promise.race([
       proc.exited,
+      // The bound on waiting for the exit event.
       new Promise((r) => setTimeout(() => r('timeout'), 10_000).unref()),
     ]);
     expect(code).toBe(2);

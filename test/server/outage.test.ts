@@ -52,7 +52,8 @@ it('answers 503 on provider endpoints while Redis is down, and recovers when it 
   expect((await fetch(`${tg.url}/readyz`)).status).toBe(503);
 
   await redis.restart();
-  const deadline = Date.now() + 5000;
+  // Bounded poll until tollgate's client has reconnected; 15 s leaves room for a loaded machine.
+  const deadline = Date.now() + 15_000;
   let status = 0;
   while (Date.now() < deadline) {
     status = (await tokenRequest()).status;
