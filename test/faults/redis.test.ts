@@ -283,7 +283,9 @@ describe('Redis frozen (SIGSTOP): connections open, no answers', () => {
       expect(html.res.headers.get('content-type')).toMatch(/^text\/html/);
       expect(html.body).toContain('temporarily unavailable');
     }
-    for (const { ms } of [token, page, interaction]) expect(ms).toBeLessThan(3000);
+    // Answered once the 2 s command timeout fires, not parked for as long as Redis is frozen: the
+    // margin is for a loaded machine (three requests at once), the frozen Redis never answers.
+    for (const { ms } of [token, page, interaction]) expect(ms).toBeLessThan(6000);
     expect((await fetch(`${tg.url}/readyz`)).status).toBe(503);
 
     thaw();
