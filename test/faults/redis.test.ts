@@ -229,7 +229,7 @@ describe('Redis killed (SIGKILL) under load', () => {
     const retry = await authorize(pending, app);
     const done = await pending.submit(retry.page, { username: 'kim', password: PASSWORD }, RP_CALLBACK);
     expect((await exchange(app, done, retry.verifier)).claims()?.sub).toBeTruthy();
-  }, 30_000);
+  }, 60_000);
 });
 
 describe('Redis frozen (SIGSTOP): connections open, no answers', () => {
@@ -302,7 +302,7 @@ describe('Redis frozen (SIGSTOP): connections open, no answers', () => {
     }
     expect(status).toBe(200);
     expect((await browser.get(started.page.url)).status).toBe(200);
-  }, 30_000);
+  }, 60_000);
 });
 
 describe('Redis restarted with the append-only file on', () => {
@@ -334,7 +334,7 @@ describe('Redis restarted with the append-only file on', () => {
     const refreshed = await oidc.refreshTokenGrant(app, tokens.refresh_token as string);
     expect(refreshed.claims()?.sub).toBe(sub);
     expect((await oidc.refreshTokenGrant(app, refreshed.refresh_token as string)).access_token).toBeTruthy();
-  }, 30_000);
+  }, 60_000);
 });
 
 describe('two tollgate servers sharing one Redis', () => {
@@ -410,5 +410,5 @@ describe('two tollgate servers sharing one Redis', () => {
     );
     const outcomes = results.map((r) => (r.url.startsWith(RP_CALLBACK) ? 'accepted' : `${r.status}`)).sort();
     expect(outcomes).toEqual(['401', 'accepted']);
-  }, 30_000);
+  }, 60_000);
 });

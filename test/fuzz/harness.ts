@@ -168,6 +168,16 @@ export function acceptable(req: FuzzRequest, status: number): boolean {
   return status > 0 && status < 500;
 }
 
+/** How long an exploring fuzz test keeps starting runs (`FUZZ_BUDGET_MS`), in ms. */
+export const FUZZ_BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 40_000);
+
+/**
+ * The vitest timeout of a fuzz test: the time budget plus setup and the checks after it; a replay
+ * makes every run, so it gets time by the run count.
+ */
+export const fuzzTimeout = (numRuns: number) =>
+  process.env.FUZZ_SEED ? Math.max(120_000, numRuns * 300) : FUZZ_BUDGET_MS + 90_000;
+
 /** Where a fuzz run starts: `FUZZ_SEED` (and `FUZZ_PATH`, one run of it) replay one. */
 export interface FuzzStart {
   seed: number;
@@ -192,7 +202,8 @@ export const replayCommand = (file: string, start: FuzzStart) =>
 /**
  * The fuzz property: every request of a batch (sent all at once) gets an HTTP answer below 500,
  * within the timeout. `build` turns a generated value into a request (it may read live state).
- * The run prints its seed first; a failure says how to replay it. Returns how many runs it made. A {@link HarnessBug} fails
+ * The run prints its seed first; a failure says how to replay it. Returns how many runs it made
+ * (fewer than `numRuns` when the time budget ran out first). A {@link HarnessBug} fails
  * the run as what it is, never as the server's answer.
  */
 export async function fuzz<T>(options: {
@@ -209,16 +220,28 @@ export async function fuzz<T>(options: {
   beforeBatch?: (run: number) => Promise<void>;
   /** Default: {@link fuzzStart} (the environment). */
   start?: FuzzStart;
+  /**
+   * Stop starting new runs after this long (a run that fails still fails). Exploring runs only:
+   * a replay (`FUZZ_SEED` set, or `start` given) makes every run, so it reaches the same one.
+   * @default FUZZ_BUDGET_MS, else {@link FUZZ_BUDGET_MS}
+   */
+  budgetMs?: number;
 }): Promise<number> {
+  const replay = options.start !== undefined || Boolean(process.env.FUZZ_SEED);
   const start = options.start ?? fuzzStart();
   // A path replays that one run (batch) of the seed, against a fresh server.
   const numRuns = start.path === undefined ? options.numRuns : 1;
+  const budget = replay ? undefined : (options.budgetMs ?? FUZZ_BUDGET_MS);
   console.info(
-    `fuzz ${options.file}: seed ${start.seed}, path ${start.path ?? `(all ${numRuns} runs)`}; replay: ${replayCommand(options.file, start)}`,
+    `fuzz ${options.file}: seed ${start.seed}, path ${start.path ?? `(up to ${numRuns} runs${budget ? ` or ${budget} ms` : ''})`}; replay: ${replayCommand(options.file, start)}`,
   );
   let run = 0;
+  // On a loaded machine the run count, not the suite, gives way: past the budget the remaining
+  // runs are generated but not sent (fast-check's own time limit would abandon a batch in flight).
+  const deadline = budget === undefined ? undefined : Date.now() + budget;
   await fc.assert(
     fc.asyncProperty(fc.array(options.arbitrary, { minLength: BATCH, maxLength: BATCH }), async (values) => {
+      if (deadline !== undefined && Date.now() > deadline) return;
       await options.beforeBatch?.(run++);
       const requests = values.map((v) => {
         try {
@@ -268,5 +291,5 @@ export async function fuzz<T>(options: {
       },
     },
   );
-  return numRuns;
+  return run;
 }

@@ -23,6 +23,7 @@ import {
   type FuzzRequest,
   type FuzzServer,
   fuzz,
+  fuzzTimeout,
   requestTarget,
   startFuzzServer,
   Tally,
@@ -249,7 +250,7 @@ it(
     });
     // Visible in the test output: how many requests, and what they got.
     console.info(
-      `interaction fuzz: ${tally.total} requests in ${Date.now() - started} ms; ${tally}\n${tally.routes()}`,
+      `interaction fuzz: ${tally.total} requests (${runs} runs) in ${Date.now() - started} ms; ${tally}\n${tally.routes()}`,
     );
     expect(tally.total).toBe(runs * BATCH);
     expect(watch.events).toEqual([]);
@@ -260,5 +261,5 @@ it(
     const fresh = await buildStages(server.tg, generation);
     expect(fresh.stages).toHaveLength(6);
   },
-  Math.max(60_000, NUM_RUNS * 100),
+  fuzzTimeout(NUM_RUNS),
 );
