@@ -151,6 +151,10 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisSer
   const args = [
     ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--daemonize', 'no'],
     ...['--appendonly', opts.appendonly ? 'yes' : 'no'],
+    // With the default `everysec`, a busy disk makes Redis postpone the AOF write while replies
+    // still go out, so a SIGKILL can lose acknowledged writes (seen under load: a refresh token
+    // issued just before the kill). Tests that assert durability need `always`.
+    ...(opts.appendonly ? ['--appendfsync', 'always'] : []),
   ];
   let proc: ChildProcess | undefined;
   let log = '';
