@@ -80,7 +80,12 @@ async function startServer(env: Record<string, string> = {}, args: string[] = []
     port,
   );
   const deadline = Date.now() + 40_000;
-  while (!proc.stdout().includes('tollgate is running')) {
+  // Ready means both the banner and the server.started log line are out: pino writes its lines
+  // asynchronously, so the banner can arrive first.
+  const ready = () =>
+    proc.stdout().includes('tollgate is running') &&
+    `${proc.stdout()}${proc.stderr()}`.includes('"event":"server.started"');
+  while (!ready()) {
     const code = proc.child.exitCode ?? proc.child.signalCode;
     if (code !== null)
       throw new Error(`server exited (${code}) before it was ready:\n${proc.stdout()}\n${proc.stderr()}`);
