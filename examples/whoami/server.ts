@@ -23,8 +23,8 @@ export interface WhoamiOptions {
   /** The proxy's JWKS, e.g. `http://localhost:4180/.well-known/jwks.json`. */
   jwksUrl: string;
   /**
-   * Expected `aud` of the assertion: the proxy signs for the upstream's origin (reverse proxy)
-   * or the origin the front proxy serves (forward-auth).
+   * Expected `aud` of the assertion: the proxy signs for the matching upstream's configured
+   * `audience` (default: the origin of its `url`), never for a client-sent Host.
    */
   audience: string;
   /** Expected `iss` of the assertion (the proxy's public URL). */
