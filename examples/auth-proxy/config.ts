@@ -1,5 +1,5 @@
+import { loadYamlConfig, parseYamlConfig, validateConfig } from 'tollgate';
 import { z } from 'zod';
-import { loadYamlConfig, parseYamlConfig, validateConfig } from '../../src/config/yaml.ts';
 import { IDENTITY_HEADER_DEFAULTS } from './identity-headers.ts';
 import { createRedirectValidator } from './redirect.ts';
 import { compileRules } from './rules.ts';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../../src/log.ts';
+import type { Logger } from 'tollgate';
 import type { AssertionSigner } from './assertion.ts';
 import {
   type AuthorizeDeps,

@@ -7,7 +7,7 @@ import {
 } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
-import type { Logger } from '../../src/log.ts';
+import type { Logger } from 'tollgate';
 import type { AssertionSigner } from './assertion.ts';
 import {
   type AuthorizeContext,

@@ -1,8 +1,7 @@
 import { createHash, hash, hkdfSync, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { KeyValueStore } from '../../src/factors/types.ts';
-import type { Logger } from '../../src/log.ts';
-import { createSecretBox, type SecretBox } from '../../src/security/secret-box.ts';
+import type { KeyValueStore, Logger } from 'tollgate';
+import { createSecretBox, type SecretBox } from 'tollgate';
 import type { SessionCache } from './session-cache.ts';
 import type { Identity } from './types.ts';
 
