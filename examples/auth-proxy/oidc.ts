@@ -8,8 +8,8 @@ import { isUnavailable } from './failures.ts';
 import { readForm } from './form.ts';
 import type { RedirectValidator } from './redirect.ts';
 import {
+  acceptedCookie,
   type CookieSettings,
-  readCookies,
   type SessionData,
   type SessionStore,
   serializeCookie,
@@ -172,7 +172,7 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
     ];
     // One CSRF value per browser, reused, so sign-ins started in two tabs both complete.
     const csrf =
-      readCookies(req.headers.cookie, csrfCookie.name).find((v) => /^[A-Za-z0-9_-]{43}$/.test(v)) ??
+      acceptedCookie(req.headers.cookie, csrfCookie.name, (v) => /^[A-Za-z0-9_-]{43}$/.test(v)) ??
       randomBytes(32).toString('base64url');
     const stepUp = url.searchParams.get('acr') === '2fa';
     const login: LoginState = {
@@ -205,9 +205,9 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
     await kv.delete(loginKey(state)); // one use
     const login = JSON.parse(box.open(sealed, loginKey(state)).toString('utf8')) as LoginState;
     const expected = Buffer.from(login.csrf, 'base64url');
-    const sameBrowser = readCookies(req.headers.cookie, csrfCookie.name).some((v) =>
-      timingSafeEqual(sha256(v), expected),
-    );
+    const sameBrowser =
+      acceptedCookie(req.headers.cookie, csrfCookie.name, (v) => timingSafeEqual(sha256(v), expected)) !==
+      undefined;
     if (!sameBrowser)
       return reply(res, 400, 'This sign-in was started in another browser. Please start again.');
 
