@@ -6,6 +6,7 @@ import type { KeyValueStore, Logger } from 'tollgate';
 import type { ProxyConfig } from './config.ts';
 import { isUnavailable } from './failures.ts';
 import { readForm } from './form.ts';
+import { acrValueOf, type Level, levelOfParam, meetsLevel } from './levels.ts';
 import type { RedirectValidator } from './redirect.ts';
 import {
   acceptedCookie,
@@ -116,8 +117,8 @@ interface LoginState {
   verifier: string;
   nonce: string;
   rd: string;
-  /** The acr the callback must see (step-up), if any. */
-  acr?: string;
+  /** The level the callback's ID token must prove (step-up), if any. */
+  level?: Level;
   /** SHA-256 of the browser's CSRF cookie: the callback must come back to the same browser. */
   csrf: string;
 }
@@ -174,12 +175,12 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
     const csrf =
       acceptedCookie(req.headers.cookie, csrfCookie.name, (v) => /^[A-Za-z0-9_-]{43}$/.test(v)) ??
       randomBytes(32).toString('base64url');
-    const stepUp = url.searchParams.get('acr') === '2fa';
+    const level = levelOfParam(url.searchParams.get('acr'));
     const login: LoginState = {
       verifier,
       nonce,
       rd: target(url.searchParams.get('rd')),
-      acr: stepUp ? config.acr.two_factor : undefined,
+      level,
       csrf: sha256(csrf).toString('base64url'),
     };
     const cfg = await provider.configuration();
@@ -192,7 +193,7 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
       code_challenge_method: 'S256',
       state,
       nonce,
-      ...(stepUp ? { acr_values: config.acr.two_factor } : {}),
+      ...(level ? { acr_values: acrValueOf(level, config.acr) } : {}),
     });
     res.setHeader('set-cookie', serializeCookie(csrfCookie, csrf, LOGIN_TTL_SECONDS));
     reply(res, 302, 'Redirecting to sign in', { location: location.href });
@@ -228,9 +229,18 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
     }
     const claims = tokens.claims() as client.IDToken;
     const amr = strings(claims.amr);
-    if (login.acr && (claims.acr !== login.acr || !amr.some((m) => m !== 'pwd'))) {
-      logger.warn({ sub: claims.sub, acr: claims.acr, amr }, 'auth-proxy: step-up did not reach two factors');
-      return reply(res, 403, 'This page needs a second factor, and the sign-in did not use one.');
+    if (login.level && !meetsLevel(login.level, { acr: str(claims.acr), amr }, config.acr)) {
+      logger.warn(
+        { sub: claims.sub, acr: claims.acr, amr, level: login.level },
+        'auth-proxy: step-up did not reach the level asked for',
+      );
+      return reply(
+        res,
+        403,
+        login.level === 'phishing_resistant'
+          ? 'This page needs a passkey, and the sign-in did not use one.'
+          : 'This page needs a second factor, and the sign-in did not use one.',
+      );
     }
     const identity = await provider.identity(cfg, tokens.access_token, claims);
     const old = ticketFrom(req.headers.cookie, sessionCookie.name);

@@ -110,7 +110,7 @@ export async function startProxy(
   const signer = await createAssertionSigner({ issuer: config.public_url, ttlSeconds: config.assertion.ttl });
   // A session ended in this process (sign-out, back-channel logout) never reuses its assertions.
   sessions.onDestroy((ticketHash) => signer.forget(ticketHash));
-  const core = { rules, sessions, cookieName: config.cookie.name };
+  const core = { rules, sessions, cookieName: config.cookie.name, acr: config.acr };
   const oidcRoutes = createOidcRoutes({ config, provider, sessions, kv, validateRedirect, logger });
   const forwardAuth = createForwardAuth({ ...core, config, signer, logger });
   const proxy = createReverseProxy({
