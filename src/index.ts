@@ -9,6 +9,7 @@ export { createPasswordHasher, type PasswordHasher } from './accounts/password.t
 export type { Account, AccountPatch, AccountRecord, AccountStore, NewAccount } from './accounts/types.ts';
 export { loadConfig, parseConfig } from './config/load.ts';
 export { configSchema, type TollgateConfig } from './config/schema.ts';
+export { loadYamlConfig, parseYamlConfig, validateConfig } from './config/yaml.ts';
 export * from './errors.ts';
 export { createFactors, type FactorRegistry, factorRegistry } from './factors/index.ts';
 export { createRecoveryFactor, type RecoveryFactor } from './factors/recovery/index.ts';
@@ -23,7 +24,7 @@ export type {
   KeyValueStore,
   VerifyResult,
 } from './factors/types.ts';
-export { createLogger } from './log.ts';
+export { createLogger, type Logger } from './log.ts';
 export { assembleMfa, createMfaParts, type MfaOptions, type MfaParts } from './mfa/parts.ts';
 export { ACR_LEVELS, ACR_ONE_FACTOR, ACR_TWO_FACTOR, AMR_PASSWORD } from './policy/acr.ts';
 export { loginPolicy, mfaCheck } from './policy/checks.ts';
@@ -37,4 +38,5 @@ export { createRegulation, type Regulation } from './security/regulation.ts';
 export { createSecretBox, type SecretBox } from './security/secret-box.ts';
 export { createTollgate, type Tollgate } from './server/app.ts';
 export { errorHandler } from './server/error-handler.ts';
+export { clientAddress, normalizeAddress, trustedProxies } from './server/forwarded.ts';
 export { createStore, type Store } from './server/store.ts';

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { AcrSettings } from './levels.ts';
 import { decide, normalizePath, type RuleMatcher } from './rules.ts';
 import { type SessionStore, ticketFrom } from './sessions.ts';
 import { clientAddress, trustedProxyTest } from './trusted-proxies.ts';
@@ -25,6 +26,8 @@ export interface AuthorizeDeps {
   rules: RuleMatcher;
   sessions: SessionStore;
   cookieName: string;
+  /** The acr values and methods each level needs. @default tollgate's */
+  acr?: AcrSettings;
 }
 
 /** The core's answer plus what adapters need to act on it. */
@@ -68,7 +71,7 @@ export async function authorizeRequest(ctx: AuthorizeContext, deps: AuthorizeDep
   const ticket = ticketFrom(ctx.headers.cookie, deps.cookieName);
   const session = ticket ? await deps.sessions.loadFresh(ticket) : undefined;
   return {
-    decision: decide(rule, session?.identity),
+    decision: decide(rule, session?.identity, deps.acr),
     target,
     url,
     ticket: session ? ticket : undefined,

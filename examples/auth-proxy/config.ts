@@ -1,6 +1,7 @@
+import { loadYamlConfig, parseYamlConfig, validateConfig } from 'tollgate';
 import { z } from 'zod';
-import { loadYamlConfig, parseYamlConfig, validateConfig } from '../../src/config/yaml.ts';
 import { IDENTITY_HEADER_DEFAULTS } from './identity-headers.ts';
+import { DEFAULT_ACR } from './levels.ts';
 import { createRedirectValidator } from './redirect.ts';
 import { compileRules } from './rules.ts';
 
@@ -49,6 +50,8 @@ const ruleSchema = z.strictObject({
   groups: z.array(z.string().min(1)).min(1).optional(),
   users: z.array(z.string().min(1)).min(1).optional(),
   api: z.boolean().optional(),
+  /** With `policy: mfa`: the level to prove. @default "two_factor" */
+  require: z.enum(['two_factor', 'phishing_resistant']).optional(),
 });
 
 const upstreamSchema = z
@@ -164,9 +167,12 @@ const rawSchema = z.strictObject({
       ttl: z.number().int().min(5).max(3600).default(60),
     })
     .prefault({}),
+  /** tollgate's acr values per level, and the amr methods that prove a phishing-resistant one. */
   acr: z
     .strictObject({
-      two_factor: z.string().min(1).default('urn:tollgate:acr:2fa'),
+      two_factor: z.string().min(1).default(DEFAULT_ACR.two_factor),
+      phishing_resistant: z.string().min(1).default(DEFAULT_ACR.phishing_resistant),
+      phishing_resistant_amr: z.array(z.string().min(1)).min(1).default(DEFAULT_ACR.phishing_resistant_amr),
     })
     .prefault({}),
 });

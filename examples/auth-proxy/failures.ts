@@ -5,8 +5,7 @@
  * an error log line carrying the stack, so it is seen and fixed instead of hiding among outages.
  * Both fail closed: nothing is passed upstream.
  */
-import type { KeyValueStore } from '../../src/factors/types.ts';
-import type { Logger } from '../../src/log.ts';
+import type { KeyValueStore, Logger } from 'tollgate';
 import type { Locks } from './sessions.ts';
 
 /** A dependency (session store, provider) failed; the request may succeed later. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../../src/log.ts';
+import type { Logger } from 'tollgate';
 import type { AssertionSigner } from './assertion.ts';
 import {
   type AuthorizeDeps,
@@ -13,6 +13,7 @@ import {
 import type { ProxyConfig } from './config.ts';
 import { failureStatus } from './failures.ts';
 import { type IdentityHeaderNames, identityHeaderValues } from './identity-headers.ts';
+import { LEVEL_PARAM } from './levels.ts';
 import { hashTicket } from './sessions.ts';
 import { audienceRouter } from './upstreams.ts';
 
@@ -36,7 +37,7 @@ export const NGINX_IDENTITY_HEADERS: Omit<IdentityHeaderNames, 'assertion'> = {
 export function signInUrl(config: ProxyConfig, result: AuthorizeResult): string {
   const start = new URL('/oauth2/start', config.public_url);
   if (result.url) start.searchParams.set('rd', result.url.href);
-  if (result.decision.kind === 'step_up') start.searchParams.set('acr', '2fa');
+  if (result.decision.kind === 'step_up') start.searchParams.set('acr', LEVEL_PARAM[result.decision.level]);
   return start.href;
 }
 

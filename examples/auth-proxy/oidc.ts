@@ -2,15 +2,15 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import * as client from 'openid-client';
-import type { KeyValueStore } from '../../src/factors/types.ts';
-import type { Logger } from '../../src/log.ts';
+import type { KeyValueStore, Logger } from 'tollgate';
 import type { ProxyConfig } from './config.ts';
 import { isUnavailable } from './failures.ts';
 import { readForm } from './form.ts';
+import { acrValueOf, type Level, levelOfParam, meetsLevel } from './levels.ts';
 import type { RedirectValidator } from './redirect.ts';
 import {
+  acceptedCookie,
   type CookieSettings,
-  readCookies,
   type SessionData,
   type SessionStore,
   serializeCookie,
@@ -117,8 +117,8 @@ interface LoginState {
   verifier: string;
   nonce: string;
   rd: string;
-  /** The acr the callback must see (step-up), if any. */
-  acr?: string;
+  /** The level the callback's ID token must prove (step-up), if any. */
+  level?: Level;
   /** SHA-256 of the browser's CSRF cookie: the callback must come back to the same browser. */
   csrf: string;
 }
@@ -173,14 +173,14 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
     ];
     // One CSRF value per browser, reused, so sign-ins started in two tabs both complete.
     const csrf =
-      readCookies(req.headers.cookie, csrfCookie.name).find((v) => /^[A-Za-z0-9_-]{43}$/.test(v)) ??
+      acceptedCookie(req.headers.cookie, csrfCookie.name, (v) => /^[A-Za-z0-9_-]{43}$/.test(v)) ??
       randomBytes(32).toString('base64url');
-    const stepUp = url.searchParams.get('acr') === '2fa';
+    const level = levelOfParam(url.searchParams.get('acr'));
     const login: LoginState = {
       verifier,
       nonce,
       rd: target(url.searchParams.get('rd')),
-      acr: stepUp ? config.acr.two_factor : undefined,
+      level,
       csrf: sha256(csrf).toString('base64url'),
     };
     const cfg = await provider.configuration();
@@ -193,7 +193,7 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
       code_challenge_method: 'S256',
       state,
       nonce,
-      ...(stepUp ? { acr_values: config.acr.two_factor } : {}),
+      ...(level ? { acr_values: acrValueOf(level, config.acr) } : {}),
     });
     res.setHeader('set-cookie', serializeCookie(csrfCookie, csrf, LOGIN_TTL_SECONDS));
     reply(res, 302, 'Redirecting to sign in', { location: location.href });
@@ -206,9 +206,9 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
     await kv.delete(loginKey(state)); // one use
     const login = JSON.parse(box.open(sealed, loginKey(state)).toString('utf8')) as LoginState;
     const expected = Buffer.from(login.csrf, 'base64url');
-    const sameBrowser = readCookies(req.headers.cookie, csrfCookie.name).some((v) =>
-      timingSafeEqual(sha256(v), expected),
-    );
+    const sameBrowser =
+      acceptedCookie(req.headers.cookie, csrfCookie.name, (v) => timingSafeEqual(sha256(v), expected)) !==
+      undefined;
     if (!sameBrowser)
       return reply(res, 400, 'This sign-in was started in another browser. Please start again.');
 
@@ -229,9 +229,18 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
     }
     const claims = tokens.claims() as client.IDToken;
     const amr = strings(claims.amr);
-    if (login.acr && (claims.acr !== login.acr || !amr.some((m) => m !== 'pwd'))) {
-      logger.warn({ sub: claims.sub, acr: claims.acr, amr }, 'auth-proxy: step-up did not reach two factors');
-      return reply(res, 403, 'This page needs a second factor, and the sign-in did not use one.');
+    if (login.level && !meetsLevel(login.level, { acr: str(claims.acr), amr }, config.acr)) {
+      logger.warn(
+        { sub: claims.sub, acr: claims.acr, amr, level: login.level },
+        'auth-proxy: step-up did not reach the level asked for',
+      );
+      return reply(
+        res,
+        403,
+        login.level === 'phishing_resistant'
+          ? 'This page needs a passkey, and the sign-in did not use one.'
+          : 'This page needs a second factor, and the sign-in did not use one.',
+      );
     }
     const identity = await provider.identity(cfg, tokens.access_token, claims);
     const old = ticketFrom(req.headers.cookie, sessionCookie.name);

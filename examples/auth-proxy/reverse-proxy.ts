@@ -7,7 +7,7 @@ import {
 } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
-import type { Logger } from '../../src/log.ts';
+import type { Logger } from 'tollgate';
 import type { AssertionSigner } from './assertion.ts';
 import {
   type AuthorizeContext,
@@ -110,19 +110,24 @@ function gatewayError(res: ServerResponse, status: 502 | 504, json: boolean) {
   res.end(body);
 }
 
-/** The header names a `Connection` header lists (hop-by-hop for this message only). */
-function connectionTokens(connection: string | string[]): string[] {
-  return String(connection)
-    .split(',')
-    .map((t) => t.trim().toLowerCase());
-}
-
-function withoutHopByHop(headers: Record<string, string | string[] | undefined>): OutgoingHttpHeaders {
-  const listed = connectionTokens(headers.connection ?? '');
+/**
+ * The headers of a message minus the hop-by-hop ones (RFC 9110 7.6.1: the fixed list and every
+ * name its `Connection` header lists) and minus those `drop` names. The one place both
+ * directions strip them: requests to the upstream and its responses to the client.
+ */
+function withoutHopByHop(
+  headers: Record<string, string | string[] | undefined>,
+  drop?: (name: string) => boolean,
+): OutgoingHttpHeaders {
+  const listed = headers.connection
+    ? String(headers.connection)
+        .split(',')
+        .map((t) => t.trim().toLowerCase())
+    : [];
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();
-    if (value === undefined || HOP_BY_HOP.has(lower) || listed.includes(lower)) continue;
+    if (value === undefined || HOP_BY_HOP.has(lower) || listed.includes(lower) || drop?.(name)) continue;
     out[name] = value;
   }
   return out;
@@ -134,6 +139,10 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
   // Client-sent copies of identity and forwarding headers: ours alone, never passed on.
   const banned = new Set([...strippedHeaderNames(names), ...FORWARDING]);
   const route = upstreamRouter(config.upstreams);
+  const dropFromClient = (name: string) => {
+    const folded = foldHeaderName(name);
+    return banned.has(folded) || folded.startsWith('x-forwarded-');
+  };
   // Identity header values per identity object: a cached session hands out the same (frozen) one.
   const identityValues = new WeakMap<Identity, Record<string, string>>();
   const ownCookies = new Set([config.cookie.name, `${config.cookie.name}_csrf`]);
@@ -154,16 +163,7 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
     upstream: URL,
     audience: string,
   ) {
-    const listed = req.headers.connection ? connectionTokens(req.headers.connection) : undefined;
-    const headers: OutgoingHttpHeaders = {};
-    for (const name of Object.keys(req.headers)) {
-      const value = req.headers[name];
-      const lower = name.toLowerCase();
-      if (value === undefined || HOP_BY_HOP.has(lower) || listed?.includes(lower)) continue;
-      const folded = foldHeaderName(name);
-      if (banned.has(folded) || folded.startsWith('x-forwarded-')) continue;
-      headers[name] = value;
-    }
+    const headers = withoutHopByHop(req.headers, dropFromClient);
     // The session cookie is a bearer credential for the proxy: the upstream never needs it.
     const cookies = String(req.headers.cookie ?? '')
       .split(';')

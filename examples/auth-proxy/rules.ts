@@ -9,10 +9,11 @@
  * `case_sensitive: true`, because many upstreams (Express, Koa router, ASP.NET, IIS) route
  * `/ADMIN` to the `/admin` handler.
  */
+import { type AcrSettings, DEFAULT_ACR, meetsLevel } from './levels.ts';
 import type { Decision, Identity, Policy, RequestTarget, Rule } from './types.ts';
 
 /** The `acr` that proves a second factor (tollgate's two-factor level). */
-export const ACR_2FA = 'urn:tollgate:acr:2fa';
+export const ACR_2FA = DEFAULT_ACR.two_factor;
 
 const POLICIES: readonly Policy[] = ['bypass', 'authenticated', 'mfa', 'deny'];
 const CONTROL = /\p{Cc}/u;
@@ -100,6 +101,8 @@ function compileOne(rule: Rule, index: number): Compiled {
     fail(`groups/users have no effect on a ${rule.policy} rule`);
   }
   if (rule.groups?.length === 0 || rule.users?.length === 0) fail('groups/users must not be empty lists');
+  // A level on a rule that never checks one would read like a protection it does not give.
+  if (rule.require !== undefined && rule.policy !== 'mfa') fail('require is only for policy: mfa');
 
   let hostTest: ((host: string) => boolean) | undefined;
   if (rule.host !== undefined) {
@@ -179,16 +182,15 @@ function inAudience(rule: Rule, identity: Identity): boolean {
   );
 }
 
-/** Two factors: the 2fa level and some method besides the password in `amr`. */
-export function hasSecondFactor(identity: Identity): boolean {
-  return identity.acr === ACR_2FA && identity.amr.some((method) => method !== 'pwd');
-}
-
 /**
  * The decision table. Group/user checks come before the MFA check, so nobody is asked for a
  * second factor only to be refused afterwards.
  */
-export function decide(rule: Rule | undefined, identity: Identity | undefined): Decision {
+export function decide(
+  rule: Rule | undefined,
+  identity: Identity | undefined,
+  acr: AcrSettings = DEFAULT_ACR,
+): Decision {
   if (!rule) return { kind: 'forbidden', identity, reason: 'no_rule' };
   switch (rule.policy) {
     case 'deny':
@@ -199,7 +201,10 @@ export function decide(rule: Rule | undefined, identity: Identity | undefined): 
     case 'mfa': {
       if (!identity) return { kind: 'login', rule };
       if (!inAudience(rule, identity)) return { kind: 'forbidden', rule, identity, reason: 'not_in_group' };
-      if (rule.policy === 'mfa' && !hasSecondFactor(identity)) return { kind: 'step_up', rule, identity };
+      if (rule.policy === 'mfa') {
+        const level = rule.require ?? 'two_factor';
+        if (!meetsLevel(level, identity, acr)) return { kind: 'step_up', rule, identity, level };
+      }
       return { kind: 'allow', rule, identity };
     }
     default:

@@ -2,11 +2,11 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
-import { createMemoryKeyValueStore } from '../../adapters/memory-kv.ts';
-import { createRedisClient } from '../../adapters/redis-client.ts';
-import { createRedisKeyValueStore } from '../../adapters/redis-kv.ts';
-import type { KeyValueStore } from '../../src/factors/types.ts';
-import { createLogger, type Logger } from '../../src/log.ts';
+import type { KeyValueStore } from 'tollgate';
+import { createLogger, type Logger } from 'tollgate';
+import { createMemoryKeyValueStore } from 'tollgate/adapters/memory-kv';
+import { createRedisClient } from 'tollgate/adapters/redis-client';
+import { createRedisKeyValueStore } from 'tollgate/adapters/redis-kv';
 import { createAssertionSigner } from './assertion.ts';
 import type { ProxyConfig } from './config.ts';
 import { failureStatus, guardLocks, guardStore } from './failures.ts';
@@ -110,7 +110,7 @@ export async function startProxy(
   const signer = await createAssertionSigner({ issuer: config.public_url, ttlSeconds: config.assertion.ttl });
   // A session ended in this process (sign-out, back-channel logout) never reuses its assertions.
   sessions.onDestroy((ticketHash) => signer.forget(ticketHash));
-  const core = { rules, sessions, cookieName: config.cookie.name };
+  const core = { rules, sessions, cookieName: config.cookie.name, acr: config.acr };
   const oidcRoutes = createOidcRoutes({ config, provider, sessions, kv, validateRedirect, logger });
   const forwardAuth = createForwardAuth({ ...core, config, signer, logger });
   const proxy = createReverseProxy({

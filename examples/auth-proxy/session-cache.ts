@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '../../src/log.ts';
+import type { Logger } from 'tollgate';
 
 /**
  * A per-process cache of decoded sessions, so a proxied request needs no Redis round trip.

@@ -1,8 +1,8 @@
 import { createHash, hash, hkdfSync, randomBytes } from 'node:crypto';
+import { parseCookie, stringifySetCookie } from 'cookie';
 import type { Redis } from 'ioredis';
-import type { KeyValueStore } from '../../src/factors/types.ts';
-import type { Logger } from '../../src/log.ts';
-import { createSecretBox, type SecretBox } from '../../src/security/secret-box.ts';
+import type { KeyValueStore, Logger } from 'tollgate';
+import { createSecretBox, type SecretBox } from 'tollgate';
 import type { SessionCache } from './session-cache.ts';
 import type { Identity } from './types.ts';
 
@@ -304,29 +304,33 @@ export interface CookieSettings {
 
 /** `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/ (the `__Host-` prefix needs it), Secure on https. */
 export function serializeCookie(settings: CookieSettings, value: string, maxAgeSeconds: number): string {
-  const parts = [
-    `${settings.name}=${value}`,
-    'Path=/',
-    'HttpOnly',
-    'SameSite=Lax',
-    `Max-Age=${maxAgeSeconds}`,
-  ];
-  if (settings.secure) parts.push('Secure');
-  return parts.join('; ');
+  return stringifySetCookie({
+    name: settings.name,
+    value,
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    maxAge: maxAgeSeconds,
+    secure: settings.secure,
+  });
 }
 
-/** Every value sent for cookie `name`, in header order (a shadowing cookie may come first). */
-export function readCookies(header: string | undefined, name: string): string[] {
-  if (!header) return [];
-  const values: string[] = [];
-  for (const pair of header.split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq > 0 && pair.slice(0, eq).trim() === name) values.push(pair.slice(eq + 1).trim());
-  }
-  return values;
+/**
+ * The first value of cookie `name` that `accept` takes. Another site on the parent domain can
+ * plant a same-named cookie that the browser sends first; a value that does not pass is
+ * skipped, not taken in place of the real one. Values are used raw (ours are base64url).
+ */
+export function acceptedCookie(
+  header: string | undefined,
+  name: string,
+  accept: (value: string) => boolean,
+): string | undefined {
+  if (!header) return undefined;
+  // cookie's parser moves on to the next same-named pair when decode returns undefined.
+  return parseCookie(header, { decode: (v) => (accept(v) ? v : undefined) })[name];
 }
 
 /** The ticket a request carries: the first well-formed value of the session cookie. */
 export function ticketFrom(header: string | undefined, name: string): string | undefined {
-  return readCookies(header, name).find((v) => TICKET.test(v));
+  return acceptedCookie(header, name, (v) => TICKET.test(v));
 }

@@ -8,7 +8,7 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as client from 'openid-client';
-import type { Logger } from '../../src/log.ts';
+import type { Logger } from 'tollgate';
 import type { ProxyConfig } from './config.ts';
 import { readForm } from './form.ts';
 import type { ProviderClient } from './oidc.ts';

@@ -5,11 +5,7 @@
  * proxies it is the right-most `X-Forwarded-For` hop that is not itself trusted. The matching
  * and the walk are tollgate's own (src/server/forwarded.ts), so both read addresses alike.
  */
-import {
-  normalizeAddress,
-  trustedProxies,
-  clientAddress as walkForwardedFor,
-} from '../../src/server/forwarded.ts';
+import { normalizeAddress, trustedProxies, clientAddress as walkForwardedFor } from 'tollgate';
 
 export { normalizeAddress };
 

@@ -1,3 +1,5 @@
+import type { Level } from './levels.ts';
+
 /**
  * Shared vocabulary of the auth-proxy. The proxy has one authorization core (authorize.ts)
  * and thin adapters over it: the reverse proxy, and forward-auth for nginx, Traefik and Caddy.
@@ -10,7 +12,7 @@ export interface Identity {
   email?: string;
   name?: string;
   groups: string[];
-  /** `urn:tollgate:acr:1fa` or `urn:tollgate:acr:2fa`. */
+  /** `urn:tollgate:acr:1fa`, `urn:tollgate:acr:2fa` or `urn:tollgate:acr:phr`. */
   acr?: string;
   /** RFC 8176 methods, e.g. ["pwd", "otp", "mfa"]. */
   amr: string[];
@@ -42,6 +44,11 @@ export interface Rule {
   users?: string[];
   /** Treat as an API route: 401/403 JSON instead of redirects. */
   api?: boolean;
+  /**
+   * With `policy: mfa`: the level the session must prove; `phishing_resistant` wants a passkey
+   * (tollgate's `urn:tollgate:acr:phr` and a `hwk`/`swk` amr). @default "two_factor"
+   */
+  require?: Level;
 }
 
 /** The request being authorized, after parsing and normalisation. */
@@ -58,7 +65,7 @@ export type Decision =
   | { kind: 'allow'; rule: Rule; identity?: Identity }
   /** No session: send the user to sign in. */
   | { kind: 'login'; rule: Rule }
-  /** Signed in with one factor where the rule wants two: sign in again asking for 2fa. */
-  | { kind: 'step_up'; rule: Rule; identity: Identity }
+  /** Signed in below the rule's level: sign in again asking tollgate for that level. */
+  | { kind: 'step_up'; rule: Rule; identity: Identity; level: Level }
   /** Signed in but not allowed (groups/users), or a deny rule, or no rule at all. */
   | { kind: 'forbidden'; rule?: Rule; identity?: Identity; reason: 'no_rule' | 'deny_rule' | 'not_in_group' };

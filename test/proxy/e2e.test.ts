@@ -103,7 +103,7 @@ describe('auth-proxy: sign-in and identity', () => {
       page = await browser.request(new URL(page.headers.get('location') ?? '', page.url).href);
     }
     expect(setCookie).toMatch(
-      /^tollgate_proxy=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=28800$/,
+      /^tollgate_proxy=[A-Za-z0-9_-]{43}; Max-Age=28800; Path=\/; HttpOnly; SameSite=Lax$/,
     );
     expect(page.status).toBe(200);
   });

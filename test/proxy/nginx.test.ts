@@ -1,5 +1,6 @@
 // The documented integration snippets, run for real: Debian's nginx (auth_request) and Caddy
-// (forward_auth) in front of the whoami upstream, using the auth-proxy's forward-auth endpoints,
+// (forward_auth) in front of the whoami upstream, using the forward-auth endpoints of the
+// auth-proxy spawned as its `tollgate-proxy` command (not imported),
 // with a real sign-in through tollgate. Traefik is not packaged by Debian, so /auth/traefik gets
 // exactly the headers Traefik's forwardAuth sends, from a trusted and an untrusted address.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -10,18 +11,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
-import { proxyConfig } from '../../examples/auth-proxy/config.ts';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ALWAYS_STRIPPED_HEADERS } from '../../examples/auth-proxy/identity-headers.ts';
-import { type RunningProxy, startProxy } from '../../examples/auth-proxy/server.ts';
 import { type RunningWhoami, startWhoami, type WhoamiReport } from '../../examples/whoami/server.ts';
-import { createLogger } from '../../src/log.ts';
 import { Browser, type Page, parseForm } from '../helpers/browser.ts';
 import { freePort, type RedisServer, startRedis } from '../helpers/redis-server.ts';
 import { addUser, type RunningTollgate, startTollgate } from '../helpers/tollgate.ts';
 import { frontSpellings } from './spellings.ts';
 
 const NGINX = '/usr/sbin/nginx';
+/** The `tollgate-proxy` command (run from the sources inside the repository). */
+const PROXY_BIN = 'bin/tollgate-proxy.js';
 const PROXY_SECRET = 'proxy-secret-0123456789abcdef';
 const PASSWORD = 'correct horse battery';
 /** Not a trusted proxy: loopback accepts any 127/8 source address. */
@@ -337,7 +337,7 @@ async function whoamiJson(url: string, headers: [string, string][] = []): Promis
 let dir: string;
 let redis: RedisServer;
 let tg: RunningTollgate;
-let proxy: RunningProxy;
+let proxy: Running;
 let proxyUrl: string;
 let whoamiNginx: RunningWhoami;
 let whoamiCaddy: RunningWhoami;
@@ -366,8 +366,11 @@ beforeAll(async () => {
   });
   await addUser(tg, 'alice', PASSWORD, { email: 'alice@example.com', name: 'Alice', groups: ['users'] });
 
-  proxy = await startProxy(
-    proxyConfig({
+  // The proxy runs as its command, `tollgate-proxy --config FILE`, the way it is deployed.
+  const proxyYaml = join(dir, 'proxy.yaml');
+  writeFileSync(
+    proxyYaml,
+    stringifyYaml({
       listen: { host: '127.0.0.1', port: proxyPort },
       public_url: proxyUrl,
       provider: { issuer: tg.url, client_id: 'proxy', client_secret: PROXY_SECRET },
@@ -386,8 +389,19 @@ beforeAll(async () => {
         { path_prefix: '/', policy: 'authenticated' },
       ],
     }),
-    { logger: createLogger('silent') },
   );
+  const check = spawnSync(process.execPath, [PROXY_BIN, 'config', 'check', '--config', proxyYaml], {
+    encoding: 'utf8',
+  });
+  expect(check.status, check.stderr).toBe(0);
+  const started = launch(
+    process.execPath,
+    [PROXY_BIN, '--config', proxyYaml],
+    { ...process.env, LOG_LEVEL: 'warn' },
+    proxyPort,
+  );
+  await started.ready;
+  proxy = started.running;
 
   const jwksUrl = `${proxyUrl}/.well-known/jwks.json`;
   whoamiNginx = await startWhoami({ jwksUrl, issuer: proxyUrl, audience: APP_AUDIENCE });
@@ -401,7 +415,7 @@ afterAll(async () => {
   await caddy?.stop();
   await whoamiNginx?.close();
   await whoamiCaddy?.close();
-  await proxy?.close();
+  await proxy?.stop();
   await tg?.stop();
   await redis?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });

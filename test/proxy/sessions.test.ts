@@ -77,11 +77,16 @@ describe('auth-proxy sessions', () => {
 
   it('serialises the cookie HttpOnly, SameSite=Lax, Path=/, Secure on https; reads the first valid ticket', () => {
     expect(serializeCookie({ name: '__Host-tollgate_proxy', secure: true }, 't', 60)).toBe(
-      '__Host-tollgate_proxy=t; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure',
+      '__Host-tollgate_proxy=t; Max-Age=60; Path=/; HttpOnly; Secure; SameSite=Lax',
     );
     const ticket = 'a'.repeat(43);
     expect(ticketFrom(`x=1; tollgate_proxy=short; tollgate_proxy=${ticket}`, 'tollgate_proxy')).toBe(ticket);
     expect(ticketFrom('tollgate_proxyx=1', 'tollgate_proxy')).toBeUndefined();
+    // A planted well-formed value sent first is what the browser presents; a malformed one is skipped.
+    expect(ticketFrom(`tollgate_proxy=${'b'.repeat(43)}; tollgate_proxy=${ticket}`, 'tollgate_proxy')).toBe(
+      'b'.repeat(43),
+    );
+    expect(ticketFrom(` tollgate_proxy = ${ticket} ;x=1`, 'tollgate_proxy')).toBe(ticket);
   });
 
   it('shares one refresh between concurrent loads and never refreshes a fresh token again', async () => {
