@@ -7,7 +7,7 @@ import type { Account } from '../src/accounts/types.ts';
 import { InvalidCsrfToken, InvalidRequest } from '../src/errors.ts';
 import type { Factor, FactorRequest, FactorView } from '../src/factors/types.ts';
 import { ACR_TWO_FACTOR } from '../src/policy/acr.ts';
-import { levelFromAmr } from '../src/policy/mfa.ts';
+import { decideFor } from '../src/policy/request.ts';
 import { UNCHECKED_FAILURES } from '../src/security/attempts.ts';
 import type { Csrf } from '../src/security/csrf.ts';
 import type { InteractionDeps } from './context.ts';
@@ -32,6 +32,8 @@ interface AccountCtx {
   account: Account;
   sessionUid: string;
   amr: string[];
+  /** The session may bind a new factor (src/policy/decide.ts). */
+  mayEnrol: boolean;
 }
 
 type AccountContext = Context & {
@@ -86,12 +88,14 @@ export function createAccountRouter(
     const amr = session.amr ?? ['pwd'];
     // The page holds to its own client's policy, whichever client the session came from:
     // a user with a second factor sees it only after proving that factor.
-    const allowed = mfa.policy.forClient(ACCOUNT_CLIENT_ID).factors;
-    const needed = await mfa.policy.required(ACCOUNT_CLIENT_ID, {}, async () =>
-      (await mfa.factors.enrolled(account.id, allowed)).some((f) => !f.backup),
-    );
-    if (levelFromAmr(amr) < needed.level) return signIn(ctx, true);
-    ctx.state.me = { account, sessionUid: session.uid, amr };
+    const decision = await decideFor(mfa.policy, mfa.factors, {
+      clientId: ACCOUNT_CLIENT_ID,
+      params: {},
+      accountId: account.id,
+      proven: amr,
+    });
+    if (!decision.enough) return signIn(ctx, true);
+    ctx.state.me = { account, sessionUid: session.uid, amr, mayEnrol: decision.mayEnrol };
     await next();
   };
 
@@ -108,14 +112,7 @@ export function createAccountRouter(
   };
 
   /** Adding a factor to an account that has one needs a two-factor session. */
-  const mayChangeFactors = async (me: AccountCtx) =>
-    levelFromAmr(me.amr) >= 2 ||
-    (
-      await mfa.factors.enrolled(
-        me.account.id,
-        mfa.factors.all().map((f) => f.id),
-      )
-    ).length === 0;
+  const mayChangeFactors = async (me: AccountCtx) => me.mayEnrol;
 
   async function showAccount(ctx: AccountContext, message?: string, error?: string, status = 200) {
     const { account, sessionUid } = ctx.state.me;

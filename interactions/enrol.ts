@@ -1,7 +1,8 @@
 import { InteractionNotFound, InvalidRequest } from '../src/errors.ts';
 import type { Factor } from '../src/factors/types.ts';
 import type { PendingLogin } from '../src/mfa/pending.ts';
-import { levelFromAmr } from '../src/policy/mfa.ts';
+import { acceptedFactors, decide } from '../src/policy/decide.ts';
+import { decisionInput } from '../src/policy/request.ts';
 import {
   clientIdOf,
   type InteractionContext,
@@ -24,23 +25,23 @@ async function enrolmentTarget(
 ): Promise<{ pending: PendingLogin; factor: Factor }> {
   const pending = await loadPending(deps, ctx);
   if (!pending) throw new InteractionNotFound();
-  const allowed = deps.mfa.policy.forClient(clientIdOf(ctx)).factors;
-  const factor = deps.mfa.factors.get(ctx.params.factor ?? '');
+  const { mfa } = deps;
+  const input = await decisionInput(mfa.policy, mfa.factors, {
+    clientId: clientIdOf(ctx),
+    params: ctx.state.interaction.params,
+    accountId: pending.accountId,
+    proven: pending.amr,
+  });
+  const allowed = acceptedFactors(input.client, input.factors).map((f) => f.id);
+  const factor = mfa.factors.get(ctx.params.factor ?? '');
   if (!factor?.enrollable || (!factor.backup && !allowed.includes(factor.id))) {
     throw new InvalidRequest('This sign-in method cannot be set up here.');
   }
-  const proven = levelFromAmr(pending.amr) >= 2;
-  if (!proven) {
-    const hasFactor = (await deps.mfa.credentials.list(pending.accountId)).some(
-      (c) => !isBackup(deps, c.factor),
-    );
-    if (factor.backup || hasFactor)
-      throw new InvalidRequest('Sign in with your existing second factor first.');
-  }
+  const d = decide(input);
+  if (factor.backup ? d.achieved < 2 : !d.mayEnrol)
+    throw new InvalidRequest('Sign in with your existing second factor first.');
   return { pending, factor };
 }
-
-const isBackup = (deps: InteractionDeps, factorId: string) => deps.mfa.factors.get(factorId)?.backup === true;
 
 const titleFor = (factor: Factor) =>
   factor.backup ? 'Save your recovery codes' : `Set up ${factor.label.toLowerCase()}`;

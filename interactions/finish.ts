@@ -1,11 +1,8 @@
-import { acceptedMethods, levelForClient, secondFactorMethods } from '../src/mfa/level.ts';
+import { secondFactorMethods } from '../src/mfa/level.ts';
 import type { PendingLogin } from '../src/mfa/pending.ts';
 import { factorsFingerprint } from '../src/mfa/remember-browser.ts';
-import { finalAcr } from '../src/policy/mfa.ts';
+import { decideFor } from '../src/policy/request.ts';
 import { clientIdOf, finishInteraction, type InteractionContext, type InteractionDeps } from './context.ts';
-
-/** RFC 8176: more than one factor was used. */
-const AMR_MFA = 'mfa';
 
 /**
  * Ends the login prompt: only here, after every required factor passed, does the interaction
@@ -20,14 +17,14 @@ export async function finishLogin(
   const { interaction } = ctx.state;
   const clientId = clientIdOf(ctx);
   const { mfa } = deps;
-  const allowed = mfa.policy.forClient(clientId).factors;
-  const request = await mfa.policy.required(clientId, interaction.params, async () =>
-    (await mfa.factors.enrolled(pending.accountId, allowed)).some((f) => !f.backup),
-  );
-  const level = levelForClient(pending.amr, acceptedMethods(mfa.policy, mfa.factors, clientId));
-  const acr = finalAcr(level, request);
+  const decision = await decideFor(mfa.policy, mfa.factors, {
+    clientId,
+    params: interaction.params,
+    accountId: pending.accountId,
+    proven: pending.amr,
+  });
   await mfa.pending.delete(interaction.uid);
-  if (!acr || level < request.level) {
+  if (decision.outcome !== 'satisfied') {
     deps.logger.info(
       { event: 'login.unmet', account: pending.accountId, client: clientId },
       'acr cannot be met',
@@ -41,10 +38,9 @@ export async function finishLogin(
       { mergeWithLastSubmission: false },
     );
   }
-  const amr = [...new Set(pending.amr)];
-  if (level === 2 && !amr.includes(AMR_MFA)) amr.push(AMR_MFA);
+  const { acr, amr } = decision;
   const days = mfa.policy.forClient(clientId).rememberBrowserDays;
-  if (options.remember && level === 2 && days > 0) {
+  if (options.remember && decision.achieved >= 2 && days > 0) {
     const account = await deps.accounts.findById(pending.accountId);
     const fingerprint = factorsFingerprint(
       await mfa.credentials.list(pending.accountId),

@@ -1,10 +1,11 @@
 import type { Account } from '../src/accounts/types.ts';
 import { InteractionNotFound, InvalidRequest } from '../src/errors.ts';
 import type { Factor, FactorRequest, FactorView, VerifyFailure } from '../src/factors/types.ts';
-import { acceptedMethods, levelForClient } from '../src/mfa/level.ts';
 import type { PendingLogin } from '../src/mfa/pending.ts';
 import { factorsFingerprint } from '../src/mfa/remember-browser.ts';
-import { levelFromAmr } from '../src/policy/mfa.ts';
+import { AMR_MFA } from '../src/policy/acr.ts';
+import { decide } from '../src/policy/decide.ts';
+import { decisionInput } from '../src/policy/request.ts';
 import { challengeId, stepUpChallenge, UNCHECKED_FAILURES } from '../src/security/attempts.ts';
 import {
   clientIdOf,
@@ -163,12 +164,43 @@ async function renderLocked(deps: InteractionDeps, ctx: InteractionContext, retr
   );
 }
 
-/** Factors this login may use: enrolled and allowed; backup codes only beside a real factor. */
-async function usableFactors(deps: InteractionDeps, ctx: InteractionContext, accountId: string) {
-  const allowed = deps.mfa.policy.forClient(clientIdOf(ctx)).factors;
-  const enrolled = await deps.mfa.factors.enrolled(accountId, allowed);
-  const primary = enrolled.filter((f) => !f.backup);
-  return { primary, usable: primary.length > 0 ? enrolled : [] };
+/**
+ * The decision for this pending login; given the `account`, a remembered browser counts too (its
+ * cookie is bound to the account's factors and last operator reset).
+ */
+async function decision(
+  deps: InteractionDeps,
+  ctx: InteractionContext,
+  pending: PendingLogin,
+  account?: Account,
+) {
+  const { mfa } = deps;
+  const clientId = clientIdOf(ctx);
+  const input = await decisionInput(mfa.policy, mfa.factors, {
+    clientId,
+    params: ctx.state.interaction.params,
+    accountId: pending.accountId,
+    proven: pending.amr,
+  });
+  const first = decide(input);
+  const days = mfa.policy.forClient(clientId).rememberBrowserDays;
+  if (!account || first.outcome !== 'challenge' || days <= 0) return first;
+  const fingerprint = factorsFingerprint(
+    await mfa.credentials.list(pending.accountId),
+    account.sessions_not_before,
+  );
+  const remembered = mfa.remember.recall(ctx, pending.accountId, fingerprint, days);
+  return remembered ? decide({ ...input, remembered }) : first;
+}
+
+/** Factors by id, in the order given. */
+const factorsOf = (deps: InteractionDeps, ids: readonly string[]) =>
+  ids.map((id) => deps.mfa.factors.get(id)).filter((f): f is Factor => f !== undefined);
+
+/** Factors this login may answer now: enrolled and accepted; backup codes only beside a real factor. */
+async function usableFactors(deps: InteractionDeps, ctx: InteractionContext, pending: PendingLogin) {
+  const d = await decision(deps, ctx, pending);
+  return d.outcome === 'challenge' ? factorsOf(deps, d.factors) : [];
 }
 
 async function showChallenge(
@@ -216,62 +248,41 @@ export async function showSecondFactor(
   const { mfa } = deps;
   const clientId = clientIdOf(ctx);
   const account = await pendingAccount(deps, pending);
-  const { primary, usable } = await usableFactors(deps, ctx, account.id);
-  const request = await mfa.policy.required(
-    clientId,
-    ctx.state.interaction.params,
-    async () => primary.length > 0,
-  );
-  const accepted = acceptedMethods(mfa.policy, mfa.factors, clientId);
-  if (levelForClient(pending.amr, accepted) >= request.level) return finishLogin(deps, ctx, pending);
-
-  const client = mfa.policy.forClient(clientId);
-  if (usable.length > 0) {
-    const fingerprint = factorsFingerprint(
-      await mfa.credentials.list(account.id),
-      account.sessions_not_before,
+  const d = await decision(deps, ctx, pending, account);
+  if (d.outcome === 'satisfied' && d.remembered) {
+    deps.logger.info(
+      { event: 'mfa.remembered_browser', account: account.id, client: clientId },
+      'browser remembered',
     );
-    const remembered = mfa.remember.recall(ctx, account.id, fingerprint, client.rememberBrowserDays);
-    // The browser remembers which factor it proved; it counts only where that factor is accepted.
-    if (remembered?.some((m) => accepted.has(m))) {
-      deps.logger.info(
-        { event: 'mfa.remembered_browser', account: account.id, client: clientId },
-        'browser remembered',
-      );
-      pending.amr = [...pending.amr, ...remembered];
-      return finishLogin(deps, ctx, pending);
-    }
+    pending.amr = d.amr.filter((m) => m !== AMR_MFA);
+    return finishLogin(deps, ctx, pending);
   }
+  if (d.outcome === 'satisfied' || d.outcome === 'unmet' || d.outcome === 'first_factor')
+    return finishLogin(deps, ctx, pending);
   const status = await mfa.regulation.status(account.id, ctx.ip);
   if (status.locked) return renderLocked(deps, ctx, status.retryAt);
   if (await mfa.attempts.closed(challengeId(pending, ctx.state.interaction.uid)))
     return renderChallengeClosed(deps, ctx);
 
-  if (usable.length === 0) {
-    const elsewhere = (await mfa.credentials.list(account.id)).some(
-      (c) => mfa.factors.get(c.factor)?.backup === false,
+  if (d.outcome === 'elsewhere') {
+    // The account has a second factor this request does not accept. A password alone never adds
+    // one; the account page (which accepts it) can.
+    const accepted = factorsOf(deps, d.accepted).map((f) => f.label);
+    return deps.render(
+      ctx,
+      'message',
+      {
+        title: 'Another sign-in method needed',
+        heading: 'Another sign-in method needed',
+        message: `${await clientName(deps.provider, clientId)} accepts only: ${accepted.join(', ') || 'none of your methods'}. Set one up on your account page, then sign in again.`,
+        link: { href: '/account', text: 'Go to your account' },
+      },
+      403,
     );
-    if (elsewhere) {
-      // The account has a second factor this client does not accept. A password alone never adds
-      // one; the account page (which accepts it) can.
-      const accepted = client.factors.map((id) => mfa.factors.get(id)?.label).filter((l): l is string => !!l);
-      return deps.render(
-        ctx,
-        'message',
-        {
-          title: 'Another sign-in method needed',
-          heading: 'Another sign-in method needed',
-          message: `${await clientName(deps.provider, clientId)} accepts only: ${accepted.join(', ') || 'none of your methods'}. Set one up on your account page, then sign in again.`,
-          link: { href: '/account', text: 'Go to your account' },
-        },
-        403,
-      );
-    }
-    const enrollable = client.factors
-      .map((id) => mfa.factors.get(id))
-      .filter((f): f is Factor => !!f && f.enrollable && !f.backup);
-    if (enrollable.length === 0) return finishLogin(deps, ctx, pending);
-    const urls = interactionUrls(ctx.state.interaction.uid, ctx.state.csrf);
+  }
+  const urls = interactionUrls(ctx.state.interaction.uid, ctx.state.csrf);
+  if (d.outcome === 'enrol') {
+    const enrollable = factorsOf(deps, d.factors);
     if (enrollable.length === 1) return seeOther(ctx, urls.enrol((enrollable[0] as Factor).id));
     return deps.render(ctx, 'mfa-choose', {
       title: 'Set up a second factor',
@@ -282,12 +293,13 @@ export async function showSecondFactor(
     });
   }
 
+  const usable = factorsOf(deps, d.factors);
   const last = await mfa.kv.get(lastFactorKey(account.id));
   const factor =
     usable.find((f) => f.id === choice) ??
     usable.find((f) => f.id === pending.factor) ??
     usable.find((f) => f.id === last) ??
-    primary[0] ??
+    factorsOf(deps, d.primary)[0] ??
     (usable[0] as Factor);
   return showChallenge(deps, ctx, pending, account, factor, usable);
 }
@@ -309,7 +321,7 @@ export function verifyFactor(deps: InteractionDeps): Step {
     const pending = await loadPending(deps, ctx);
     if (!pending) return seeOther(ctx, interactionUrls(uid, ctx.state.csrf).page);
     const account = await pendingAccount(deps, pending);
-    const { usable } = await usableFactors(deps, ctx, account.id);
+    const usable = await usableFactors(deps, ctx, pending);
     const factor = usable.find((f) => f.id === ctx.params.factor);
     if (!factor) throw new InvalidRequest('This sign-in method is not available here.');
     // The attempt is taken before the code is checked (src/security/attempts.ts).
@@ -390,7 +402,7 @@ export function resendCode(deps: InteractionDeps): Step {
     const pending = await loadPending(deps, ctx);
     if (!pending) return seeOther(ctx, interactionUrls(uid, ctx.state.csrf).page);
     const account = await pendingAccount(deps, pending);
-    const { usable } = await usableFactors(deps, ctx, account.id);
+    const usable = await usableFactors(deps, ctx, pending);
     const factor = usable.find((f) => f.id === ctx.params.factor);
     if (!factor?.resend) throw new InvalidRequest('This sign-in method does not send codes.');
     const resend = factor.resend.bind(factor);
@@ -404,7 +416,8 @@ export function regenerateRecovery(deps: InteractionDeps): Step {
     const uid = ctx.state.interaction.uid;
     const pending = await deps.mfa.pending.get(uid);
     const recovery = deps.mfa.factors.recovery;
-    if (!pending || levelFromAmr(pending.amr) < 2 || !recovery) throw new InteractionNotFound();
+    if (!pending || !recovery || (await decision(deps, ctx, pending)).achieved < 2)
+      throw new InteractionNotFound();
     if (field(ctx, 'regenerate', 8) === '1') return startEnrolment(deps, ctx, pending, recovery);
     await finishLogin(deps, ctx, pending);
   };

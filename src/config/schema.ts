@@ -47,7 +47,7 @@ const storeSchema = z
   .default({ redis: undefined });
 
 /** acr levels, weakest first (see src/policy/acr.ts). */
-const acrValue = z.enum(['urn:tollgate:acr:1fa', 'urn:tollgate:acr:2fa']);
+const acrValue = z.enum(['urn:tollgate:acr:1fa', 'urn:tollgate:acr:2fa', 'urn:tollgate:acr:phr']);
 
 const clientMfaSchema = z.strictObject({
   /**
@@ -63,6 +63,8 @@ const clientMfaSchema = z.strictObject({
   allow_restricted: z.boolean().default(true),
   /** Days a browser may skip the second factor after "remember this browser"; 0 = off. @default 0 */
   remember_browser_days: z.number().int().min(0).max(365).default(0),
+  /** Only phishing-resistant factors (passkeys) satisfy this client. @default false */
+  require_phishing_resistant: z.boolean().default(false),
 });
 
 const grantTypes = z.enum(['authorization_code', 'refresh_token', 'client_credentials']);

@@ -125,6 +125,8 @@ export interface Factor {
   readonly enrollable: boolean;
   /** A fallback that only exists beside another factor (recovery codes): never enrolled alone. */
   readonly backup: boolean;
+  /** Bound to the origin (passkeys): satisfies `phishing_resistant` requests. @default false */
+  readonly phishingResistant?: boolean;
   isEnrolled(accountId: string): Promise<boolean>;
   /** First enrolment page; resumes with the secret kept in `req.state` when there is one. */
   startEnrolment(req: FactorRequest): Promise<FactorView>;

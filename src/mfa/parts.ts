@@ -74,14 +74,7 @@ export function assembleMfa(options: MfaOptions): MfaParts {
   const store = { redis: options.redis, keyPrefix: options.keyPrefix ?? '' };
   const mfaRegulation = createRegulation(regulation, store, now);
   return {
-    policy: createMfaPolicy(
-      options.clients,
-      enabled.length > 0 ? enabled : undefined,
-      options.factors
-        .all()
-        .filter((f) => f.restricted)
-        .map((f) => f.id),
-    ),
+    policy: createMfaPolicy(options.clients, enabled.length > 0 ? enabled : undefined),
     factors: options.factors,
     credentials: options.credentials,
     kv: options.kv,

@@ -1,8 +1,8 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { FactorRegistry } from '../factors/index.ts';
-import { acceptedMethods, levelForClient } from '../mfa/level.ts';
 import { accountGoneCheck } from './account-gone.ts';
 import type { MfaPolicy } from './mfa.ts';
+import { decideFor } from './request.ts';
 
 const { Check, base } = interactionPolicy;
 
@@ -21,17 +21,13 @@ export function mfaCheck(policy: MfaPolicy, factors: FactorRegistry) {
       const { oidc } = ctx;
       const accountId = oidc.session?.accountId;
       if (!accountId || !oidc.client) return Check.NO_NEED_TO_PROMPT;
-      const allowed = policy.forClient(oidc.client.clientId).factors;
-      const request = await policy.required(oidc.client.clientId, oidc.params ?? {}, async () => {
-        const enrolled = await factors.enrolled(accountId, allowed);
-        return enrolled.some((f) => !f.backup);
+      const decision = await decideFor(policy, factors, {
+        clientId: oidc.client.clientId,
+        params: oidc.params ?? {},
+        accountId,
+        proven: oidc.session?.amr ?? ['pwd'],
       });
-      // Only the methods of factors this client accepts count (not whatever the session has).
-      const have = levelForClient(
-        oidc.session?.amr ?? [],
-        acceptedMethods(policy, factors, oidc.client.clientId),
-      );
-      return have >= request.level ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+      return decision.enough ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     },
   );
 }

@@ -81,7 +81,11 @@ describe('openid-client against tollgate on Redis', () => {
     expect(meta.introspection_endpoint).toBe(`${tg.url}/token/introspection`);
     expect(meta.revocation_endpoint).toBe(`${tg.url}/token/revocation`);
     expect(meta.end_session_endpoint).toBe(`${tg.url}/session/end`);
-    expect(meta.acr_values_supported).toEqual(['urn:tollgate:acr:1fa', 'urn:tollgate:acr:2fa']);
+    expect(meta.acr_values_supported).toEqual([
+      'urn:tollgate:acr:1fa',
+      'urn:tollgate:acr:2fa',
+      'urn:tollgate:acr:phr',
+    ]);
     expect(meta.scopes_supported).toEqual(
       expect.arrayContaining(['openid', 'profile', 'email', 'phone', 'groups']),
     );
