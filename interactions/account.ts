@@ -5,12 +5,20 @@ import type Provider from 'oidc-provider';
 import { sessionPredatesReset } from '../src/accounts/find-account.ts';
 import type { Account } from '../src/accounts/types.ts';
 import { InvalidCsrfToken, InvalidRequest } from '../src/errors.ts';
-import type { Factor, FactorRequest, FactorView } from '../src/factors/types.ts';
+import type { Factor, FactorRequest } from '../src/factors/types.ts';
 import { ACR_TWO_FACTOR } from '../src/policy/acr.ts';
 import { decideFor } from '../src/policy/request.ts';
-import { UNCHECKED_FAILURES } from '../src/security/attempts.ts';
 import type { Csrf } from '../src/security/csrf.ts';
 import type { InteractionDeps } from './context.ts';
+import {
+  type EnrolmentHost,
+  enrolTitle,
+  messageFor,
+  prove,
+  readInput,
+  startEnrolment,
+  submitEnrolment,
+} from './factor-flow.ts';
 import { parseForm } from './form.ts';
 
 /** The built-in first-party client the account page signs in through. */
@@ -45,6 +53,8 @@ type AccountStep = (ctx: AccountContext, next: Next) => Promise<unknown>;
 const enrolKey = (sessionUid: string, factor: string) => `account-enrol:${sessionUid}:${factor}`;
 /** Where the code a removal is confirmed with was sent (e.g. the email factor's OTP session). */
 const confirmKey = (sessionUid: string, factor: string) => `account-confirm:${sessionUid}:${factor}`;
+/** One removal challenge per session, so reloading the page does not reset its attempts. */
+const removalChallenge = (sessionUid: string) => `account:${sessionUid}`;
 
 /**
  * The signed-in user's own page: list second factors, add one, create new recovery codes,
@@ -104,24 +114,17 @@ export function createAccountRouter(
     await next();
   };
 
-  const formField = (ctx: AccountContext, name: string) => {
-    const v = ctx.state.form[name];
-    if (v !== undefined && typeof v !== 'string')
-      throw new InvalidRequest(`The field "${name}" was sent more than once.`);
-    return v?.slice(0, 128);
-  };
-
-  /** Adding a factor to an account that has one needs a two-factor session. */
-  const mayChangeFactors = async (me: AccountCtx) => me.mayEnrol;
+  const allFactorIds = () => mfa.factors.all().map((f) => f.id);
 
   async function showAccount(ctx: AccountContext, message?: string, error?: string, status = 200) {
     const { account, sessionUid } = ctx.state.me;
     const credentials = await mfa.credentials.list(account.id);
-    const enrolled = await mfa.factors.enrolled(
-      account.id,
-      mfa.factors.all().map((f) => f.id),
-    );
-    const recovery = mfa.factors.recovery;
+    const enrolled = await mfa.factors.enrolled(account.id, allFactorIds());
+    const backup = mfa.factors.backup();
+    const remaining =
+      backup?.remaining && (await backup.isEnrolled(account.id))
+        ? await backup.remaining(account.id)
+        : undefined;
     await deps.render(
       ctx,
       'account',
@@ -135,6 +138,7 @@ export function createAccountRouter(
           id: c.id,
           label: c.label ?? mfa.factors.get(c.factor)?.label ?? c.factor,
           factor: c.factor,
+          remaining: c.factor === backup?.id ? remaining : undefined,
           created: new Date(c.created_at * 1000).toISOString().slice(0, 10),
           lastUsed: c.last_used_at ? new Date(c.last_used_at * 1000).toISOString().slice(0, 10) : undefined,
         })),
@@ -144,11 +148,8 @@ export function createAccountRouter(
           .all()
           .filter((f) => f.enrollable && !f.backup && !enrolled.includes(f))
           .map((f) => ({ id: f.id, label: f.label })),
-        recoveryRemaining:
-          recovery && (await recovery.isEnrolled(account.id))
-            ? await recovery.remaining(account.id)
-            : undefined,
-        canRegenerate: Boolean(recovery) && enrolled.some((f) => !f.backup),
+        renewable:
+          backup && enrolled.some((f) => !f.backup) ? { id: backup.id, label: backup.label } : undefined,
       },
       status,
     );
@@ -160,80 +161,114 @@ export function createAccountRouter(
     return factor;
   };
 
-  const renderEnrol = async (
-    ctx: AccountContext,
-    factor: Factor,
-    view: FactorView,
-    error?: string,
-    status = 200,
-  ) => {
-    await deps.render(
-      ctx,
-      view.view,
-      {
-        ...view.data,
-        title: `Set up ${factor.label.toLowerCase()}`,
-        action: `/account/enrol/${factor.id}`,
-        abortUrl: '/account',
-        csrf: csrf.token(`account:${ctx.state.me.sessionUid}`),
-        clientName: 'Your account',
-        error:
-          [error, view.data.error].filter((m): m is string => typeof m === 'string' && m !== '').join(' ') ||
-          undefined,
-        otherFactors: [],
-        rememberBrowserDays: 0,
-      },
-      status,
-    );
-  };
-
-  /**
-   * A factor request of this page whose state lives in the store under `key` (per session and
-   * factor) for `ttl` seconds, so a multi-step exchange (a pending secret, a sent code) resumes.
-   */
-  async function storedRequest(ctx: AccountContext, key: string, ttl: number) {
+  /** The factor request a removal is confirmed with; its state (the code sent) lives 10 minutes. */
+  async function confirmRequest(ctx: AccountContext, factor: Factor) {
+    const { me } = ctx.state;
+    const key = confirmKey(me.sessionUid, factor.id);
     const state = JSON.parse((await mfa.kv.get(key)) ?? '{}') as Record<string, unknown>;
     const req: FactorRequest = {
-      account: ctx.state.me.account,
+      account: me.account,
       clientId: ACCOUNT_CLIENT_ID,
       clientName: 'Your account',
-      flowId: ctx.state.me.sessionUid,
+      flowId: me.sessionUid,
       ip: ctx.ip,
       state,
     };
-    return {
-      req,
-      save: () => mfa.kv.set(key, JSON.stringify(state), ttl),
-      forget: () => mfa.kv.delete(key),
-    };
+    return { req, save: () => mfa.kv.set(key, JSON.stringify(state), 600) };
   }
 
-  /** The factor request of an enrolment on this page. */
-  const enrolmentRequest = (ctx: AccountContext, factor: Factor) =>
-    storedRequest(ctx, enrolKey(ctx.state.me.sessionUid, factor.id), 3600);
+  /** An enrolled factor of the signed-in user, by id. */
+  const enrolledFactor = async (ctx: AccountContext, id: unknown) =>
+    (await mfa.factors.enrolled(ctx.state.me.account.id, allFactorIds())).find((f) => f.id === id);
 
-  /** The factor request a removal is confirmed with (holds the code sent for it). */
-  const confirmRequest = (ctx: AccountContext, factor: Factor) =>
-    storedRequest(ctx, confirmKey(ctx.state.me.sessionUid, factor.id), 600);
-
-  /** Shows a factor's set-up page; a TOTP page reopened in this session keeps its secret. */
-  async function startEnrolment(ctx: AccountContext, factor: Factor) {
-    const { req, save } = await enrolmentRequest(ctx, factor);
-    const view = await factor.startEnrolment(req);
-    await save();
-    await renderEnrol(ctx, factor, view);
+  /**
+   * The account page as the host of the generic enrolment flow (interactions/factor-flow.ts):
+   * factor state per session and factor in the key-value store; a new real factor makes the
+   * session two-factor; the flow ends on the account page.
+   */
+  async function accountHost(ctx: AccountContext): Promise<EnrolmentHost> {
+    const { me } = ctx.state;
+    const states = new Map<string, Record<string, unknown>>();
+    const stateOf = async (factor: Factor) => {
+      let state = states.get(factor.id);
+      if (!state) {
+        state = JSON.parse((await mfa.kv.get(enrolKey(me.sessionUid, factor.id))) ?? '{}') as Record<
+          string,
+          unknown
+        >;
+        states.set(factor.id, state);
+      }
+      return state;
+    };
+    return {
+      account: me.account,
+      ip: ctx.ip,
+      request: async (factor): Promise<FactorRequest> => ({
+        account: me.account,
+        clientId: ACCOUNT_CLIENT_ID,
+        clientName: 'Your account',
+        flowId: me.sessionUid,
+        ip: ctx.ip,
+        state: await stateOf(factor),
+      }),
+      async save() {
+        for (const [id, state] of states)
+          await mfa.kv.set(enrolKey(me.sessionUid, id), JSON.stringify(state), 3600);
+      },
+      show: (factor, view, error, status) =>
+        deps.render(
+          ctx,
+          view.view,
+          {
+            ...view.data,
+            title: enrolTitle(factor),
+            action: `/account/enrol/${factor.id}`,
+            abortUrl: '/account',
+            csrf: csrf.token(`account:${me.sessionUid}`),
+            clientName: 'Your account',
+            error:
+              [error, view.data.error]
+                .filter((m): m is string => typeof m === 'string' && m !== '')
+                .join(' ') || undefined,
+            otherFactors: [],
+            rememberBrowserDays: 0,
+          },
+          status,
+        ),
+      refused: async () => {},
+      async enrolled(factor) {
+        states.delete(factor.id);
+        await mfa.kv.delete(enrolKey(me.sessionUid, factor.id));
+        if (factor.backup) return;
+        // The user just proved the new factor on top of the session's: the session now holds both.
+        const amr = [...new Set([...me.amr, ...factor.amr])];
+        const decision = await decideFor(mfa.policy, mfa.factors, {
+          clientId: ACCOUNT_CLIENT_ID,
+          params: {},
+          accountId: me.account.id,
+          proven: amr,
+        });
+        const session = await provider.Session.get(ctx);
+        if (decision.outcome === 'satisfied') {
+          session.amr = decision.amr;
+          session.acr = decision.acr;
+        }
+        await session.persist();
+      },
+      done: (factor) => showAccount(ctx, `${factor.label} is set up.`),
+    };
   }
 
   router.get('/callback', (ctx) => ctx.redirect('/account'));
   router.get('/', ...route(loadSession, (ctx) => showAccount(ctx)));
 
-  // Starting an enrolment is a POST with a CSRF token: for recovery codes it replaces the old set.
+  // Starting an enrolment is a POST with a CSRF token: for backup codes it replaces the old set.
   router.post(
     '/enrol/:factor/start',
     ...route(loadSession, parseForm as unknown as AccountStep, checkCsrf, async (ctx) => {
       const factor = factorParam(ctx.params.factor);
-      if (!(await mayChangeFactors(ctx.state.me))) return signIn(ctx, true);
-      await startEnrolment(ctx, factor);
+      if (!ctx.state.me.mayEnrol) return signIn(ctx, true);
+      await startEnrolment(await accountHost(ctx), factor);
     }),
   );
 
@@ -242,39 +277,8 @@ export function createAccountRouter(
     ...route(loadSession, parseForm as unknown as AccountStep, checkCsrf, async (ctx) => {
       const factor = factorParam(ctx.params.factor);
       // Confirming backup codes changes nothing (they were saved when shown); adding a real factor is gated.
-      if (!factor.backup && !(await mayChangeFactors(ctx.state.me))) return signIn(ctx, true);
-      const { req, save, forget } = await enrolmentRequest(ctx, factor);
-      const input = {
-        code: formField(ctx, 'code') ?? '',
-        confirm: formField(ctx, 'confirm') ?? '',
-        address: formField(ctx, 'address') ?? '',
-      };
-      const result = await factor.finishEnrolment(req, input);
-      if (!result.ok && result.continue) {
-        await save();
-        return renderEnrol(ctx, factor, result.view);
-      }
-      if (!result.ok) {
-        await save();
-        return renderEnrol(ctx, factor, result.view, 'That code is not correct.', 400);
-      }
-      await forget();
-      if (!factor.backup) {
-        // The user just proved the new factor on top of the session's: the session is now two-factor.
-        const session = await provider.Session.get(ctx);
-        session.amr = [...new Set([...ctx.state.me.amr, ...factor.amr, 'mfa'])];
-        session.acr = ACR_TWO_FACTOR;
-        await session.persist();
-      }
-      deps.logger.info(
-        { event: 'factor.enrolled', account: ctx.state.me.account.id, factor: factor.id, ip: ctx.ip },
-        'factor enrolled',
-      );
-      const recovery = mfa.factors.recovery;
-      if (!factor.backup && recovery && !(await recovery.isEnrolled(ctx.state.me.account.id))) {
-        return startEnrolment(ctx, recovery);
-      }
-      await showAccount(ctx, `${factor.label} is set up.`);
+      if (!factor.backup && !ctx.state.me.mayEnrol) return signIn(ctx, true);
+      await submitEnrolment(deps, await accountHost(ctx), factor, ctx.state.form);
     }),
   );
 
@@ -283,12 +287,7 @@ export function createAccountRouter(
   router.post(
     '/confirm/:factor/send',
     ...route(loadSession, parseForm as unknown as AccountStep, checkCsrf, async (ctx) => {
-      const factor = (
-        await mfa.factors.enrolled(
-          ctx.state.me.account.id,
-          mfa.factors.all().map((f) => f.id),
-        )
-      ).find((f) => f.id === ctx.params.factor);
+      const factor = await enrolledFactor(ctx, ctx.params.factor);
       if (!factor?.resend) throw new InvalidRequest('This sign-in method does not send codes.');
       const { req, save } = await confirmRequest(ctx, factor);
       const view = await factor.challenge(req);
@@ -306,13 +305,9 @@ export function createAccountRouter(
       const id = ctx.params.id ?? '';
       const credential = await mfa.credentials.get(account.id, id);
       if (!credential) throw new InvalidRequest('No such sign-in method.');
-      // Re-authentication with a second factor: a fresh code from any factor the user has.
-      const verifier = (
-        await mfa.factors.enrolled(
-          account.id,
-          mfa.factors.all().map((f) => f.id),
-        )
-      ).find((f) => f.id === formField(ctx, 'verify_with'));
+      // Re-authentication with a second factor: a fresh proof from any factor the user has.
+      const { verify_with: verifyWith, ...form } = ctx.state.form;
+      const verifier = await enrolledFactor(ctx, verifyWith);
       if (!verifier)
         return showAccount(
           ctx,
@@ -320,37 +315,31 @@ export function createAccountRouter(
           'Confirm with a current code from one of your sign-in methods.',
           400,
         );
-      // The attempt is taken before the code is checked (src/security/attempts.ts); one
-      // challenge per session, so reloading the page does not reset it.
-      const attempt = await mfa.attempts.reserve({
-        challenge: `account:${ctx.state.me.sessionUid}`,
-        account: account.id,
-        ip: ctx.ip,
-      });
-      if (!attempt.ok)
+      const input = readInput(form, verifier, 'remove');
+      const confirm = await confirmRequest(ctx, verifier);
+      const challenge = removalChallenge(ctx.state.me.sessionUid);
+      const where = { account, ip: ctx.ip, flow: 'account' as const, challenge };
+      const outcome = await prove(deps, where, verifier, confirm.req, input);
+      await confirm.save();
+      if (outcome.kind === 'locked' || outcome.kind === 'closed')
         return showAccount(
           ctx,
           undefined,
           'Too many wrong codes. Try again later; nothing was removed.',
           429,
         );
-      const confirm = await confirmRequest(ctx, verifier);
-      const result = await verifier.verify(confirm.req, { code: formField(ctx, 'code') ?? '' });
-      await confirm.save();
-      if (!result.ok) {
-        await (UNCHECKED_FAILURES.has(result.error) ? attempt.release() : attempt.fail());
-        return showAccount(ctx, undefined, 'That code is not correct; nothing was removed.', 401);
-      }
-      await attempt.succeed();
+      if (outcome.kind === 'refused' || outcome.kind === 'unchecked')
+        return showAccount(
+          ctx,
+          undefined,
+          `${messageFor(verifier, outcome.error).replace(/\.$/, '')}; nothing was removed.`,
+          401,
+        );
       await mfa.credentials.delete(account.id, id);
-      // Recovery codes only back up a real factor: with none left, they go too.
-      const remaining = await mfa.factors.enrolled(
-        account.id,
-        mfa.factors.all().map((f) => f.id),
-      );
-      if (mfa.factors.recovery && !remaining.some((f) => !f.backup)) {
-        await mfa.credentials.deleteAll(account.id, mfa.factors.recovery.id);
-      }
+      // Backup codes only back up a real factor: with none left, they go too.
+      const backup = mfa.factors.backup();
+      const remaining = await mfa.factors.enrolled(account.id, allFactorIds());
+      if (backup && !remaining.some((f) => !f.backup)) await mfa.credentials.deleteAll(account.id, backup.id);
       deps.logger.info(
         { event: 'factor.removed', account: account.id, factor: credential.factor, ip: ctx.ip },
         'factor removed',

@@ -1,3 +1,4 @@
+import type { Account } from '../src/accounts/types.ts';
 import { InteractionNotFound, InvalidRequest } from '../src/errors.ts';
 import type { Factor } from '../src/factors/types.ts';
 import type { PendingLogin } from '../src/mfa/pending.ts';
@@ -10,19 +11,61 @@ import {
   interactionUrls,
   type Step,
 } from './context.ts';
+import { type EnrolmentHost, enrolTitle, startEnrolment, submitEnrolment } from './factor-flow.ts';
+import { renderFactor } from './factor-page.ts';
 import { finishLogin } from './finish.ts';
-import { factorInput, factorRequest, loadPending, pendingAccount, renderFactor } from './mfa.ts';
+import { field } from './form.ts';
+import { factorRequest, loadPending, pendingAccount } from './pending.ts';
 
 /**
- * Enrolment during login (Keycloak's "Configure OTP" required action). A password alone may
- * only set up a first factor for an account that has none: otherwise whoever knows the
- * password could add their own authenticator and skip the real one. Backup codes need the
- * second factor already proven in this flow.
+ * Enrolment during login (Keycloak's "Configure OTP" required action), driven through the
+ * generic factor flow (interactions/factor-flow.ts) with the pending login as its host.
  */
-async function enrolmentTarget(
+
+/** The login as the host of an enrolment: state in the pending login, then finish. */
+export function loginEnrolmentHost(
   deps: InteractionDeps,
   ctx: InteractionContext,
-): Promise<{ pending: PendingLogin; factor: Factor }> {
+  pending: PendingLogin,
+  account: Account,
+): EnrolmentHost {
+  const uid = ctx.state.interaction.uid;
+  const save = () => deps.mfa.pending.set(uid, pending);
+  return {
+    account,
+    ip: ctx.ip,
+    request: (factor) => factorRequest(deps, ctx, account, pending, factor),
+    save,
+    show: (factor, view, error, status) =>
+      renderFactor(
+        deps,
+        ctx,
+        view,
+        { title: enrolTitle(factor), action: interactionUrls(uid, ctx.state.csrf).enrol(factor.id), error },
+        status,
+      ),
+    async refused() {
+      pending.failures += 1;
+      if (pending.failures >= deps.mfa.maxAttemptsPerChallenge * 2) {
+        await deps.mfa.pending.delete(uid);
+        throw new InteractionNotFound();
+      }
+    },
+    async enrolled(factor) {
+      if (!factor.backup) pending.amr = [...pending.amr, ...factor.amr];
+      pending.failures = 0;
+      await save();
+    },
+    done: () => finishLogin(deps, ctx, pending),
+  };
+}
+
+/**
+ * The factor a login may set up now. A password alone may only set up a first factor for an
+ * account that has none: otherwise whoever knows the password could add their own
+ * authenticator and skip the real one. Backup factors need the second factor proven first.
+ */
+async function enrolmentTarget(deps: InteractionDeps, ctx: InteractionContext) {
   const pending = await loadPending(deps, ctx);
   if (!pending) throw new InteractionNotFound();
   const { mfa } = deps;
@@ -40,89 +83,44 @@ async function enrolmentTarget(
   const d = decide(input);
   if (factor.backup ? d.achieved < 2 : !d.mayEnrol)
     throw new InvalidRequest('Sign in with your existing second factor first.');
-  return { pending, factor };
+  const account = await pendingAccount(deps, pending);
+  return { pending, factor, host: loginEnrolmentHost(deps, ctx, pending, account) };
 }
-
-const titleFor = (factor: Factor) =>
-  factor.backup ? 'Save your recovery codes' : `Set up ${factor.label.toLowerCase()}`;
 
 /** GET /enrol/:factor: the set-up page; a reopened page resumes with the same pending secret. */
 export function showEnrolment(deps: InteractionDeps): Step {
   return async (ctx) => {
-    const { pending, factor } = await enrolmentTarget(deps, ctx);
+    const { factor, host } = await enrolmentTarget(deps, ctx);
     // Starting backup codes replaces the old set: only ever from a POST (CSRF-checked), never a
     // GET that a prefetch or another site could trigger.
     if (factor.backup) throw new InvalidRequest('Recovery codes are created from the sign-in steps only.');
-    await startEnrolment(deps, ctx, pending, factor);
+    await startEnrolment(host, factor);
   };
 }
 
-/** Shows a factor's set-up page (and keeps its pending state). */
-export async function startEnrolment(
-  deps: InteractionDeps,
-  ctx: InteractionContext,
-  pending: PendingLogin,
-  factor: Factor,
-) {
-  const account = await pendingAccount(deps, pending);
-  const view = await factor.startEnrolment(await factorRequest(deps, ctx, account, pending, factor));
-  await deps.mfa.pending.set(ctx.state.interaction.uid, pending);
-  const urls = interactionUrls(ctx.state.interaction.uid, ctx.state.csrf);
-  await renderFactor(deps, ctx, view, { title: titleFor(factor), action: urls.enrol(factor.id) });
+/** POST /enrol/:factor: one step of the set-up, through the generic flow. */
+export function submitEnrolmentStep(deps: InteractionDeps): Step {
+  return async (ctx) => {
+    const { factor, host } = await enrolmentTarget(deps, ctx);
+    await submitEnrolment(deps, host, factor, ctx.state.form);
+  };
 }
 
-/**
- * POST /enrol/:factor: saves the credential once the user proved it works, then offers
- * recovery codes after a first real factor, then finishes the login.
- */
-export function submitEnrolment(deps: InteractionDeps): Step {
+/** POST /recovery/regenerate: after the last backup code, a new set now or later. */
+export function renewBackup(deps: InteractionDeps): Step {
   return async (ctx) => {
-    const uid = ctx.state.interaction.uid;
-    const { pending, factor } = await enrolmentTarget(deps, ctx);
+    const pending = await deps.mfa.pending.get(ctx.state.interaction.uid);
+    const backup: Factor | undefined = deps.mfa.factors.backup();
+    if (!pending || !backup) throw new InteractionNotFound();
+    const input = await decisionInput(deps.mfa.policy, deps.mfa.factors, {
+      clientId: clientIdOf(ctx),
+      params: ctx.state.interaction.params,
+      accountId: pending.accountId,
+      proven: pending.amr,
+    });
+    if (decide(input).achieved < 2) throw new InteractionNotFound();
+    if (field(ctx, 'regenerate', 8) !== '1') return finishLogin(deps, ctx, pending);
     const account = await pendingAccount(deps, pending);
-    const input = factorInput(ctx);
-    const result = await factor.finishEnrolment(
-      await factorRequest(deps, ctx, account, pending, factor),
-      input,
-    );
-    const urls = interactionUrls(uid, ctx.state.csrf);
-    if (!result.ok && result.continue) {
-      await deps.mfa.pending.set(uid, pending);
-      return renderFactor(deps, ctx, result.view, { title: titleFor(factor), action: urls.enrol(factor.id) });
-    }
-    if (!result.ok) {
-      pending.failures += 1;
-      if (pending.failures >= deps.mfa.maxAttemptsPerChallenge * 2) {
-        await deps.mfa.pending.delete(uid);
-        throw new InteractionNotFound();
-      }
-      await deps.mfa.pending.set(uid, pending);
-      // The factor may say what went wrong itself; otherwise a generic hint for its kind.
-      const error =
-        typeof result.view.data.error === 'string'
-          ? undefined
-          : factor.backup
-            ? 'Tick the box once you have saved the codes.'
-            : 'That code is not correct. Check the time on your device and try again.';
-      return renderFactor(
-        deps,
-        ctx,
-        result.view,
-        { title: titleFor(factor), action: urls.enrol(factor.id), error },
-        400,
-      );
-    }
-    deps.logger.info(
-      { event: 'factor.enrolled', account: account.id, factor: factor.id, ip: ctx.ip },
-      'factor enrolled',
-    );
-    if (!factor.backup) pending.amr = [...pending.amr, ...factor.amr];
-    pending.failures = 0;
-    const recovery = deps.mfa.factors.recovery;
-    if (!factor.backup && recovery && !(await recovery.isEnrolled(account.id))) {
-      await deps.mfa.pending.set(uid, pending);
-      return startEnrolment(deps, ctx, pending, recovery);
-    }
-    await finishLogin(deps, ctx, pending);
+    await startEnrolment(loginEnrolmentHost(deps, ctx, pending, account), backup);
   };
 }

@@ -13,20 +13,15 @@ import { createRenderer, type Render } from '../src/render.ts';
 import { createCsrf } from '../src/security/csrf.ts';
 import { abort } from './abort.ts';
 import { createAccountRouter } from './account.ts';
+import { factorAsset } from './assets.ts';
 import { confirmConsent, showConsent } from './consent.ts';
 import type { InteractionDeps, Step } from './context.ts';
-import { showEnrolment, submitEnrolment } from './enrol.ts';
+import { renewBackup, showEnrolment, submitEnrolmentStep } from './enrol.ts';
 import { parseForm } from './form.ts';
 import { checkCsrf, expectPrompt, loadInteraction } from './load.ts';
 import { showLogin, submitPassword } from './login.ts';
-import {
-  chooseFactor,
-  loadPending,
-  regenerateRecovery,
-  resendCode,
-  showSecondFactor,
-  verifyFactor,
-} from './mfa.ts';
+import { chooseFactor, resendCode, showSecondFactor, verifyFactor } from './mfa.ts';
+import { loadPending } from './pending.ts';
 
 /** Options of {@link createInteractionRouter}. */
 export interface InteractionOptions {
@@ -114,6 +109,7 @@ export function createInteractionRouter(provider: Provider, options: Interaction
     }
   };
 
+  router.get('/assets/:factor/:name', factorAsset(deps));
   router.get('/interaction/:uid', ...route(load, showPrompt));
   router.post('/interaction/:uid/login', ...route(parseForm, load, verified, atLogin, submitPassword(deps)));
   router.get('/interaction/:uid/mfa/:factor', ...route(load, atLogin, chooseFactor(deps)));
@@ -128,11 +124,11 @@ export function createInteractionRouter(provider: Provider, options: Interaction
   router.get('/interaction/:uid/enrol/:factor', ...route(load, atLogin, showEnrolment(deps)));
   router.post(
     '/interaction/:uid/enrol/:factor',
-    ...route(parseForm, load, verified, atLogin, submitEnrolment(deps)),
+    ...route(parseForm, load, verified, atLogin, submitEnrolmentStep(deps)),
   );
   router.post(
     '/interaction/:uid/recovery/regenerate',
-    ...route(parseForm, load, verified, atLogin, regenerateRecovery(deps)),
+    ...route(parseForm, load, verified, atLogin, renewBackup(deps)),
   );
   router.post(
     '/interaction/:uid/consent',

@@ -8,9 +8,10 @@ export { createFindAccount } from './accounts/find-account.ts';
 export { createPasswordHasher, type PasswordHasher } from './accounts/password.ts';
 export type { Account, AccountPatch, AccountRecord, AccountStore, NewAccount } from './accounts/types.ts';
 export { loadConfig, parseConfig } from './config/load.ts';
-export { configSchema, type TollgateConfig } from './config/schema.ts';
+export { configSchema, createConfigSchema, type TollgateConfig } from './config/schema.ts';
 export { loadYamlConfig, parseYamlConfig, validateConfig } from './config/yaml.ts';
 export * from './errors.ts';
+export { BUILTIN_FACTORS } from './factors/builtin.ts';
 export { createFactors, type FactorRegistry, factorRegistry } from './factors/index.ts';
 export { createRecoveryFactor, type RecoveryFactor } from './factors/recovery/index.ts';
 export { createTotpFactor } from './factors/totp/index.ts';
@@ -19,6 +20,9 @@ export type {
   CredentialStore,
   EnrolmentResult,
   Factor,
+  FactorContext,
+  FactorDefinition,
+  FactorInputs,
   FactorRequest,
   FactorView,
   KeyValueStore,

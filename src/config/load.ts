@@ -1,5 +1,7 @@
 import { ConfigError } from '../errors.ts';
-import { configSchema, type TollgateConfig } from './schema.ts';
+import { BUILTIN_FACTORS } from '../factors/builtin.ts';
+import type { FactorDefinition } from '../factors/types.ts';
+import { configSchema, createConfigSchema, type TollgateConfig } from './schema.ts';
 import { loadYamlConfig, parseYamlConfig } from './yaml.ts';
 
 /** Where the configuration comes from when neither `--config` nor `TOLLGATE_CONFIG` names a file. */
@@ -9,6 +11,10 @@ export const DEFAULT_CONFIG_PATH = 'examples/tollgate.yaml';
 export function resolveConfigPath(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
   return explicit ?? env.TOLLGATE_CONFIG ?? DEFAULT_CONFIG_PATH;
 }
+
+/** The schema with plug-in factors registered beside the shipped ones. */
+const schemaFor = (factors: readonly FactorDefinition[]) =>
+  factors.length === 0 ? configSchema : createConfigSchema([...BUILTIN_FACTORS, ...factors]);
 
 /** Checks what one field's schema cannot see: client ids are unique across the list. */
 function checkClients(config: TollgateConfig, source: string): TollgateConfig {
@@ -32,11 +38,18 @@ export function parseConfig(
   text: string,
   source: string,
   env: NodeJS.ProcessEnv = process.env,
+  /** Plug-in factors whose options the file may hold. */
+  factors: readonly FactorDefinition[] = [],
 ): TollgateConfig {
-  return checkClients(parseYamlConfig(configSchema, text, source, env), source);
+  return checkClients(parseYamlConfig(schemaFor(factors), text, source, env), source);
 }
 
 /** Reads, interpolates and validates the YAML configuration file. */
-export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): TollgateConfig {
-  return checkClients(loadYamlConfig(configSchema, path, env), path);
+export function loadConfig(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+  /** Plug-in factors whose options the file may hold. */
+  factors: readonly FactorDefinition[] = [],
+): TollgateConfig {
+  return checkClients(loadYamlConfig(schemaFor(factors), path, env), path);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { factorId, optionalString } from './schema-parts.ts';
+import { optionalString } from './schema-parts.ts';
 
 /**
  * The second-factor and code-delivery sections of the configuration: `delivery`, `otp` and
@@ -81,74 +81,80 @@ export const otpSchema = z
   })
   .optional();
 
-function _base64KeyLate() {
-  return z
-    .string()
-    .refine(
-      (k) => Buffer.from(k, 'base64').length === 32,
-      'must be 32 bytes, base64 (openssl rand -base64 32)',
-    );
+/** Factor ids: lower-case letters, digits, `-` and `_` (they appear in URLs and config keys). */
+const factorIdSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a factor id');
+
+/** Keys of `mfa` that are not a factor's options. */
+const MFA_KEYS = ['factors', 'encryption_keys', 'regulation'];
+
+const regulationSchema = z
+  .strictObject({
+    /** Wrong codes before a challenge closes. @default 5 */
+    max_attempts_per_challenge: z.number().int().min(1).max(10).default(5),
+    /** Wrong second-factor codes per account within find_time before a lockout. @default 10 */
+    max_failures: z.number().int().min(3).max(99).default(10),
+    /** Seconds. @default 900 */
+    find_time: z.number().int().min(60).default(900),
+    /** First lockout in seconds; each further lockout that day doubles it. @default 300 */
+    ban_time: z.number().int().min(30).default(300),
+    /** Longest lockout in seconds. @default 86400 */
+    max_ban_time: z.number().int().min(60).default(86400),
+    /** Wrong codes per client IP within find_time. @default 50 */
+    max_failures_per_ip: z.number().int().min(5).max(1000).default(50),
+  })
+  .prefault({});
+
+/** The `mfa` section as the rest of tollgate reads it; each factor's options sit under its id. */
+export interface MfaSection {
+  /** Factors users may use at all, by id. @default ["totp", "recovery"] */
+  factors: string[];
+  /**
+   * AES-256-GCM keys that encrypt factor secrets (TOTP seeds) at rest, newest first: new
+   * secrets use the first, old ones decrypt with the key id stored beside them.
+   */
+  encryption_keys: { id: string; key: string }[];
+  regulation: z.infer<typeof regulationSchema>;
+  /** `mfa.<factor id>`: that factor's options, parsed by its own schema. */
+  [factor: string]: unknown;
 }
 
-export const mfaSchema = z
-  .strictObject({
-    /** Factors users may use at all. @default ["totp", "recovery"] */
-    factors: z.array(factorId).default(['totp', 'recovery']),
-    /**
-     * AES-256-GCM keys that encrypt TOTP seeds at rest, newest first: new secrets use the
-     * first, old ones decrypt with the key id stored beside them.
-     */
-    encryption_keys: z
-      .array(
-        z.strictObject({
-          id: z
-            .string()
-            .min(1)
-            .regex(/^[\w-]+$/),
-          key: base64Key,
-        }),
-      )
-      .min(1),
-    totp: z
-      .strictObject({
-        /** Shown in authenticator apps; no ":". @default "tollgate" */
-        issuer: z
-          .string()
-          .min(1)
-          .regex(/^[^:]+$/, 'no ":"')
-          .default('tollgate'),
-        /** SHA1 is what most apps support. @default "SHA1" */
-        algorithm: z.enum(['SHA1', 'SHA256', 'SHA512']).default('SHA1'),
-        digits: z.union([z.literal(6), z.literal(8)]).default(6),
-        /** Seconds. @default 30 */
-        period: z.number().int().min(15).max(120).default(30),
-        /** Steps accepted either side of now. @default 1 */
-        window: z.number().int().min(0).max(5).default(1),
-        /** Seed length. @default 20 */
-        secret_bytes: z.number().int().min(20).max(64).default(20),
-      })
-      .prefault({}),
-    recovery: z
-      .strictObject({
-        /** Codes per set. @default 10 */
-        count: z.number().int().min(5).max(20).default(10),
-      })
-      .prefault({}),
-    regulation: z
-      .strictObject({
-        /** Wrong codes before a challenge closes. @default 5 */
-        max_attempts_per_challenge: z.number().int().min(1).max(10).default(5),
-        /** Wrong second-factor codes per account within find_time before a lockout. @default 10 */
-        max_failures: z.number().int().min(3).max(99).default(10),
-        /** Seconds. @default 900 */
-        find_time: z.number().int().min(60).default(900),
-        /** First lockout in seconds; each further lockout that day doubles it. @default 300 */
-        ban_time: z.number().int().min(30).default(300),
-        /** Longest lockout in seconds. @default 86400 */
-        max_ban_time: z.number().int().min(60).default(86400),
-        /** Wrong codes per client IP within find_time. @default 50 */
-        max_failures_per_ip: z.number().int().min(5).max(1000).default(50),
-      })
-      .prefault({}),
-  })
-  .optional();
+/**
+ * The `mfa` section for a set of registered factors: their options schemas are merged in
+ * under their ids, and `mfa.factors` may name only registered ids.
+ */
+export function mfaSchemaFor(definitions: readonly { id: string; options?: z.ZodType }[]) {
+  const options: Record<string, z.ZodType> = {};
+  for (const d of definitions) {
+    if (MFA_KEYS.includes(d.id)) throw new Error(`factor id ${d.id} is reserved`);
+    if (d.options) options[d.id] = d.options;
+  }
+  const known = new Set(definitions.map((d) => d.id));
+  return z
+    .strictObject({
+      factors: z
+        .array(
+          factorIdSchema.refine((id) => known.has(id), {
+            message: `not a registered factor (known: ${[...known].join(', ')})`,
+          }),
+        )
+        .default(['totp', 'recovery']),
+      encryption_keys: z
+        .array(
+          z.strictObject({
+            id: z
+              .string()
+              .min(1)
+              .regex(/^[\w-]+$/),
+            key: base64Key,
+          }),
+        )
+        .min(1),
+      regulation: regulationSchema,
+      ...options,
+    })
+    .transform((v) => v as MfaSection)
+    .optional();
+}
+
+/** Ids in client `mfa.factors` lists (checked against `mfa.factors` by the config schema). */
+export const clientFactorId = factorIdSchema;

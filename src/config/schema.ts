@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { deliverySchema, mfaSchema, otpSchema } from './schema-mfa.ts';
-import { emptyToUndefined, factorId, optionalString } from './schema-parts.ts';
-
-export { FACTOR_IDS, type FactorId } from './schema-parts.ts';
+import { BUILTIN_FACTORS } from '../factors/builtin.ts';
+import { clientFactorId, deliverySchema, type MfaSection, mfaSchemaFor, otpSchema } from './schema-mfa.ts';
+import { emptyToUndefined, optionalString } from './schema-parts.ts';
 
 /**
  * The operator's configuration file, validated at start-up. Field names are snake_case like
@@ -56,7 +55,7 @@ const clientMfaSchema = z.strictObject({
    */
   policy: z.enum(['off', 'optional', 'required']).default('optional'),
   /** Factors this client accepts (a subset of mfa.factors). @default every enabled factor */
-  factors: z.array(factorId).optional(),
+  factors: z.array(clientFactorId).optional(),
   /** acr asked for when the request names none. */
   default_acr: acrValue.optional(),
   /** false forbids NIST "restricted" factors (email, SMS codes) for this client. @default true */
@@ -201,115 +200,126 @@ const listenAddress = z
   })
   .refine((a) => a.port <= 65535, 'port out of range');
 
-export const configSchema = z
-  .strictObject({
-    /** Public URL of the provider, as clients see it (no trailing slash). */
-    issuer: z.url().refine((u) => !u.endsWith('/'), 'no trailing slash'),
-    /** HTTP port; the PORT environment variable overrides it. @default 3000 */
-    port: z.number().int().min(0).max(65535).default(3000),
-    /** Listen address. @default "127.0.0.1" */
-    host: z.string().default('127.0.0.1'),
-    /** A TLS terminator or load balancer in front: read X-Forwarded-For/-Proto from `trusted_proxies`. @default false */
-    proxy: z.boolean().default(false),
-    /**
-     * Addresses (IPv4/IPv6, single or CIDR) of the proxies whose X-Forwarded-For/-Proto count;
-     * the client is the right-most X-Forwarded-For hop that is not one of them. Required with
-     * `proxy: true`. @default []
-     */
-    trusted_proxies: z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()])).default([]),
-    store: storeSchema,
-    cookies: z.strictObject({
-      /** Signing keys for cookies, newest first; at least 32 characters each. */
-      keys: z.array(z.string().min(32, 'use at least 32 characters')).min(1),
-    }),
-    jwks: z
-      .strictObject({
-        /** JWKS file with private keys (`tollgate keys generate`). Omitted: ephemeral dev keys. */
-        file: optionalString,
-      })
-      .default({ file: undefined }),
-    ttl: ttlSchema,
-    clients: z.array(clientSchema).default([]),
-    accounts: accountsSchema,
-    /** Where email and SMS codes are delivered. */
-    delivery: z.preprocess((v) => v ?? undefined, deliverySchema),
-    /** One-time codes sent by email/SMS (factors and the OTP API); needed when either is used. */
-    otp: otpSchema,
-    /** Second factors; omitted = no MFA at all (every client behaves as `mfa: off`). */
-    mfa: mfaSchema,
-    /** Prometheus metrics at /metrics, on a listener of their own (never the public port). */
-    metrics: z
-      .strictObject({
-        /** @default false */
-        enabled: z.boolean().default(false),
-        /** `host:port` of the metrics listener (`[::1]:9464` for IPv6). @default "127.0.0.1:9464" */
-        listen: listenAddress.default(listenAddress.parse('127.0.0.1:9464')),
-        /** When set, scrapers must send `Authorization: Bearer <token>`. */
-        bearer_token: z.preprocess(
-          emptyToUndefined,
-          z.string().min(16, 'use at least 16 characters').optional(),
-        ),
-      })
-      .prefault({}),
-    /** Log level of the JSON logs. @default "info" */
-    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  })
-  .superRefine((config, ctx) => {
-    if (config.proxy !== config.trusted_proxies.length > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [config.proxy ? 'trusted_proxies' : 'proxy'],
-        message: config.proxy
-          ? 'proxy: true needs the addresses of the proxies in front'
-          : 'trusted_proxies needs proxy: true',
-      });
-    }
-    const enabled = new Set<string>(config.mfa?.factors ?? []);
-    // Email falls back to the file outbox (demo); SMS has no such fallback.
-    if (enabled.has('sms') && !config.delivery.sms) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['delivery', 'sms'],
-        message: 'mfa.factors has sms: configure delivery.sms',
-      });
-    }
-    const usesOtp = enabled.has('email') || enabled.has('sms') || config.clients.some((c) => c.otp_api);
-    if (usesOtp && !config.otp) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['otp'],
-        message: 'email/SMS codes and the OTP API need the otp section (hmac_key)',
-      });
-    }
-    config.clients.forEach((client, i) => {
-      if (client.mfa.policy === 'required' && !config.mfa) {
+/**
+ * The configuration schema for a set of registered factors: each factor's options schema is
+ * merged in under `mfa.<id>`. {@link configSchema} is this for the shipped factors.
+ */
+export function createConfigSchema(
+  factors: readonly { id: string; options?: z.ZodType }[] = BUILTIN_FACTORS,
+) {
+  return z
+    .strictObject({
+      /** Public URL of the provider, as clients see it (no trailing slash). */
+      issuer: z.url().refine((u) => !u.endsWith('/'), 'no trailing slash'),
+      /** HTTP port; the PORT environment variable overrides it. @default 3000 */
+      port: z.number().int().min(0).max(65535).default(3000),
+      /** Listen address. @default "127.0.0.1" */
+      host: z.string().default('127.0.0.1'),
+      /** A TLS terminator or load balancer in front: read X-Forwarded-For/-Proto from `trusted_proxies`. @default false */
+      proxy: z.boolean().default(false),
+      /**
+       * Addresses (IPv4/IPv6, single or CIDR) of the proxies whose X-Forwarded-For/-Proto count;
+       * the client is the right-most X-Forwarded-For hop that is not one of them. Required with
+       * `proxy: true`. @default []
+       */
+      trusted_proxies: z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()])).default([]),
+      store: storeSchema,
+      cookies: z.strictObject({
+        /** Signing keys for cookies, newest first; at least 32 characters each. */
+        keys: z.array(z.string().min(32, 'use at least 32 characters')).min(1),
+      }),
+      jwks: z
+        .strictObject({
+          /** JWKS file with private keys (`tollgate keys generate`). Omitted: ephemeral dev keys. */
+          file: optionalString,
+        })
+        .default({ file: undefined }),
+      ttl: ttlSchema,
+      clients: z.array(clientSchema).default([]),
+      accounts: accountsSchema,
+      /** Where email and SMS codes are delivered. */
+      delivery: z.preprocess((v) => v ?? undefined, deliverySchema),
+      /** One-time codes sent by email/SMS (factors and the OTP API); needed when either is used. */
+      otp: otpSchema,
+      /** Second factors; omitted = no MFA at all (every client behaves as `mfa: off`). */
+      mfa: mfaSchemaFor(factors),
+      /** Prometheus metrics at /metrics, on a listener of their own (never the public port). */
+      metrics: z
+        .strictObject({
+          /** @default false */
+          enabled: z.boolean().default(false),
+          /** `host:port` of the metrics listener (`[::1]:9464` for IPv6). @default "127.0.0.1:9464" */
+          listen: listenAddress.default(listenAddress.parse('127.0.0.1:9464')),
+          /** When set, scrapers must send `Authorization: Bearer <token>`. */
+          bearer_token: z.preprocess(
+            emptyToUndefined,
+            z.string().min(16, 'use at least 16 characters').optional(),
+          ),
+        })
+        .prefault({}),
+      /** Log level of the JSON logs. @default "info" */
+      log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .superRefine((config, ctx) => {
+      if (config.proxy !== config.trusted_proxies.length > 0) {
         ctx.addIssue({
           code: 'custom',
-          path: ['clients', i, 'mfa', 'policy'],
-          message: 'required needs the top-level mfa section',
+          path: [config.proxy ? 'trusted_proxies' : 'proxy'],
+          message: config.proxy
+            ? 'proxy: true needs the addresses of the proxies in front'
+            : 'trusted_proxies needs proxy: true',
         });
       }
-      if (client.otp_api && !client.client_secret) {
+      const enabled = new Set<string>(config.mfa?.factors ?? []);
+      // Email falls back to the file outbox (demo); SMS has no such fallback.
+      if (enabled.has('sms') && !config.delivery.sms) {
         ctx.addIssue({
           code: 'custom',
-          path: ['clients', i, 'otp_api'],
-          message: 'the OTP API needs a client_secret',
+          path: ['delivery', 'sms'],
+          message: 'mfa.factors has sms: configure delivery.sms',
         });
       }
-      for (const factor of client.mfa.factors ?? []) {
-        if (!enabled.has(factor)) {
+      const usesOtp = enabled.has('email') || enabled.has('sms') || config.clients.some((c) => c.otp_api);
+      if (usesOtp && !config.otp) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['otp'],
+          message: 'email/SMS codes and the OTP API need the otp section (hmac_key)',
+        });
+      }
+      config.clients.forEach((client, i) => {
+        if (client.mfa.policy === 'required' && !config.mfa) {
           ctx.addIssue({
             code: 'custom',
-            path: ['clients', i, 'mfa', 'factors'],
-            message: `${factor} is not in mfa.factors`,
+            path: ['clients', i, 'mfa', 'policy'],
+            message: 'required needs the top-level mfa section',
           });
         }
-      }
+        if (client.otp_api && !client.client_secret) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['clients', i, 'otp_api'],
+            message: 'the OTP API needs a client_secret',
+          });
+        }
+        for (const factor of client.mfa.factors ?? []) {
+          if (!enabled.has(factor)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['clients', i, 'mfa', 'factors'],
+              message: `${factor} is not in mfa.factors`,
+            });
+          }
+        }
+      });
     });
-  });
+}
+
+/** The configuration schema with the shipped factors registered. */
+export const configSchema = createConfigSchema();
 
 export type TollgateConfig = z.infer<typeof configSchema>;
-export type MfaConfig = NonNullable<TollgateConfig['mfa']>;
+export type MfaConfig = MfaSection;
 export type ClientMfaConfig = z.infer<typeof clientMfaSchema>;
 export type ClientConfig = TollgateConfig['clients'][number];
 export type RedisConfig = NonNullable<TollgateConfig['store']['redis']>;

@@ -1,20 +1,19 @@
 import type { Redis } from 'ioredis';
-import type { MfaConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import type { OtpService } from '../otp/service.ts';
-import { createSendLimiter, type SendLimiter } from '../security/regulation.ts';
+import type { SendLimiter } from '../security/regulation.ts';
 import type { SecretBox } from '../security/secret-box.ts';
-import { createAddressFactor } from './address/index.ts';
-import { createRecoveryFactor, type RecoveryFactor } from './recovery/index.ts';
-import { createTotpFactor } from './totp/index.ts';
-import type { CredentialStore, Factor, KeyValueStore } from './types.ts';
+import { BUILTIN_FACTORS } from './builtin.ts';
+import type { CredentialStore, Factor, FactorDefinition, KeyValueStore } from './types.ts';
+
+export { SENDS_PER_ACCOUNT_PER_HOUR, SENDS_PER_ADDRESS_PER_HOUR } from './address/definition.ts';
 
 /** The enabled factors, by id, in configuration order. */
 export interface FactorRegistry {
   get(id: string): Factor | undefined;
   all(): Factor[];
-  /** Recovery codes, when enabled (they have an API beyond {@link Factor}). */
-  recovery?: RecoveryFactor;
+  /** The backup factor (recovery codes), when one is enabled. */
+  backup(): Factor | undefined;
   /** Factors among `allowed` that the account has set up, in `allowed` order. */
   enrolled(accountId: string, allowed: readonly string[]): Promise<Factor[]>;
 }
@@ -34,13 +33,17 @@ export interface FactorDeps {
   redis?: Redis;
   /** @default "" */
   keyPrefix?: string;
+  /** The issuer URL, for factors bound to the origin (passkeys). */
+  issuer?: string;
   /** Overrides the default send limits of the email/SMS factors (tests, custom stores). */
   sendLimits?: { perAccount: SendLimiter; perAddress: SendLimiter };
 }
 
-/** Codes sent per account and per destination address within an hour (each channel counts apart). */
-export const SENDS_PER_ACCOUNT_PER_HOUR = 10;
-export const SENDS_PER_ADDRESS_PER_HOUR = 5;
+/** The `mfa` configuration the registry reads: the factor list and each factor's options by id. */
+export interface FactorsConfig {
+  factors: readonly string[];
+  [id: string]: unknown;
+}
 
 /** Registry over any list of factors: a team adding its own factor passes it here. */
 export function factorRegistry(factors: Factor[]): FactorRegistry {
@@ -48,7 +51,7 @@ export function factorRegistry(factors: Factor[]): FactorRegistry {
   return {
     get: (id) => byId.get(id),
     all: () => [...byId.values()],
-    recovery: byId.get('recovery') as RecoveryFactor | undefined,
+    backup: () => factors.find((f) => f.backup),
     async enrolled(accountId, allowed) {
       const candidates = allowed.map((id) => byId.get(id)).filter((f): f is Factor => f !== undefined);
       const flags = await Promise.all(candidates.map((f) => f.isEnrolled(accountId)));
@@ -57,45 +60,26 @@ export function factorRegistry(factors: Factor[]): FactorRegistry {
   };
 }
 
-/** Builds the factors named in `mfa.factors`; none when MFA is not configured. */
-export function createFactors(config: MfaConfig | undefined, deps: FactorDeps): FactorRegistry {
-  const factors: Factor[] = [];
-  for (const id of config?.factors ?? []) {
-    if (id === 'totp') {
-      if (!deps.box || !config) throw new Error('totp needs mfa.encryption_keys');
-      factors.push(
-        createTotpFactor({
-          config: config.totp,
-          credentials: deps.credentials,
-          kv: deps.kv,
-          box: deps.box,
-          now: deps.now,
-        }),
-      );
-    } else if (id === 'email' || id === 'sms') {
-      if (!deps.otp) throw new Error(`${id} codes need the otp section and a delivery`);
-      factors.push(
-        createAddressFactor({
-          channel: id,
-          otp: deps.otp,
-          credentials: deps.credentials,
-          logger: deps.logger,
-          sendLimits: deps.sendLimits ?? {
-            perAccount: createSendLimiter(deps, `${id}-send-account`, SENDS_PER_ACCOUNT_PER_HOUR, 3600),
-            perAddress: createSendLimiter(deps, `${id}-send-address`, SENDS_PER_ADDRESS_PER_HOUR, 3600),
-          },
-        }),
-      );
-    } else if (id === 'recovery' && config) {
-      factors.push(
-        createRecoveryFactor({
-          count: config.recovery.count,
-          credentials: deps.credentials,
-          kv: deps.kv,
-          now: deps.now,
-        }),
-      );
-    }
-  }
+/**
+ * Builds the factors named in `mfa.factors` from their definitions (the shipped ones and any
+ * `extra`); none when MFA is not configured. Each gets its own options, `mfa.<id>`.
+ */
+export function createFactors(
+  config: FactorsConfig | undefined,
+  deps: FactorDeps,
+  extra: readonly FactorDefinition[] = [],
+): FactorRegistry {
+  const definitions = new Map([...BUILTIN_FACTORS, ...extra].map((d) => [d.id, d]));
+  const factors = (config?.factors ?? []).map((id) => {
+    const definition = definitions.get(id);
+    if (!definition) throw new Error(`mfa.factors names ${id}, which no registered factor provides`);
+    const options = definition.options ? definition.options.parse(config?.[id] ?? {}) : config?.[id];
+    return definition.create({
+      ...deps,
+      options,
+      now: deps.now ?? Date.now,
+      keyPrefix: deps.keyPrefix ?? '',
+    });
+  });
   return factorRegistry(factors);
 }

@@ -1,4 +1,10 @@
+import type { Redis } from 'ioredis';
+import type { z } from 'zod';
 import type { Account } from '../accounts/types.ts';
+import type { Logger } from '../log.ts';
+import type { OtpService } from '../otp/service.ts';
+import type { SendLimiter } from '../security/regulation.ts';
+import type { SecretBox } from '../security/secret-box.ts';
 
 /**
  * The factor plugin interface. A factor is metadata (id, label, amr, restricted, enrollable)
@@ -70,7 +76,11 @@ export interface FactorRequest {
   state: Record<string, unknown>;
 }
 
-/** A page a factor wants shown: a template under views/ and its data. */
+/**
+ * A page a factor wants shown: a template and its data. `view` is a path under the package's
+ * views/ or an absolute path (a factor's own `views/` folder); an operator's views folder, when
+ * configured, overrides either by the same relative name (see src/render.ts).
+ */
 export interface FactorView {
   view: string;
   data: Record<string, unknown>;
@@ -90,26 +100,41 @@ export type VerifyResult =
       credentialId: string;
       /** For factors with a supply of codes (recovery): how many remain. */
       remaining?: number;
+      /** Methods this proof showed, when they vary (a passkey with user verification adds `user`). @default the factor's amr */
+      amr?: string[];
+      /** A page offering a new supply (the last backup code was used), shown before going on. */
+      renewal?: FactorView;
     }
   | { ok: false; error: VerifyFailure };
 
+/**
+ * How one enrolment step ended. Only `refused` is a failure that uses an attempt; `next` is a
+ * further step of a multi-step enrolment (address entered, code sent) and `undelivered` a code
+ * that could not be sent (the user did nothing wrong).
+ */
 export type EnrolmentResult =
   | {
-      ok: true;
+      outcome: 'enrolled';
       credential: Credential;
       /** A page to show once before going on (e.g. recovery codes). */
       show?: FactorView;
     }
-  | {
-      ok: false;
-      error: VerifyFailure;
-      view: FactorView;
-      /**
-       * Not a failure but a next step of a multi-step enrolment (address entered, code sent):
-       * show `view` without an error and without counting an attempt.
-       */
-      continue?: boolean;
-    };
+  | { outcome: 'next'; view: FactorView }
+  | { outcome: 'undelivered'; view: FactorView }
+  | { outcome: 'refused'; error: VerifyFailure; view: FactorView };
+
+/**
+ * Form input schemas of a factor, per step. The generic flow parses the posted form with them
+ * (CSRF token removed) and hands the result to the factor; input they refuse is a
+ * `malformed_code` without calling the factor.
+ * @default `{ code: string <= 64 }` for login and removal; any string fields <= 256 for enrolment
+ */
+export interface FactorInputs {
+  login?: z.ZodType<Record<string, string>>;
+  enrol?: z.ZodType<Record<string, string>>;
+  /** Confirming a removal on the account page with this factor (its fresh proof). */
+  remove?: z.ZodType<Record<string, string>>;
+}
 
 /** One second factor. */
 export interface Factor {
@@ -127,6 +152,20 @@ export interface Factor {
   readonly backup: boolean;
   /** Bound to the origin (passkeys): satisfies `phishing_resistant` requests. @default false */
   readonly phishingResistant?: boolean;
+  /** Form schemas per step. @default see {@link FactorInputs} */
+  readonly inputs?: FactorInputs;
+  /**
+   * User-facing messages, by failure code (and any code of the factor's own): shown by the
+   * generic flow instead of its defaults.
+   */
+  readonly messages?: Partial<Record<VerifyFailure, string>> & Record<string, string>;
+  /**
+   * Static files the factor's pages load (scripts), by file name -> absolute path; served at
+   * `/assets/<factor id>/<name>` and allowed by the pages' CSP as `'self'`.
+   */
+  readonly assets?: Readonly<Record<string, string>>;
+  /** Backup factors: unused codes left (0 after the last). The flow offers a new set at 0. */
+  remaining?(accountId: string): Promise<number>;
   isEnrolled(accountId: string): Promise<boolean>;
   /** First enrolment page; resumes with the secret kept in `req.state` when there is one. */
   startEnrolment(req: FactorRequest): Promise<FactorView>;
@@ -137,4 +176,36 @@ export interface Factor {
   verify(req: FactorRequest, input: Record<string, string>): Promise<VerifyResult>;
   /** Sends a new code (factors that deliver codes): the challenge page again, with a notice. */
   resend?(req: FactorRequest): Promise<FactorView>;
+}
+
+/** What a factor factory is built from (see src/factors/registry.ts). */
+export interface FactorContext<Options = unknown> {
+  /** This factor's options: `mfa.<id>` parsed by its {@link FactorDefinition.options}. */
+  options: Options;
+  credentials: CredentialStore;
+  kv: KeyValueStore;
+  /** Seals secrets at rest (`mfa.encryption_keys`). */
+  box?: SecretBox;
+  /** Sends and checks email/SMS codes. */
+  otp?: OtpService;
+  logger?: Logger;
+  /** Clock in epoch ms. */
+  now: () => number;
+  redis?: Redis;
+  keyPrefix: string;
+  /** The server's issuer URL (passkeys derive their relying party from it). */
+  issuer?: string;
+  /** Overrides send limits of code-sending factors (tests). */
+  sendLimits?: { perAccount: SendLimiter; perAddress: SendLimiter };
+}
+
+/**
+ * A factor as a plug-in: one folder exports one of these. Registering it merges its options
+ * schema into the configuration (`mfa.<id>`) and lets `mfa.factors` name it.
+ */
+export interface FactorDefinition<Options = unknown> {
+  readonly id: string;
+  /** Schema of `mfa.<id>`; it must accept `{}` (defaults). */
+  readonly options?: z.ZodType<Options>;
+  create(context: FactorContext<Options>): Factor;
 }

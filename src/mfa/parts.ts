@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { isMemoryKeyValueStore } from '../../adapters/memory-kv.ts';
 import type { MfaConfig, TollgateConfig } from '../config/schema.ts';
 import { createFactors, type FactorRegistry } from '../factors/index.ts';
-import type { CredentialStore, KeyValueStore } from '../factors/types.ts';
+import type { CredentialStore, FactorDefinition, KeyValueStore } from '../factors/types.ts';
 import type { Logger } from '../log.ts';
 import type { OtpService } from '../otp/service.ts';
 import { type ClientMfaEntry, createMfaPolicy, type MfaPolicy } from '../policy/mfa.ts';
@@ -101,7 +101,13 @@ export function assembleMfa(options: MfaOptions): MfaParts {
 export function createMfaParts(
   config: TollgateConfig,
   store: Store,
-  options: { otp?: OtpService; logger?: Logger; now?: () => number } = {},
+  options: {
+    otp?: OtpService;
+    logger?: Logger;
+    now?: () => number;
+    /** Factors beyond the shipped ones that `mfa.factors` may name. */
+    factors?: readonly FactorDefinition[];
+  } = {},
 ): MfaParts {
   const now = options.now ?? Date.now;
   const mfa = config.mfa;
@@ -109,16 +115,21 @@ export function createMfaParts(
   const credentials = scopedCredentials(store.credentials);
   return assembleMfa({
     clients: config.clients,
-    factors: createFactors(mfa, {
-      credentials,
-      kv: store.kv,
-      box,
-      otp: options.otp,
-      logger: options.logger,
-      now,
-      redis: store.redis,
-      keyPrefix: store.keyPrefix,
-    }),
+    factors: createFactors(
+      mfa,
+      {
+        credentials,
+        kv: store.kv,
+        box,
+        otp: options.otp,
+        logger: options.logger,
+        now,
+        redis: store.redis,
+        keyPrefix: store.keyPrefix,
+        issuer: config.issuer,
+      },
+      options.factors,
+    ),
     credentials,
     kv: store.kv,
     redis: store.redis,

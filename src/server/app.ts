@@ -6,6 +6,7 @@ import { createPasswordHasher, type PasswordHasher } from '../accounts/password.
 import { createOtpApiRouter } from '../api/otp/router.ts';
 import { clientSchema, type TollgateConfig } from '../config/schema.ts';
 import { createDeliveries } from '../delivery/index.ts';
+import type { FactorDefinition } from '../factors/types.ts';
 import type { Logger } from '../log.ts';
 import { createMfaParts, type MfaParts } from '../mfa/parts.ts';
 import { createMetrics, type Metrics, withEventMetrics } from '../observability/metrics.ts';
@@ -58,7 +59,18 @@ function createOtp(config: TollgateConfig, store: Store, logger: Logger): OtpSer
 export function createTollgate(
   configured: TollgateConfig,
   baseLogger: Logger,
-  options: { store?: Store; metrics?: Metrics } = {},
+  options: {
+    store?: Store;
+    metrics?: Metrics;
+    /**
+     * Factors beyond the shipped ones (plug-ins): `mfa.factors` may name them, and their
+     * options sit under `mfa.<id>`. Parse the configuration with `createConfigSchema` over
+     * `[...BUILTIN_FACTORS, ...factors]` so those options are validated.
+     */
+    factors?: readonly FactorDefinition[];
+    /** An operator's folder of templates overriding the shipped ones (see `createRenderer`). */
+    viewsOverrides?: string;
+  } = {},
 ): Tollgate {
   // The account page signs in through a built-in first-party client of its own.
   const config: TollgateConfig = {
@@ -91,7 +103,7 @@ export function createTollgate(
       'DEVELOPMENT OTP HMAC KEY IN USE: set TOLLGATE_OTP_KEY for real use.',
     );
   }
-  const render = createRenderer();
+  const render = createRenderer(undefined, { overridesDir: options.viewsOverrides });
   const hasher = createPasswordHasher(config.accounts.password_hash);
   let jwks = config.jwks.file ? loadJwks(config.jwks.file) : undefined;
   if (!jwks) {
@@ -102,7 +114,7 @@ export function createTollgate(
     jwks = generateJwks();
   }
   const otp = createOtp(config, store, logger);
-  const mfa = createMfaParts(config, store, { otp, logger });
+  const mfa = createMfaParts(config, store, { otp, logger, factors: options.factors });
   const provider = createProvider(config, {
     mfa,
     adapter: store.adapter,

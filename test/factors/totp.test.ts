@@ -9,9 +9,9 @@ import { createMemoryKeyValueStore } from '../../adapters/memory-kv.ts';
 import { createRedisCredentialStore } from '../../adapters/redis-credentials.ts';
 import { createRedisKeyValueStore } from '../../adapters/redis-kv.ts';
 import type { Account } from '../../src/accounts/types.ts';
-import type { MfaConfig } from '../../src/config/schema.ts';
 import { createTotpFactor } from '../../src/factors/totp/index.ts';
 import { keyUri, qrSvg } from '../../src/factors/totp/key-uri.ts';
+import type { TotpOptions } from '../../src/factors/totp/options.ts';
 import {
   base32Encode,
   generateSecret,
@@ -24,7 +24,7 @@ import type { CredentialStore, Factor, FactorRequest, KeyValueStore } from '../.
 import { createSecretBox, type SecretBox } from '../../src/security/secret-box.ts';
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
 
-type TotpConfig = MfaConfig['totp'];
+type TotpConfig = TotpOptions;
 const ascii = (s: string) => Buffer.from(s, 'ascii');
 const SEEDS: Record<OtpAlgorithm, Buffer> = {
   SHA1: ascii('12345678901234567890'),
@@ -194,7 +194,7 @@ async function enrol(r: Rig, o: Parameters<typeof oath>[2] = {}) {
   const key = keyOf((await r.factor.startEnrolment(req)).data);
   const code = oath(key, r.clock.t, o);
   const result = await r.factor.finishEnrolment(req, { code });
-  if (!result.ok) throw new Error(`enrolment failed: ${result.error}`);
+  if (result.outcome !== 'enrolled') throw new Error(`enrolment failed: ${result.outcome}`);
   return { key, code, credential: result.credential, req };
 }
 
@@ -285,13 +285,13 @@ describe('TOTP factor', () => {
       ['000000', 'invalid_code'],
     ] as const) {
       const res = await r.factor.finishEnrolment(request(state), { code });
-      if (res.ok) throw new Error('expected a failure');
+      if (res.outcome !== 'refused') throw new Error('expected a failure');
       expect(res.error).toBe(error);
       expect(keyOf(res.view.data)).toBe(keyOf(first.data));
     }
     expect(await r.factor.isEnrolled(account.id)).toBe(false);
     const done = await r.factor.finishEnrolment(request(state), { code: oath(keyOf(first.data), r.clock.t) });
-    expect(done.ok).toBe(true);
+    expect(done.outcome).toBe('enrolled');
   });
 
   it('keeps the seed only encrypted, bound to the account; tampering is detected', async () => {

@@ -23,7 +23,7 @@ export async function enrolTotp(tg: RunningTollgate, record: Account & { passwor
   // which the server accepts only until the step ends: make sure it does not end mid-request.
   await stableStep();
   const done = await totp.finishEnrolment(req, { code: totpAt(key, -1) });
-  if (!done.ok) throw new Error(`TOTP enrolment failed: ${done.error}`);
+  if (done.outcome !== 'enrolled') throw new Error(`TOTP enrolment failed: ${done.outcome}`);
   return { key };
 }
 

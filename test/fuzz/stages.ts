@@ -120,7 +120,7 @@ export async function userWithFactors(tg: RunningTollgate, username: string) {
   const view = await totp.startEnrolment(req);
   const key = String(view.data.secret).replace(/\s+/g, '');
   const done = await totp.finishEnrolment(req, { code: totpCode(key) });
-  if (!done.ok) throw new Error(`TOTP enrolment failed: ${done.error}`);
+  if (done.outcome !== 'enrolled') throw new Error(`TOTP enrolment failed: ${done.outcome}`);
   await (mfa.factors.get('recovery') as Factor).startEnrolment(request());
   await mfa.credentials.create({
     account_id: account.id,

@@ -1,7 +1,9 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { configSchema, type TollgateConfig } from '../../src/config/schema.ts';
+import { configSchema, createConfigSchema, type TollgateConfig } from '../../src/config/schema.ts';
+import { BUILTIN_FACTORS } from '../../src/factors/builtin.ts';
+import type { FactorDefinition } from '../../src/factors/types.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
 import { createTollgate, type Tollgate } from '../../src/server/app.ts';
 
@@ -56,6 +58,8 @@ export interface StartOptions {
   /** Merged over the generated configuration (before validation). */
   overrides?: Record<string, unknown>;
   logger?: Logger;
+  /** Plug-in factors, registered beside the shipped ones (config schema and server). */
+  factors?: FactorDefinition[];
 }
 
 /** Starts tollgate on a loopback port with a validated test configuration. */
@@ -65,7 +69,10 @@ export async function startTollgate(options: StartOptions = {}): Promise<Running
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
-  const config = configSchema.parse({
+  const schema = options.factors
+    ? createConfigSchema([...BUILTIN_FACTORS, ...options.factors])
+    : configSchema;
+  const config = schema.parse({
     issuer: url,
     port,
     cookies: { keys: [TEST_COOKIE_KEY] },
@@ -76,7 +83,7 @@ export async function startTollgate(options: StartOptions = {}): Promise<Running
     ...options.overrides,
   });
   const logger = options.logger ?? createLogger('silent');
-  const tollgate = createTollgate(config, logger);
+  const tollgate = createTollgate(config, logger, { factors: options.factors });
   server.on('request', tollgate.provider.callback());
   return {
     url,

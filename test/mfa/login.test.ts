@@ -1,7 +1,9 @@
 // MFA through the front door: a real redis-server, openid-client as the RP, oathtool as an
 // independent TOTP generator, and the pages read as a user reads them.
+
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecoveryFactor } from '../../src/factors/recovery/index.ts';
 import { Browser, type Page } from '../helpers/browser.ts';
 import { startRedis } from '../helpers/redis-server.ts';
 import { API_SECRET, addUser, RP_CALLBACK, type RunningTollgate } from '../helpers/tollgate.ts';
@@ -272,7 +274,7 @@ describe('remember this browser', () => {
 
     // New recovery codes change the account's factors: the remembered browser is forgotten.
     const account = await tg.tollgate.store.accounts.findByUsername('kate');
-    await tg.tollgate.mfa.factors.recovery?.generate(account?.id as string);
+    await (tg.tollgate.mfa.factors.backup() as RecoveryFactor).generate(account?.id as string);
     dropSession();
     const forgotten = await password(browser, mfaApp, 'kate');
     expect(isChallenge(forgotten.page)).toBe(true);

@@ -54,7 +54,7 @@ describe('address factor: enrolment and login codes are kept apart', () => {
 
     // Same flow: the user starts binding a new (attacker-controlled) address...
     const sent = await factor.finishEnrolment(req, { address: 'attacker@example.test' });
-    expect(sent.ok).toBe(false);
+    expect(sent.outcome).toBe('next');
     const enrolCode = messages.at(-1)?.code as string;
     expect(messages.at(-1)?.to).toBe('attacker@example.test');
     expect(req.state.sessionId).toBeUndefined();
@@ -83,9 +83,9 @@ describe('address factor: enrolment and login codes are kept apart', () => {
     await factor.finishEnrolment(req, { address: 'new@example.test' });
     const enrolCode = messages.at(-1)?.code as string;
     if (enrolCode !== loginCode)
-      expect(await factor.finishEnrolment(req, { code: loginCode })).toMatchObject({ ok: false });
+      expect(await factor.finishEnrolment(req, { code: loginCode })).toMatchObject({ outcome: 'refused' });
     const done = await factor.finishEnrolment(req, { code: enrolCode });
-    expect(done.ok).toBe(true);
+    expect(done.outcome).toBe('enrolled');
     expect(req.state.enrolSessionId).toBeUndefined();
     expect((await credentials.list(account.id)).map((c) => c.data.address)).toEqual(['new@example.test']);
   });
@@ -110,8 +110,9 @@ describe('address factor: enrolment and login codes are kept apart', () => {
 
     allow = false;
     const refused = await factor.finishEnrolment(req, { address: 'una@example.test' });
-    expect(refused.ok).toBe(false);
-    expect(refused.ok === false && refused.view?.data.error).toBe(TOO_MANY_SENDS);
+    // Refused by the send limits: a delivery outcome of its own, not a wrong answer.
+    expect(refused.outcome).toBe('undelivered');
+    expect(refused.outcome === 'undelivered' && refused.view.data.error).toBe(TOO_MANY_SENDS);
     expect(messages).toHaveLength(1);
   });
 });

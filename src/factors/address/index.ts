@@ -167,7 +167,7 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
         const parsed = ADDRESS[channel].safeParse(input.address.trim());
         if (!parsed.success) {
           return {
-            ok: false,
+            outcome: 'refused',
             error: 'malformed_code',
             view: view('enrol', { address: input.address, error: `Enter a valid ${meta.noun}.` }),
           };
@@ -175,26 +175,18 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
         req.state.address = parsed.data;
         const failure = await send(req, parsed.data, 'enrolment');
         if (failure)
-          return {
-            ok: false,
-            error: 'malformed_code',
-            view: view('enrol', { address: parsed.data, error: failure }),
-          };
-        return {
-          ok: false,
-          error: 'malformed_code',
-          continue: true,
-          view: view('confirm', { sentTo: req.state.enrolSentTo }),
-        };
+          return { outcome: 'undelivered', view: view('enrol', { address: parsed.data, error: failure }) };
+        return { outcome: 'next', view: view('confirm', { sentTo: req.state.enrolSentTo }) };
       }
       const address = typeof req.state.address === 'string' ? req.state.address : undefined;
       const id = typeof req.state.enrolSessionId === 'string' ? req.state.enrolSessionId : undefined;
-      if (!address || !id) return { ok: false, error: 'expired_code', view: view('enrol', { address: '' }) };
+      if (!address || !id)
+        return { outcome: 'refused', error: 'expired_code', view: view('enrol', { address: '' }) };
       const result = await otp.verify(owner(req), id, input.code ?? '');
       if (!result?.approved) {
         const error = result?.status === 'pending' ? 'invalid_code' : 'expired_code';
         return {
-          ok: false,
+          outcome: 'refused',
           error,
           view: view('confirm', {
             sentTo: req.state.enrolSentTo,
@@ -216,7 +208,7 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
       delete req.state.address;
       delete req.state.enrolSessionId;
       delete req.state.enrolSentTo;
-      return { ok: true, credential };
+      return { outcome: 'enrolled', credential };
     },
 
     async challenge(req) {

@@ -49,6 +49,9 @@ export const RECOVERY_VIEWS = {
 
 /** User-facing messages of this factor (UPPER_SNAKE -> message). */
 export const RECOVERY_MESSAGES = {
+  invalid_code: 'That recovery code is not correct.',
+  replayed_code: 'That recovery code was already used. Each code works once.',
+  malformed_code: 'Enter the code exactly as printed (16 letters and digits).',
   CONFIRM_REQUIRED:
     'Tick "I have saved these codes" to continue. For your safety these are new codes: the ones shown before no longer work.',
 } as const;
@@ -238,6 +241,7 @@ export function createRecoveryFactor(options: RecoveryFactorOptions): RecoveryFa
     restricted: false,
     enrollable: true,
     backup: true,
+    messages: RECOVERY_MESSAGES,
     generate,
     remaining,
 
@@ -258,9 +262,9 @@ export function createRecoveryFactor(options: RecoveryFactorOptions): RecoveryFa
      */
     async finishEnrolment(req, input): Promise<EnrolmentResult> {
       const current = (await recoveryCredentials(req.account.id)).at(-1);
-      if (input.confirm === '1' && current !== undefined) return { ok: true, credential: current };
+      if (input.confirm === '1' && current !== undefined) return { outcome: 'enrolled', credential: current };
       return {
-        ok: false,
+        outcome: 'refused',
         error: 'malformed_code',
         view: await codesPage(req, RECOVERY_MESSAGES.CONFIRM_REQUIRED),
       };
@@ -310,7 +314,13 @@ export function createRecoveryFactor(options: RecoveryFactorOptions): RecoveryFa
         if (updated === undefined) return { ok: false, error: 'invalid_code' };
       }
       if (!claimed) return { ok: false, error: 'replayed_code' };
-      return { ok: true, credentialId: credential.id, remaining: await remaining(accountId) };
+      const left = await remaining(accountId);
+      return {
+        ok: true,
+        credentialId: credential.id,
+        remaining: left,
+        ...(left === 0 ? { renewal: { view: RECOVERY_VIEWS.regenerate, data: {} } } : {}),
+      };
     },
   };
 }

@@ -1,4 +1,3 @@
-import type { MfaConfig } from '../../config/schema.ts';
 import type { SecretBox } from '../../security/secret-box.ts';
 import type {
   Credential,
@@ -12,6 +11,7 @@ import type {
   VerifyResult,
 } from '../types.ts';
 import { keyUri, qrSvg } from './key-uri.ts';
+import type { TotpOptions } from './options.ts';
 import { base32Encode, generateSecret, matchTotp, type OtpAlgorithm, type TotpParams } from './otp.ts';
 
 /*
@@ -25,7 +25,7 @@ import { base32Encode, generateSecret, matchTotp, type OtpAlgorithm, type TotpPa
 /** Options for {@link createTotpFactor}. */
 export interface TotpFactorOptions {
   /** `mfa.totp` from the configuration: parameters for new enrolments, and the window. */
-  config: MfaConfig['totp'];
+  config: TotpOptions;
   credentials: CredentialStore;
   /** Remembers used time steps; must be shared by every process (Redis in production). */
   kv: KeyValueStore;
@@ -45,6 +45,13 @@ const FACTOR_ID = 'totp';
 const LABEL = 'Authenticator app';
 const ENROL_VIEW = 'factors/totp-enrol';
 const CHALLENGE_VIEW = 'factors/totp-challenge';
+/** User-facing messages of this factor, by failure code. */
+export const TOTP_MESSAGES = {
+  invalid_code: 'That code is not correct. Check the time on your device and try again.',
+  replayed_code: 'That code was already used. Wait for the next one.',
+  expired_code: 'This set-up page expired. Scan the new key and enter its code.',
+} as const;
+
 /** Key of the sealed pending seed in `FactorRequest.state`. */
 const PENDING = 'pendingSecret';
 const ALGORITHMS: readonly string[] = ['SHA1', 'SHA256', 'SHA512'];
@@ -137,6 +144,7 @@ export function createTotpFactor(options: TotpFactorOptions): Factor {
     restricted: false,
     enrollable: true,
     backup: false,
+    messages: TOTP_MESSAGES,
 
     async isEnrolled(accountId) {
       return (await totpCredentials(accountId)).length > 0;
@@ -151,7 +159,7 @@ export function createTotpFactor(options: TotpFactorOptions): Factor {
       const seed = pendingSeed(req);
       // Failures show the same key again, so the user can retry without rescanning.
       const fail = async (error: VerifyFailure): Promise<EnrolmentResult> => ({
-        ok: false,
+        outcome: 'refused',
         error,
         view: await enrolView(req, seed),
       });
@@ -180,7 +188,7 @@ export function createTotpFactor(options: TotpFactorOptions): Factor {
       // The code that proved the enrolment must not also sign in.
       await kv.set(`totp-used:${credential.id}:${counter}`, '1', replayTtl(params.period));
       delete req.state[PENDING];
-      return { ok: true, credential };
+      return { outcome: 'enrolled', credential };
     },
 
     async challenge(req) {
