@@ -236,12 +236,12 @@ export function createAccountRouter(
           status,
         ),
       refused: async () => {},
-      async enrolled(factor) {
+      async enrolled(factor, _credential, proven) {
         states.delete(factor.id);
         await mfa.kv.delete(enrolKey(me.sessionUid, factor.id));
         if (factor.backup) return;
         // The user just proved the new factor on top of the session's: the session now holds both.
-        const amr = [...new Set([...me.amr, ...factor.amr])];
+        const amr = [...new Set([...me.amr, ...proven])];
         const decision = await decideFor(mfa.policy, mfa.factors, {
           clientId: ACCOUNT_CLIENT_ID,
           params: {},

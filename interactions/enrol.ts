@@ -51,8 +51,8 @@ export function loginEnrolmentHost(
         throw new InteractionNotFound();
       }
     },
-    async enrolled(factor) {
-      if (!factor.backup) pending.amr = [...pending.amr, ...factor.amr];
+    async enrolled(factor, _credential, amr) {
+      if (!factor.backup) pending.amr = [...pending.amr, ...amr];
       pending.failures = 0;
       await save();
     },

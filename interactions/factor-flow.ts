@@ -162,7 +162,7 @@ export interface EnrolmentHost {
   /** Counts a refused step (it may end the flow by throwing). */
   refused(factor: Factor): Promise<void>;
   /** Binds what the new credential proved to the flow (pending login or session). */
-  enrolled(factor: Factor, credential: Credential): Promise<void>;
+  enrolled(factor: Factor, credential: Credential, amr: readonly string[]): Promise<void>;
   /** What follows a finished enrolment (finish the login, show the account page). */
   done(factor: Factor): Promise<unknown>;
 }
@@ -206,7 +206,7 @@ export async function submitEnrolment(
         { event: 'factor.enrolled', account: host.account.id, factor: factor.id, ip: host.ip },
         'factor enrolled',
       );
-      await host.enrolled(factor, result.credential);
+      await host.enrolled(factor, result.credential, result.amr ?? factor.amr);
       const backup = deps.mfa.factors.backup();
       if (!factor.backup && backup && !(await backup.isEnrolled(host.account.id))) {
         return startEnrolment(host, backup);

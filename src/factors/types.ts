@@ -116,6 +116,8 @@ export type EnrolmentResult =
   | {
       outcome: 'enrolled';
       credential: Credential;
+      /** Methods the enrolment itself proved, when they vary. @default the factor's amr */
+      amr?: string[];
       /** A page to show once before going on (e.g. recovery codes). */
       show?: FactorView;
     }

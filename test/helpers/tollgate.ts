@@ -58,6 +58,8 @@ export interface StartOptions {
   /** Merged over the generated configuration (before validation). */
   overrides?: Record<string, unknown>;
   logger?: Logger;
+  /** Host name in the issuer URL (passkeys need a domain, e.g. `localhost`). @default "127.0.0.1" */
+  hostname?: string;
   /** Plug-in factors, registered beside the shipped ones (config schema and server). */
   factors?: FactorDefinition[];
 }
@@ -68,7 +70,7 @@ export async function startTollgate(options: StartOptions = {}): Promise<Running
   server.listen(options.port ?? 0, '127.0.0.1');
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${options.hostname ?? '127.0.0.1'}:${port}`;
   const schema = options.factors
     ? createConfigSchema([...BUILTIN_FACTORS, ...options.factors])
     : configSchema;
