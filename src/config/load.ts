@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.ts';
-import { BUILTIN_FACTORS } from '../factors/builtin.ts';
+import { BUILTIN_FACTOR_OPTIONS } from '../factors/builtin-options.ts';
 import type { FactorDefinition } from '../factors/types.ts';
 import { configSchema, createConfigSchema, type TollgateConfig } from './schema.ts';
 import { loadYamlConfig, parseYamlConfig } from './yaml.ts';
@@ -14,7 +14,7 @@ export function resolveConfigPath(explicit?: string, env: NodeJS.ProcessEnv = pr
 
 /** The schema with plug-in factors registered beside the shipped ones. */
 const schemaFor = (factors: readonly FactorDefinition[]) =>
-  factors.length === 0 ? configSchema : createConfigSchema([...BUILTIN_FACTORS, ...factors]);
+  factors.length === 0 ? configSchema : createConfigSchema([...BUILTIN_FACTOR_OPTIONS, ...factors]);
 
 /** Checks what one field's schema cannot see: client ids are unique across the list. */
 function checkClients(config: TollgateConfig, source: string): TollgateConfig {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BUILTIN_FACTORS } from '../factors/builtin.ts';
+import { BUILTIN_FACTOR_OPTIONS } from '../factors/builtin-options.ts';
 import { clientFactorId, deliverySchema, type MfaSection, mfaSchemaFor, otpSchema } from './schema-mfa.ts';
 import { emptyToUndefined, optionalString } from './schema-parts.ts';
 
@@ -205,7 +205,7 @@ const listenAddress = z
  * merged in under `mfa.<id>`. {@link configSchema} is this for the shipped factors.
  */
 export function createConfigSchema(
-  factors: readonly { id: string; options?: z.ZodType }[] = BUILTIN_FACTORS,
+  factors: readonly { id: string; options?: z.ZodType }[] = BUILTIN_FACTOR_OPTIONS,
 ) {
   return z
     .strictObject({

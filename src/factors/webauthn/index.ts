@@ -1,11 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from '@simplewebauthn/server';
+import type { verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server';
 import { z } from 'zod';
 import type { Logger } from '../../log.ts';
 import { PACKAGE_ROOT } from '../../paths.ts';
@@ -45,6 +40,8 @@ const FACTOR_ID = 'webauthn';
 /** Views live in this folder's views/ (resolved from the package root, so dist/ finds them too). */
 const VIEWS = join(PACKAGE_ROOT, 'src', 'factors', 'webauthn', 'views');
 const require = createRequire(import.meta.url);
+/** Loaded on first use: a server without passkey logins never pays for the library. */
+const library = () => import('@simplewebauthn/server');
 /** The browser half, served from the installed package itself (no CDN). */
 const BROWSER_BUNDLE = join(
   dirname(require.resolve('@simplewebauthn/browser')),
@@ -97,6 +94,7 @@ export function createWebauthnFactor(options: WebauthnFactorOptions): Factor {
 
   async function registrationPage(req: FactorRequest, error?: string): Promise<FactorView> {
     const existing = await passkeys(req.account.id);
+    const { generateRegistrationOptions } = await library();
     const opts = await generateRegistrationOptions({
       rpName: config.rp_name,
       rpID,
@@ -159,6 +157,7 @@ export function createWebauthnFactor(options: WebauthnFactorOptions): Factor {
       if (!challenge) return refused('expired_code');
       let info: Awaited<ReturnType<typeof verifyRegistrationResponse>>['registrationInfo'];
       try {
+        const { verifyRegistrationResponse } = await library();
         const result = await verifyRegistrationResponse({
           response: answer as Parameters<typeof verifyRegistrationResponse>[0]['response'],
           expectedChallenge: challenge,
@@ -199,6 +198,7 @@ export function createWebauthnFactor(options: WebauthnFactorOptions): Factor {
 
     async challenge(req) {
       const mine = await passkeys(req.account.id);
+      const { generateAuthenticationOptions } = await library();
       const opts = await generateAuthenticationOptions({
         rpID,
         allowCredentials: mine.map(({ passkey }) => ({
@@ -220,6 +220,7 @@ export function createWebauthnFactor(options: WebauthnFactorOptions): Factor {
       const challenge = await takeChallenge(req, 'authenticate');
       if (!challenge) return { ok: false, error: 'expired_code' };
       try {
+        const { verifyAuthenticationResponse } = await library();
         const result = await verifyAuthenticationResponse({
           response: answer as Parameters<typeof verifyAuthenticationResponse>[0]['response'],
           expectedChallenge: challenge,
