@@ -158,6 +158,17 @@ function requiredLevel(input: DecisionInput, accepted: readonly FactorTraits[], 
   return level as Level;
 }
 
+/**
+ * Known values of voluntary `acr_values`. The login asserts the highest of them it meets, so a
+ * client asking `2fa` gets `2fa` even after a passkey (it did not ask for more); with none
+ * asked, the level reached.
+ */
+function askedAcrs(params: DecisionInput['params']): string[] | undefined {
+  const asked =
+    typeof params.acr_values === 'string' ? params.acr_values.split(' ').filter((v) => levelOf(v) > 0) : [];
+  return asked.length > 0 ? asked : undefined;
+}
+
 /** Whether `provenAt` is older than the request's `max_age`. */
 function tooOld(input: DecisionInput): boolean {
   const maxAge = Number(input.params.max_age);
@@ -183,7 +194,8 @@ export function decide(input: DecisionInput): Decision {
   });
 
   const finish = (a: Level, methods: readonly string[], remembered: boolean): Decision => {
-    const acr = finalAcr(a, essential);
+    // Voluntary asks never fail a login: with none met, the level reached is asserted.
+    const acr = essential ? finalAcr(a, essential) : (finalAcr(a, askedAcrs(input.params)) ?? acrFor(a));
     if (!acr) return { ...common(a), outcome: 'unmet' };
     const amr = [...new Set(methods)];
     if (a >= 2 && !amr.includes(AMR_MFA)) amr.push(AMR_MFA);

@@ -265,6 +265,16 @@ const ROWS: Row[] = [
     expect: { outcome: 'challenge', required: 3, factors: ['webauthn'] },
   },
   {
+    name: 'acr_values 2fa met by a passkey -> the asked value is asserted (it did not ask for more)',
+    input: { enrolled: ['webauthn'], proven: ['pwd', 'hwk', 'user'], params: { acr_values: A2 } },
+    expect: { outcome: 'satisfied', achieved: 3, acr: A2 },
+  },
+  {
+    name: 'no acr_values, passkey -> the level reached is asserted',
+    input: { enrolled: ['webauthn'], proven: ['pwd', 'hwk'] },
+    expect: { outcome: 'satisfied', acr: A3 },
+  },
+  {
     name: 'passkey from a client that does not accept passkeys counts for nothing',
     input: { client: client({ factors: ['totp'] }), proven: ['hwk', 'user'] },
     expect: { outcome: 'satisfied', achieved: 1, acr: A1 },
