@@ -229,5 +229,6 @@ describe('passkeys in Chromium', () => {
     await snap(page, 'passkey-cloned');
     expect(warnings.some((w) => w.event === 'webauthn.counter_regressed')).toBe(true);
     await context.close();
-  });
+    // Three Chromium journeys in one test: more than the default 30 s on a loaded machine.
+  }, 90_000);
 });
