@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server';
 import { z } from 'zod';
 import type { Logger } from '../../log.ts';
-import { PACKAGE_ROOT } from '../../paths.ts';
 import type {
   CredentialStore,
   EnrolmentResult,
@@ -37,8 +37,8 @@ export interface WebauthnFactorOptions {
 }
 
 const FACTOR_ID = 'webauthn';
-/** Views live in this folder's views/ (resolved from the package root, so dist/ finds them too). */
-const VIEWS = join(PACKAGE_ROOT, 'src', 'factors', 'webauthn', 'views');
+/** Views live beside this module (`npm run build` copies each factor's views/ into dist/). */
+const VIEWS = fileURLToPath(new URL('./views/', import.meta.url));
 const require = createRequire(import.meta.url);
 /** Loaded on first use: a server without passkey logins never pays for the library. */
 const library = () => import('@simplewebauthn/server');
