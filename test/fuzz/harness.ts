@@ -64,7 +64,8 @@ export async function startFuzzServer(overrides: Record<string, unknown> = {}): 
   const hooks = await startWebhookReceiver(WEBHOOK_SECRET, [200]);
   // The receiver answers at once, but a fuzz batch lands all at once on a loaded 2-core machine:
   // with 1 s the webhook sometimes timed out, tollgate rightly answered 503 "could not send" and
-  // the run failed for the harness's own reason (seed -778091443, path 252). 10 s is the default.
+  // the run failed for the harness's own reason (seed -778091443, path 252). 10 s is twice the
+  // webhook default (5 s), headroom for a loaded machine.
   const webhook = { url: hooks.url, secret: WEBHOOK_SECRET, timeout_ms: 10_000, max_retries: 0 };
   const tg = await startTollgate({
     logger: createLogger('error', sink),
