@@ -2,6 +2,8 @@
 // virtual authenticator (ctap2, internal, resident key, user verification). openid-client is the
 // RP and checks acr/amr in the ID tokens. Pages are saved to test-artifacts/passkeys/.
 import { accessSync, constants, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { type Browser, type CDPSession, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +12,6 @@ import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
 import {
   APP_SECRET,
   addUser,
-  RP_CALLBACK,
   type RunningTollgate,
   startTollgate,
 } from '../helpers/tollgate.ts';
@@ -19,6 +20,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts/passkeys';
 const PASSWORD = 'a long enough password';
 const ACR_PHR = 'urn:tollgate:acr:phr';
+/** The relying party's callback: a real listener (set in beforeAll); openid-client redeems the code. */
+let RP_CALLBACK = '';
+let callbackServer: Server | undefined;
 
 let redis: RedisServer | undefined;
 let tg: RunningTollgate | undefined;
@@ -28,6 +32,11 @@ const warnings: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
+  callbackServer = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>back at the app</h1>');
+  });
+  await new Promise<void>((resolve) => callbackServer?.listen(0, '127.0.0.1', resolve));
+  RP_CALLBACK = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}/callback`;
   redis = await startRedis();
   // WebAuthn needs a domain: the issuer is http://localhost (a secure context), not an IP.
   tg = await startTollgate({
@@ -64,6 +73,7 @@ afterAll(async () => {
   await browser?.close();
   await tg?.stop();
   await redis?.stop();
+  callbackServer?.close();
 });
 
 /** A logger that keeps warnings (the cloned-authenticator event) and prints nothing. */
@@ -100,16 +110,10 @@ async function signIn(page: Page, clientId: string, steps: (page: Page) => Promi
     state: 'st',
     ...extra,
   });
-  let landed: string | undefined;
-  await page.route(`${RP_CALLBACK}**`, async (route) => {
-    landed = route.request().url();
-    await route.fulfill({ contentType: 'text/html', body: '<h1>back at the app</h1>' });
-  });
   await page.goto(url.href);
   await steps(page);
   await page.waitForURL(`${RP_CALLBACK}**`);
-  await page.unroute(`${RP_CALLBACK}**`);
-  const tokens = await oidc.authorizationCodeGrant(config, new URL(landed as string), {
+  const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), {
     pkceCodeVerifier: verifier,
     expectedState: 'st',
   });
