@@ -9,6 +9,7 @@ import { createOutboxDelivery } from '../../src/delivery/outbox.ts';
 import { createSmtpDelivery, type SmtpConfig } from '../../src/delivery/smtp.ts';
 import type { CodeMessage } from '../../src/delivery/types.ts';
 import { createLogger } from '../../src/log.ts';
+import { freePort } from '../helpers/redis-server.ts';
 import { startSmtp, type TestSmtpServer } from '../helpers/smtp-server.ts';
 
 const CODE = '428913';
@@ -54,14 +55,6 @@ function smtpConfig(port: number, extra: Partial<SmtpConfig> = {}): SmtpConfig {
     allow_invalid_certificates: false,
     ...extra,
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('maskAddress', () => {

@@ -96,18 +96,34 @@ function findRedisServer(): string {
   throw new Error(NOT_FOUND);
 }
 
-/** A loopback port nobody listens on right now (the OS picks it). */
+/** A loopback port nobody listens on right now, never one the OS hands to `listen(0)`. */
 export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
+  // Below the kernel's ephemeral range (ip_local_port_range, 32768-60999 by default): a port
+  // handed out here is bound a moment later by a child process (redis-server, nginx, Caddy),
+  // and in that gap a `listen(0)` elsewhere (a whoami, a callback server) could be given the
+  // same ephemeral port and answer in its place. Ports picked here never come from that pool.
+  for (let tries = 0; tries < 50; tries += 1) {
+    const port = PORT_RANGE.low + Math.floor(Math.random() * (PORT_RANGE.high - PORT_RANGE.low));
+    if (handedOut.has(port)) continue;
+    if (await bindable(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free loopback port in ${PORT_RANGE.low}-${PORT_RANGE.high} after 50 tries`);
+}
+
+/** Where {@link freePort} picks from: below the ephemeral range, above the well-known ports. */
+const PORT_RANGE = { low: 20_000, high: 32_000 };
+/** Ports this process has handed out: never twice, even once their server stopped. */
+const handedOut = new Set<number>();
+
+/** True when a loopback listener can be bound on the port now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error('could not read the port of a loopback listener'));
-      });
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 

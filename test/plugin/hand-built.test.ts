@@ -2,24 +2,14 @@
 // bundled server) signs a user in with tollgate's Redis adapter, account store, pages, factors
 // and MFA Check.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Browser } from '../helpers/browser.ts';
-import { startRedis } from '../helpers/redis-server.ts';
+import { freePort, startRedis } from '../helpers/redis-server.ts';
 
 let redis: Awaited<ReturnType<typeof startRedis>>;
 let child: ChildProcess;
 let url: string;
-
-async function freePort(): Promise<number> {
-  const srv = createServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 beforeAll(async () => {
   redis = await startRedis();
