@@ -72,6 +72,8 @@ interface Common {
 export type Decision = Common &
   (
     | { outcome: 'first_factor' }
+    /** A sign-in without the password (a passkey without user verification) proved too little: ask it. */
+    | { outcome: 'password' }
     | { outcome: 'satisfied'; acr: string; amr: string[]; remembered: boolean }
     /** The requested level or essential acr cannot be reached here. */
     | { outcome: 'unmet' }
@@ -197,13 +199,16 @@ export function decide(input: DecisionInput): Decision {
     // Voluntary asks never fail a login: with none met, the level reached is asserted.
     const acr = essential ? finalAcr(a, essential) : (finalAcr(a, askedAcrs(input.params)) ?? acrFor(a));
     if (!acr) return { ...common(a), outcome: 'unmet' };
-    const amr = [...new Set(methods)];
-    if (a >= 2 && !amr.includes(AMR_MFA)) amr.push(AMR_MFA);
+    // `mfa` last, once: a step-up's session methods may carry it already.
+    const amr = [...new Set(methods)].filter((m) => m !== AMR_MFA);
+    if (a >= 2) amr.push(AMR_MFA);
     return { ...common(a), outcome: 'satisfied', acr, amr, remembered };
   };
 
   if (achieved === 0) return { ...common(0), outcome: 'first_factor' };
   if (achieved >= required) return finish(achieved, proven, false);
+  // The password is the other half every account has.
+  if (!proven.includes(AMR_PASSWORD)) return { ...common(achieved), outcome: 'password' };
 
   // A phishing-resistant request accepts only phishing-resistant factors, and no backup codes.
   const candidates = required === 3 ? accepted.filter((f) => f.phishingResistant && !f.backup) : accepted;

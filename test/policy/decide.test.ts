@@ -250,9 +250,18 @@ const ROWS: Row[] = [
     expect: { outcome: 'satisfied', achieved: 3, acr: A3, amr: ['hwk', 'user', 'mfa'] },
   },
   {
-    name: 'passwordless passkey without user verification -> one factor, second factor asked',
+    name: 'passwordless passkey without user verification, required -> the password next',
     input: { client: client({ policy: 'required' }), enrolled: ['webauthn', 'totp'], proven: ['swk'] },
-    expect: { outcome: 'challenge', achieved: 1, factors: ['totp', 'webauthn'] },
+    expect: { outcome: 'password', achieved: 1, required: 2 },
+  },
+  {
+    name: 'passkey without user verification + password, phishing-resistant required -> satisfied',
+    input: {
+      client: client({ policy: 'required', requirePhishingResistant: true }),
+      enrolled: ['webauthn'],
+      proven: ['hwk', 'pwd'],
+    },
+    expect: { outcome: 'satisfied', achieved: 3, acr: A3 },
   },
   {
     name: 'password + passkey -> phishing-resistant',
