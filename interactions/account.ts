@@ -142,11 +142,14 @@ export function createAccountRouter(
           created: new Date(c.created_at * 1000).toISOString().slice(0, 10),
           lastUsed: c.last_used_at ? new Date(c.last_used_at * 1000).toISOString().slice(0, 10) : undefined,
         })),
-        // Factors that send their code (email, SMS) get a "send me a code" button.
-        verifiers: enrolled.map((f) => ({ id: f.id, label: f.label, sends: f.resend !== undefined })),
+        // A removal is confirmed with a typed code (factors with the default removal input);
+        // factors that send their code (email, SMS) get a "send me a code" button.
+        verifiers: enrolled
+          .filter((f) => !f.inputs?.remove)
+          .map((f) => ({ id: f.id, label: f.label, sends: f.resend !== undefined })),
         addable: mfa.factors
           .all()
-          .filter((f) => f.enrollable && !f.backup && !enrolled.includes(f))
+          .filter((f) => f.enrollable && !f.backup && (f.multiple || !enrolled.includes(f)))
           .map((f) => ({ id: f.id, label: f.label })),
         renewable:
           backup && enrolled.some((f) => !f.backup) ? { id: backup.id, label: backup.label } : undefined,

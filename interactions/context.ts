@@ -39,6 +39,7 @@ export const interactionUrls = (uid: string, csrf: string) => ({
   abort: `/interaction/${uid}/abort?csrf=${encodeURIComponent(csrf)}`,
   factor: (id: string) => `/interaction/${uid}/mfa/${encodeURIComponent(id)}`,
   enrol: (id: string) => `/interaction/${uid}/enrol/${encodeURIComponent(id)}`,
+  signIn: (id: string) => `/interaction/${uid}/sign-in/${encodeURIComponent(id)}`,
   regenerate: `/interaction/${uid}/recovery/regenerate`,
 });
 

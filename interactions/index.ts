@@ -19,7 +19,7 @@ import type { InteractionDeps, Step } from './context.ts';
 import { renewBackup, showEnrolment, submitEnrolmentStep } from './enrol.ts';
 import { parseForm } from './form.ts';
 import { checkCsrf, expectPrompt, loadInteraction } from './load.ts';
-import { showLogin, submitPassword } from './login.ts';
+import { showLogin, submitPassword, submitSignIn } from './login.ts';
 import { chooseFactor, resendCode, showSecondFactor, verifyFactor } from './mfa.ts';
 import { loadPending } from './pending.ts';
 
@@ -112,6 +112,10 @@ export function createInteractionRouter(provider: Provider, options: Interaction
   router.get('/assets/:factor/:name', factorAsset(deps));
   router.get('/interaction/:uid', ...route(load, showPrompt));
   router.post('/interaction/:uid/login', ...route(parseForm, load, verified, atLogin, submitPassword(deps)));
+  router.post(
+    '/interaction/:uid/sign-in/:factor',
+    ...route(parseForm, load, verified, atLogin, submitSignIn(deps)),
+  );
   router.get('/interaction/:uid/mfa/:factor', ...route(load, atLogin, chooseFactor(deps)));
   router.post(
     '/interaction/:uid/mfa/:factor',

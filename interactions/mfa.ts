@@ -20,6 +20,7 @@ import { messageFor, prove, readInput, renderLocked } from './factor-flow.ts';
 import { renderFactor } from './factor-page.ts';
 import { finishLogin } from './finish.ts';
 import { field } from './form.ts';
+import { showPasswordStep } from './login.ts';
 import { factorRequest, loadPending, pendingAccount } from './pending.ts';
 
 /*
@@ -142,6 +143,7 @@ export async function showSecondFactor(
   }
   if (d.outcome === 'satisfied' || d.outcome === 'unmet' || d.outcome === 'first_factor')
     return finishLogin(deps, ctx, pending);
+  if (d.outcome === 'password') return showPasswordStep(deps, ctx, account.id);
   const status = await mfa.regulation.status(account.id, ctx.ip);
   if (status.locked) return renderLocked(deps, ctx, status.retryAt);
   if (await mfa.attempts.closed(challengeId(pending, ctx.state.interaction.uid)))

@@ -49,11 +49,18 @@ export function createRenderer(viewsDir: string = VIEWS_DIR, options: RenderOpti
     // Synchronous templates: with `async: true`, `<%- include() %>` yields a Promise and every
     // page would print "[object Promise]" instead of its <head> (styles, title) and footer.
     // `views` lets a factor's own templates include the shared partials as `partials/head`.
-    const html = await ejs.renderFile(templatePath(viewsDir, view, options.overridesDir), data, {
-      async: false,
-      cache: true,
-      views: [viewsDir],
-    });
+    // `resolveView` lets a page include a factor's fragment (the login page's passkey button)
+    // through the same operator overrides as a whole page.
+    const resolveView = (name: string) => templatePath(viewsDir, name, options.overridesDir);
+    const html = await ejs.renderFile(
+      resolveView(view),
+      { ...data, resolveView },
+      {
+        async: false,
+        cache: true,
+        views: [viewsDir],
+      },
+    );
     if (status !== undefined) ctx.status = status;
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');

@@ -138,6 +138,38 @@ export interface FactorInputs {
   remove?: z.ZodType<Record<string, string>>;
 }
 
+/** What a first-factor sign-in (no account known yet) is given for one request. */
+export interface SignInRequest {
+  /** Id of the flow (the interaction uid): the challenge is bound to it. */
+  flowId: string;
+  ip: string;
+}
+
+/** How a first-factor sign-in ended. */
+export type SignInResult =
+  | {
+      ok: true;
+      /** The account the answer proved. */
+      accountId: string;
+      credentialId: string;
+      /** Methods the answer proved (a passkey with user verification adds `user`). */
+      amr: string[];
+    }
+  /** `not_enrolled`: the answer names a credential nobody here has (deleted, or another site's). */
+  | { ok: false; error: VerifyFailure };
+
+/**
+ * A factor that can also start a login on its own, before any username is known (passkeys:
+ * the browser offers the credentials it holds for this site). The login page shows the factor's
+ * `offer` beside the password form; the answer is posted to `/interaction/:uid/sign-in/<id>`.
+ */
+export interface SignInCapability {
+  /** A fragment of the login page (its view, e.g. a "Sign in with a passkey" form) with its data. */
+  offer(req: SignInRequest): Promise<FactorView>;
+  /** Checks the posted answer (parsed by `inputs.login`) and names the account it proves. */
+  identify(req: SignInRequest, input: Record<string, string>): Promise<SignInResult>;
+}
+
 /** One second factor. */
 export interface Factor {
   /** Stable id used in config, URLs and credentials: `totp`, `recovery`, `email`, `sms`, `webauthn`. */
@@ -152,6 +184,8 @@ export interface Factor {
   readonly enrollable: boolean;
   /** A fallback that only exists beside another factor (recovery codes): never enrolled alone. */
   readonly backup: boolean;
+  /** An account may hold several (passkeys): the account page offers to add another. @default false */
+  readonly multiple?: boolean;
   /** Bound to the origin (passkeys): satisfies `phishing_resistant` requests. @default false */
   readonly phishingResistant?: boolean;
   /** Form schemas per step. @default see {@link FactorInputs} */
@@ -178,6 +212,8 @@ export interface Factor {
   verify(req: FactorRequest, input: Record<string, string>): Promise<VerifyResult>;
   /** Sends a new code (factors that deliver codes): the challenge page again, with a notice. */
   resend?(req: FactorRequest): Promise<FactorView>;
+  /** Passwordless sign-in with this factor alone (see {@link SignInCapability}). */
+  readonly signIn?: SignInCapability;
 }
 
 /** What a factor factory is built from (see src/factors/registry.ts). */

@@ -8,13 +8,10 @@ import * as oidc from 'openid-client';
 import { type Browser, type CDPSession, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.ts';
+import { enrolTotp } from '../faults/helpers.ts';
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
-import {
-  APP_SECRET,
-  addUser,
-  type RunningTollgate,
-  startTollgate,
-} from '../helpers/tollgate.ts';
+import { APP_SECRET, addUser, type RunningTollgate, startTollgate } from '../helpers/tollgate.ts';
+import { Authenticator } from '../helpers/totp.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts/passkeys';
@@ -67,6 +64,7 @@ beforeAll(async () => {
     },
   });
   await addUser(tg, 'pat', PASSWORD);
+  await addUser(tg, 'kim', PASSWORD);
 });
 
 afterAll(async () => {
@@ -120,10 +118,10 @@ async function signIn(page: Page, clientId: string, steps: (page: Page) => Promi
   return tokens.claims() as { acr?: string; amr?: string[] };
 }
 
-async function password(page: Page) {
-  await page.getByLabel('Username').fill('pat');
+async function password(page: Page, username = 'pat') {
+  await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /** A virtual platform authenticator with user verification, on this page's CDP session. */
@@ -141,6 +139,11 @@ async function authenticator(page: Page): Promise<{ cdp: CDPSession; id: string 
     },
   });
   return { cdp, id: authenticatorId };
+}
+
+/** Whether the virtual authenticator answers at once (as if touched) or waits. */
+async function presence(cdp: CDPSession, authenticatorId: string, enabled: boolean) {
+  await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled });
 }
 
 async function launchChromium(): Promise<Browser> {
@@ -189,11 +192,15 @@ describe('passkeys in Chromium', () => {
     // A later sign-in to the client that requires phishing resistance: password, then the passkey.
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId: id });
     const before = credentials[0];
+    // The login page also offers the passkey in the username field's autofill, which a virtual
+    // authenticator answers at once: held back here, so this sign-in takes the password first.
+    await presence(cdp, id, false);
     const again = await signIn(
       page,
       'strict',
       async (p) => {
         await password(p);
+        await presence(cdp, id, true);
         await p.getByRole('heading', { name: 'Use your passkey' }).waitFor();
         await snap(p, 'passkey-challenge');
         await p.getByRole('button', { name: 'Use passkey' }).click();
@@ -226,13 +233,137 @@ describe('passkeys in Chromium', () => {
       code_challenge_method: 'S256',
       prompt: 'login',
     });
+    await presence(cdp, id, false);
     await page.goto(url.href);
     await password(page);
+    await presence(cdp, id, true);
     await page.getByRole('button', { name: 'Use passkey' }).click();
     await page.getByText('That passkey answer was refused.').waitFor();
     await snap(page, 'passkey-cloned');
     expect(warnings.some((w) => w.event === 'webauthn.counter_regressed')).toBe(true);
     await context.close();
     // Three Chromium journeys in one test: more than the default 30 s on a loaded machine.
+  }, 90_000);
+  it('adds a passkey on /account, signs in without a password from the button and from autofill, removes it, then refuses it', async () => {
+    browser ??= await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    await authenticator(page);
+
+    // /account: password, then "Add passkey", then the recovery codes that come with a first factor.
+    await page.goto(`${tg?.url}/account`);
+    await password(page, 'kim');
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await page.getByRole('button', { name: 'Add passkey' }).click();
+    await page.getByRole('heading', { name: 'Add a passkey' }).waitFor();
+    await page.getByLabel('Name for this passkey').fill('Kim phone');
+    await page.getByRole('button', { name: 'Create passkey' }).click();
+    await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
+    const codes = await page.locator('ol code').allTextContents();
+    expect(codes.length).toBeGreaterThan(0);
+    await page.getByLabel('I have saved these codes').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await page.getByText('Kim phone').first().waitFor();
+    await snap(page, 'account-passkey-added');
+
+    // Passwordless from autofill (conditional UI): the page asks quietly on load and the
+    // virtual authenticator picks the passkey as a user would from the username field's list;
+    // nothing is clicked or typed.
+    const autofill = await signIn(page, 'strict', async () => {}, { prompt: 'login' });
+    expect(autofill.acr).toBe(ACR_PHR);
+    expect(autofill.amr).toEqual(['hwk', 'user', 'mfa']);
+
+    // Passwordless from the button: a discoverable passkey with user verification is two
+    // factors, one of them phishing-resistant, for a client that requires MFA.
+    // A browser without conditional UI (the autofill above answers at once in this one).
+    await page.addInitScript(() => {
+      Object.defineProperty(
+        (globalThis as unknown as { PublicKeyCredential: object }).PublicKeyCredential,
+        'isConditionalMediationAvailable',
+        { value: async () => false },
+      );
+    });
+    const button = await signIn(
+      page,
+      'web',
+      async (p) => {
+        await p.getByRole('button', { name: 'Sign in with a passkey' }).waitFor();
+        expect(await p.getByLabel('Username').getAttribute('autocomplete')).toBe('username webauthn');
+        await snap(p, 'login-with-passkey-button');
+        await p.getByRole('button', { name: 'Sign in with a passkey' }).click();
+      },
+      { prompt: 'login' },
+    );
+    expect(button.acr).toBe(ACR_PHR);
+    expect(button.amr).toEqual(['hwk', 'user', 'mfa']);
+
+    // Removal on /account, confirmed with a recovery code; the codes go with the last real factor.
+    await page.goto(`${tg?.url}/account`);
+    await page.getByText('Remove', { exact: true }).first().click();
+    await page.getByLabel('Code from').first().selectOption({ label: 'Recovery code' });
+    await page
+      .getByLabel('Code', { exact: true })
+      .first()
+      .fill(codes[0] as string);
+    await page.getByRole('button', { name: 'Remove Kim phone' }).click();
+    await page.getByText('Kim phone was removed.').waitFor();
+    await snap(page, 'account-passkey-removed');
+    const kim = await tg?.tollgate.store.accounts.findByUsername('kim');
+    expect(await tg?.tollgate.mfa.credentials.list(kim?.id as string)).toEqual([]);
+
+    // The authenticator still holds the removed passkey: it names no account here any more.
+    await page.goto(`${tg?.url}/account`);
+    const config = await oidc.discovery(
+      new URL(tg?.url as string),
+      'web',
+      undefined,
+      oidc.ClientSecretBasic(APP_SECRET),
+      { execute: [oidc.allowInsecureRequests] },
+    );
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: RP_CALLBACK,
+      scope: 'openid',
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+      prompt: 'login',
+    });
+    await page.goto(url.href);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await page.getByText('This passkey is not registered here.').waitFor();
+    await snap(page, 'passkey-unknown');
+    await context.close();
+  }, 90_000);
+
+  it('a client that requires phishing resistance refuses a TOTP session and steps up to a passkey', async () => {
+    browser ??= await launchChromium();
+    const lee = await addUser(tg as RunningTollgate, 'lee', PASSWORD);
+    const app = new Authenticator((await enrolTotp(tg as RunningTollgate, lee)).key);
+    const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    await authenticator(page);
+
+    const totp = await signIn(page, 'web', async (p) => {
+      await password(p, 'lee');
+      await p.getByLabel('Code').fill(await app.code());
+      await p.getByRole('button', { name: 'Verify' }).click();
+    });
+    expect(totp.acr).toBe('urn:tollgate:acr:2fa');
+
+    // The same session at the strict client: two factors, none bound to the origin. The user
+    // is asked for a passkey (and sets one up, having none), not for the password again.
+    const stepped = await signIn(page, 'strict', async (p) => {
+      await p.getByRole('heading', { name: 'Add a passkey' }).waitFor();
+      await snap(p, 'step-up-passkey');
+      await p.getByRole('button', { name: 'Create passkey' }).click();
+      // Lee's first factor beyond TOTP brings the recovery codes lee never had.
+      await p.getByLabel('I have saved these codes').check();
+      await p.getByRole('button', { name: 'Continue' }).click();
+    });
+    expect(stepped.acr).toBe(ACR_PHR);
+    expect(stepped.amr).toEqual(['pwd', 'otp', 'hwk', 'user', 'mfa']);
+    await context.close();
   }, 90_000);
 });

@@ -11,6 +11,8 @@ import type {
   FactorRequest,
   FactorView,
   KeyValueStore,
+  SignInResult,
+  VerifyFailure,
   VerifyResult,
 } from '../types.ts';
 import { amrOf, type PasskeyData, passkeyOf, toWebAuthnCredential } from './credential.ts';
@@ -56,6 +58,12 @@ const PAGE_SCRIPT = join(VIEWS, 'page.js');
 /** Script URLs the passkey pages load (served by the interaction router from {@link Factor.assets}). */
 const SCRIPTS = [`/assets/${FACTOR_ID}/simplewebauthn-browser.js`, `/assets/${FACTOR_ID}/page.js`];
 
+/** What a challenge is for: enrolment, a second factor, or a sign-in before any username. */
+type Purpose = 'register' | 'authenticate' | 'sign-in';
+
+/** The parts of a browser's assertion read before the library checks it. */
+type Answer = { id?: unknown; response?: { userHandle?: unknown } };
+
 /** A JSON answer from the browser, up to 8 KiB. */
 const response = z.string().min(2).max(8192);
 
@@ -67,7 +75,7 @@ export function createWebauthnFactor(options: WebauthnFactorOptions): Factor {
   const rpID = config.rp_id ?? issuer.hostname;
   const origins = config.origins ?? [issuer.origin];
   const ttl = Math.ceil(config.timeout_ms / 1000);
-  const challengeKey = (req: FactorRequest, purpose: string) => `webauthn-challenge:${purpose}:${req.flowId}`;
+  const challengeKey = (flowId: string, purpose: Purpose) => `webauthn-challenge:${purpose}:${flowId}`;
 
   const passkeys = async (accountId: string) =>
     (await credentials.list(accountId))
@@ -84,8 +92,8 @@ export function createWebauthnFactor(options: WebauthnFactorOptions): Factor {
   });
 
   /** Takes the flow's challenge once: a second use of the same answer finds none. */
-  async function takeChallenge(req: FactorRequest, purpose: string): Promise<string | undefined> {
-    const key = challengeKey(req, purpose);
+  async function takeChallenge(flowId: string, purpose: Purpose): Promise<string | undefined> {
+    const key = challengeKey(flowId, purpose);
     const challenge = await kv.get(key);
     if (!challenge) return undefined;
     await kv.delete(key);
@@ -108,7 +116,7 @@ export function createWebauthnFactor(options: WebauthnFactorOptions): Factor {
       authenticatorSelection: { residentKey: 'preferred', userVerification: config.user_verification },
       timeout: config.timeout_ms,
     });
-    await kv.set(challengeKey(req, 'register'), opts.challenge, ttl);
+    await kv.set(challengeKey(req.flowId, 'register'), opts.challenge, ttl);
     return page('enrol', { options: opts, ...(error ? { error } : {}) });
   }
 
@@ -127,6 +135,7 @@ export function createWebauthnFactor(options: WebauthnFactorOptions): Factor {
     restricted: false,
     enrollable: true,
     backup: false,
+    multiple: true,
     phishingResistant: true,
     messages: WEBAUTHN_MESSAGES,
     inputs: {
@@ -153,7 +162,7 @@ export function createWebauthnFactor(options: WebauthnFactorOptions): Factor {
       });
       const answer = parse(input.response);
       if (!answer) return refused('malformed_code');
-      const challenge = await takeChallenge(req, 'register');
+      const challenge = await takeChallenge(req.flowId, 'register');
       if (!challenge) return refused('expired_code');
       let info: Awaited<ReturnType<typeof verifyRegistrationResponse>>['registrationInfo'];
       try {
@@ -198,56 +207,92 @@ export function createWebauthnFactor(options: WebauthnFactorOptions): Factor {
 
     async challenge(req) {
       const mine = await passkeys(req.account.id);
-      const { generateAuthenticationOptions } = await library();
-      const opts = await generateAuthenticationOptions({
-        rpID,
-        allowCredentials: mine.map(({ passkey }) => ({
-          id: passkey.credential_id,
-          transports: passkey.transports,
-        })),
-        userVerification: config.user_verification,
-        timeout: config.timeout_ms,
-      });
-      await kv.set(challengeKey(req, 'authenticate'), opts.challenge, ttl);
+      const opts = await authenticationOptions(mine.map(({ passkey }) => passkey));
+      await kv.set(challengeKey(req.flowId, 'authenticate'), opts.challenge, ttl);
       return page('challenge', { options: opts });
     },
 
     async verify(req, input): Promise<VerifyResult> {
-      const answer = parse(input.response) as { id?: unknown } | undefined;
+      const answer = parse(input.response) as Answer | undefined;
       if (!answer || typeof answer.id !== 'string') return { ok: false, error: 'malformed_code' };
-      const match = (await passkeys(req.account.id)).find((p) => p.passkey.credential_id === answer.id);
-      if (!match) return { ok: false, error: 'not_enrolled' };
-      const challenge = await takeChallenge(req, 'authenticate');
-      if (!challenge) return { ok: false, error: 'expired_code' };
-      try {
-        const { verifyAuthenticationResponse } = await library();
-        const result = await verifyAuthenticationResponse({
-          response: answer as Parameters<typeof verifyAuthenticationResponse>[0]['response'],
-          expectedChallenge: challenge,
-          expectedOrigin: origins,
-          expectedRPID: rpID,
-          credential: toWebAuthnCredential(match.passkey),
-          requireUserVerification: config.user_verification === 'required',
-        });
-        if (!result.verified) return { ok: false, error: 'invalid_code' };
-        const { newCounter, userVerified, credentialBackedUp } = result.authenticationInfo;
-        await credentials.update(req.account.id, match.credential.id, {
-          data: { ...match.passkey, counter: newCounter, backed_up: credentialBackedUp },
-          last_used_at: Math.floor(now() / 1000),
-        });
-        return { ok: true, credentialId: match.credential.id, amr: amrOf(match.passkey, userVerified) };
-      } catch (err) {
-        // The library refuses a counter that did not move forward: a cloned authenticator.
-        if (/counter/i.test(String(err))) {
-          logger?.warn(
-            { event: 'webauthn.counter_regressed', account: req.account.id, credential: match.credential.id },
-            'passkey sign counter went backwards: possible cloned authenticator',
-          );
-          return { ok: false, error: 'replayed_code' };
-        }
-        return { ok: false, error: 'invalid_code' };
-      }
+      const result = await check(req.flowId, 'authenticate', req.account.id, answer);
+      return result.ok ? { ok: true, credentialId: result.credentialId, amr: result.amr } : result;
+    },
+
+    // Passwordless: the browser offers the discoverable passkeys it holds for this site (from a
+    // button or the username field's autofill); the answer's user handle names the account.
+    signIn: {
+      async offer(req) {
+        const opts = await authenticationOptions([]);
+        await kv.set(challengeKey(req.flowId, 'sign-in'), opts.challenge, ttl);
+        return page('sign-in', { options: opts, autofill: 'webauthn' });
+      },
+      async identify(req, input): Promise<SignInResult> {
+        const answer = parse(input.response) as Answer | undefined;
+        if (!answer || typeof answer.id !== 'string') return { ok: false, error: 'malformed_code' };
+        const handle = answer.response?.userHandle;
+        // A credential that is not discoverable has no user handle: it cannot name an account.
+        if (typeof handle !== 'string' || handle.length > 200) return { ok: false, error: 'not_enrolled' };
+        const accountId = Buffer.from(handle, 'base64url').toString('utf8');
+        const result = await check(req.flowId, 'sign-in', accountId, answer);
+        return result.ok ? { ...result, accountId } : result;
+      },
     },
   };
+
+  /** Options of an assertion: for the given passkeys, or any discoverable one when empty. */
+  async function authenticationOptions(allowed: PasskeyData[]) {
+    const { generateAuthenticationOptions } = await library();
+    return generateAuthenticationOptions({
+      rpID,
+      allowCredentials: allowed.map((p) => ({ id: p.credential_id, transports: p.transports })),
+      userVerification: config.user_verification,
+      timeout: config.timeout_ms,
+    });
+  }
+
+  /**
+   * Checks an assertion against the account's passkey it names and the flow's challenge (taken
+   * once); moves the sign counter forward. A counter that did not move is a clone: refused, logged.
+   */
+  async function check(
+    flowId: string,
+    purpose: Purpose,
+    accountId: string,
+    answer: Answer,
+  ): Promise<{ ok: true; credentialId: string; amr: string[] } | { ok: false; error: VerifyFailure }> {
+    const match = (await passkeys(accountId)).find((p) => p.passkey.credential_id === answer.id);
+    if (!match) return { ok: false, error: 'not_enrolled' };
+    const challenge = await takeChallenge(flowId, purpose);
+    if (!challenge) return { ok: false, error: 'expired_code' };
+    try {
+      const { verifyAuthenticationResponse } = await library();
+      const result = await verifyAuthenticationResponse({
+        response: answer as Parameters<typeof verifyAuthenticationResponse>[0]['response'],
+        expectedChallenge: challenge,
+        expectedOrigin: origins,
+        expectedRPID: rpID,
+        credential: toWebAuthnCredential(match.passkey),
+        requireUserVerification: config.user_verification === 'required',
+      });
+      if (!result.verified) return { ok: false, error: 'invalid_code' };
+      const { newCounter, userVerified, credentialBackedUp } = result.authenticationInfo;
+      await credentials.update(accountId, match.credential.id, {
+        data: { ...match.passkey, counter: newCounter, backed_up: credentialBackedUp },
+        last_used_at: Math.floor(now() / 1000),
+      });
+      return { ok: true, credentialId: match.credential.id, amr: amrOf(match.passkey, userVerified) };
+    } catch (err) {
+      // The library refuses a counter that did not move forward: a cloned authenticator.
+      if (/counter/i.test(String(err))) {
+        logger?.warn(
+          { event: 'webauthn.counter_regressed', account: accountId, credential: match.credential.id },
+          'passkey sign counter went backwards: possible cloned authenticator',
+        );
+        return { ok: false, error: 'replayed_code' };
+      }
+      return { ok: false, error: 'invalid_code' };
+    }
+  }
   return factor;
 }

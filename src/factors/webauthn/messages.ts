@@ -5,6 +5,7 @@ export const WEBAUTHN_MESSAGES = {
     'That passkey answer was refused. If this keeps happening, remove the passkey and add it again.',
   expired_code: 'The passkey request expired. Try again.',
   not_enrolled: 'That passkey is not registered for your account.',
-  malformed_code: 'Your browser did not send a passkey answer. Passkeys need JavaScript.',
+  malformed_code:
+    'No passkey answer came back: the request was cancelled or timed out, or JavaScript is off. Try again, or use another way.',
   NOT_ALLOWED: 'This kind of authenticator is not allowed here. Use another one.',
 } as const;
