@@ -48,8 +48,13 @@ export async function finishLogin(
     );
     mfa.remember.remember(ctx, pending.accountId, fingerprint, days, secondFactorMethods(pending.amr));
   }
+  // The factor proven last (metrics label it): `webauthn` after a passkey, none after a password alone.
+  const factor = [...pending.amr]
+    .reverse()
+    .map((m) => mfa.factors.all().find((f) => f.amr.includes(m)))
+    .find((f) => f !== undefined)?.id;
   deps.logger.info(
-    { event: 'login.succeeded', account: pending.accountId, client: clientId, acr, amr, ip: ctx.ip },
+    { event: 'login.succeeded', account: pending.accountId, client: clientId, factor, acr, amr, ip: ctx.ip },
     'signed in',
   );
   await finishInteraction(

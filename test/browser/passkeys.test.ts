@@ -74,9 +74,9 @@ afterAll(async () => {
   callbackServer?.close();
 });
 
-/** A logger that keeps warnings (the cloned-authenticator event) and prints nothing. */
+/** A logger that keeps the audit events (the cloned-authenticator warning too) and prints nothing. */
 const captureWarnings = () =>
-  createLogger('warn', {
+  createLogger('info', {
     write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>),
   });
 
@@ -310,6 +310,11 @@ describe('passkeys in Chromium', () => {
     await page.getByRole('button', { name: 'Remove Kim phone' }).click();
     await page.getByText('Kim phone was removed.').waitFor();
     await snap(page, 'account-passkey-removed');
+    const audit = (event: string) => warnings.filter((w) => w.event === event);
+    expect(audit('factor.enrolled').some((e) => e.factor === 'webauthn')).toBe(true);
+    expect(audit('login.passwordless_ok').filter((e) => e.factor === 'webauthn')).toHaveLength(2);
+    expect(audit('login.succeeded').some((e) => e.factor === 'webauthn')).toBe(true);
+    expect(audit('factor.removed').at(-1)).toMatchObject({ factor: 'webauthn' });
     const kim = await tg?.tollgate.store.accounts.findByUsername('kim');
     expect(await tg?.tollgate.mfa.credentials.list(kim?.id as string)).toEqual([]);
 

@@ -215,7 +215,7 @@ describe('audit event stream', () => {
 
     expect(events('mfa.failed').at(-1)).toMatchObject({ factor: 'totp', failures: 1 });
     expect(events('login.succeeded').length).toBe(succeededBefore + 1);
-    expect(events('login.succeeded').at(-1)).toMatchObject({ client: 'mfa-app' });
+    expect(events('login.succeeded').at(-1)).toMatchObject({ client: 'mfa-app', factor: 'totp' });
   });
 
   it('logs mfa.challenge_sent for an email code login', async () => {
