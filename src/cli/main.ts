@@ -7,13 +7,15 @@ import { usersCommand } from './users.ts';
 const HELP = `tollgate: OpenID Connect provider with multi-factor login
 
 usage:
-  tollgate serve [--config FILE]          run the server (same as npm start)
+  tollgate serve [--config FILE]          run the server (same as npm run serve)
   tollgate users add|list|disable|enable|passwd|factors|reset-mfa ...
   tollgate keys generate --out FILE [--force]
-  tollgate config check [--config FILE]
+  tollgate config check [--config FILE] [--strict]
+                                          validate; --strict also refuses development defaults
 
 The configuration file is --config FILE, else $TOLLGATE_CONFIG, else examples/tollgate.yaml.
-Exit codes: 0 ok, 1 refused, 2 usage or configuration error, 3 store unreachable.
+Exit codes: 0 ok, 1 refused (config check --strict: development defaults left), 2 usage or
+configuration error, 3 store unreachable.
 `;
 
 /** Runs one CLI command and returns its exit code; never calls process.exit itself. */

@@ -1,18 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import { isIP } from 'node:net';
 import Koa, { type Middleware } from 'koa';
+import { isLoopbackHost } from '../config/development.ts';
 import type { TollgateConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from './metrics.ts';
-
-/** Loopback only: what a listener on these hosts answers, nobody outside the machine reaches. */
-function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1';
-}
 
 /** `/metrics`, optionally behind a bearer token (compared in constant time). */
 export function metricsEndpoint(metrics: Metrics, token: string | undefined): Middleware {
@@ -50,7 +43,7 @@ export async function startMetricsServer(
   const server = createServer(app.callback());
   server.listen(config.listen.port, config.listen.host);
   await once(server, 'listening');
-  if (!isLoopback(config.listen.host) && !config.bearer_token) {
+  if (!isLoopbackHost(config.listen.host) && !config.bearer_token) {
     logger.warn(
       { event: 'metrics.unprotected', host: config.listen.host },
       'METRICS LISTEN BEYOND LOOPBACK WITHOUT metrics.bearer_token: anyone who reaches it can scrape.',

@@ -4,6 +4,7 @@ import { createInteractionRouter } from '../../interactions/index.ts';
 import { createFindAccount } from '../accounts/find-account.ts';
 import { createPasswordHasher, type PasswordHasher } from '../accounts/password.ts';
 import { createOtpApiRouter } from '../api/otp/router.ts';
+import { DEFAULT_OUTBOX_DIR, isDevelopmentCookieKey, isDevelopmentKey } from '../config/development.ts';
 import { clientSchema, type TollgateConfig } from '../config/schema.ts';
 import { createDeliveries } from '../delivery/index.ts';
 import type { FactorDefinition } from '../factors/types.ts';
@@ -38,7 +39,7 @@ export interface Tollgate {
 /** Code delivery and OTP sessions, when the configuration has an `otp` section. */
 function createOtp(config: TollgateConfig, store: Store, logger: Logger): OtpService | undefined {
   if (!config.otp) return undefined;
-  const deliveries = createDeliveries(config.delivery, logger, { outboxDir: 'data/outbox' });
+  const deliveries = createDeliveries(config.delivery, logger, { outboxDir: DEFAULT_OUTBOX_DIR });
   return createOtpService({
     store: store.otp,
     deliveries,
@@ -81,23 +82,19 @@ export function createTollgate(
   const metrics = options.metrics ?? createMetrics();
   const logger = withEventMetrics(baseLogger, metrics);
   const store = options.store ?? createStore(config, logger);
-  if (config.cookies.keys.some((k) => k.startsWith('insecure-dev-'))) {
+  if (config.cookies.keys.some(isDevelopmentCookieKey)) {
     logger.warn(
       { event: 'cookies.dev_key' },
       'DEVELOPMENT COOKIE KEY IN USE: set TOLLGATE_COOKIE_KEY (or cookies.keys) for real use.',
     );
   }
-  if (
-    config.mfa?.encryption_keys.some((k) =>
-      Buffer.from(k.key, 'base64').toString('latin1').startsWith('dev-only-'),
-    )
-  ) {
+  if (config.mfa?.encryption_keys.some((k) => isDevelopmentKey(k.key))) {
     logger.warn(
       { event: 'mfa.dev_key' },
       'DEVELOPMENT MFA ENCRYPTION KEY IN USE: set TOLLGATE_MFA_KEY for real use.',
     );
   }
-  if (config.otp && Buffer.from(config.otp.hmac_key, 'base64').toString('latin1').startsWith('dev-only-')) {
+  if (config.otp && isDevelopmentKey(config.otp.hmac_key)) {
     logger.warn(
       { event: 'otp.dev_key' },
       'DEVELOPMENT OTP HMAC KEY IN USE: set TOLLGATE_OTP_KEY for real use.',
