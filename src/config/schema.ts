@@ -18,10 +18,22 @@ const sentinelSchema = z.strictObject({
   sentinel_password: optionalString,
 });
 
+/** A URL ioredis can connect to. */
+function isRedisUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 const redisSchema = z
   .strictObject({
     /** `redis://[:password@]host:port/db` or `rediss://` for TLS. */
-    url: optionalString,
+    url: optionalString.refine((u) => u === undefined || isRedisUrl(u), {
+      message: 'use redis://[:password@]host:port/db, or rediss:// for TLS',
+    }),
     sentinel: sentinelSchema.optional(),
     /** Prefix of every key tollgate writes, so one Redis can serve several deployments. @default "tollgate:" */
     key_prefix: z.string().default('tollgate:'),

@@ -1,34 +1,75 @@
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { ensureDemoUser } from '../accounts/demo-user.ts';
-import { loadConfig, resolveConfigPath } from '../config/load.ts';
+import { checkConfigFiles, isShippedExample, loadConfig, resolveConfigPath } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { startMetricsServer } from '../observability/metrics-server.ts';
 import { createTollgate } from './app.ts';
 
-/** `npm start` / `tollgate serve`: loads the config, opens the store, serves HTTP until SIGTERM. */
+/** The listen port: `PORT` from the environment when set, else the configuration's. */
+function listenPort(env: string | undefined, configured: number): number {
+  if (env === undefined || env === '') return configured;
+  const port = Number(env);
+  if (!/^\d+$/.test(env) || port > 65535) {
+    throw new ConfigError('the environment', [
+      `PORT: must be a TCP port (0-65535), got ${JSON.stringify(env)}`,
+    ]);
+  }
+  return port;
+}
+
+/** Listen errors a person can fix, said in words. */
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'the address is already in use (another tollgate, or the demo?)',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'no such address on this machine',
+};
+
+/**
+ * Ends start-up on an error an operator can fix (bad configuration, arguments, a port in use)
+ * with one clear line and exit code 2 (configuration) or 1, never a stack trace.
+ */
+function exitOnStartupError(err: unknown, listening?: string): never {
+  const code = (err as { code?: unknown }).code;
+  if (err instanceof ConfigError) {
+    process.stderr.write(`tollgate: ${err.message}\n`);
+    process.exit(2);
+  }
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`tollgate: ${(err as Error).message}\nusage: tollgate serve [--config FILE]\n`);
+    process.exit(2);
+  }
+  if (listening && typeof code === 'string' && LISTEN_ERRORS[code]) {
+    process.stderr.write(`tollgate: cannot listen on ${listening}: ${LISTEN_ERRORS[code]}\n`);
+    process.exit(1);
+  }
+  throw err;
+}
+
+/** `npm run serve` / `tollgate serve`: loads the config, opens the store, serves HTTP until SIGTERM. */
 export async function serve(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { config: { type: 'string', short: 'c' } },
-    strict: true,
-  });
-  const path = resolveConfigPath(values.config);
+  let path: string;
   let config: ReturnType<typeof loadConfig>;
+  let port: number;
   try {
+    const { values } = parseArgs({
+      args: argv,
+      options: { config: { type: 'string', short: 'c' } },
+      strict: true,
+    });
+    path = resolveConfigPath(values.config);
     config = loadConfig(path);
+    checkConfigFiles(config, path);
+    port = listenPort(process.env.PORT, config.port);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`tollgate: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
+    exitOnStartupError(err);
   }
   const logger = createLogger(config.log_level);
-  const port = process.env.PORT ? Number(process.env.PORT) : config.port;
   const tollgate = createTollgate(config, logger);
-  const demoUser = await ensureDemoUser(config, tollgate.store.accounts, tollgate.hasher, logger);
+  const demoUser = await ensureDemoUser(config, tollgate.store.accounts, tollgate.hasher, logger, {
+    source: path,
+  });
 
   const server = createServer(tollgate.provider.callback());
   server.headersTimeout = 20_000;
@@ -36,10 +77,12 @@ export async function serve(argv: string[] = process.argv.slice(2)): Promise<voi
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, config.host, resolve);
-  });
+  }).catch((err) => exitOnStartupError(err, `${config.host}:${port}`));
   // Metrics never share the public port: their own listener, loopback unless configured.
   const metricsServer = config.metrics.enabled
-    ? await startMetricsServer(tollgate.metrics, config.metrics, logger)
+    ? await startMetricsServer(tollgate.metrics, config.metrics, logger).catch((err) =>
+        exitOnStartupError(err, `metrics.listen ${config.metrics.listen.host}:${config.metrics.listen.port}`),
+      )
     : undefined;
   logger.info(
     { event: 'server.started', port, host: config.host, issuer: config.issuer, store: tollgate.store.kind },
@@ -47,7 +90,11 @@ export async function serve(argv: string[] = process.argv.slice(2)): Promise<voi
   );
   process.stdout.write(
     `\ntollgate is running: ${config.issuer}/.well-known/openid-configuration (listening on ${config.host}:${port})\n` +
-      (demoUser ? `Sign in as "${demoUser}" with the password in accounts.demo_user of ${path}.\n\n` : '\n'),
+      (demoUser
+        ? `Sign in as "${demoUser}" with the password in accounts.demo_user of ${path}.\n\n`
+        : config.accounts.demo_user && isShippedExample(path)
+          ? `No demo account: accounts.demo_user of ${path} is created by the demo (npm start) only.\n\n`
+          : '\n'),
   );
 
   let stopping = false;

@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, parseConfig, resolveConfigPath } from '../../src/config/load.ts';
+import { isShippedExample, loadConfig, parseConfig, resolveConfigPath } from '../../src/config/load.ts';
 import { ConfigError } from '../../src/errors.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/tollgate.yaml', import.meta.url));
@@ -275,5 +275,17 @@ describe('loadConfig and resolveConfigPath', () => {
     expect(resolveConfigPath('a.yaml', { TOLLGATE_CONFIG: 'b.yaml' })).toBe('a.yaml');
     expect(resolveConfigPath(undefined, { TOLLGATE_CONFIG: 'b.yaml' })).toBe('b.yaml');
     expect(resolveConfigPath(undefined, {})).toBe('examples/tollgate.yaml');
+  });
+
+  it('tells the shipped example (by any path or symlink) from a file of your own, even a copy', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-example-'));
+    const link = join(dir, 'link.yaml');
+    const copy = join(dir, 'copy.yaml');
+    symlinkSync(EXAMPLE, link);
+    copyFileSync(EXAMPLE, copy);
+    expect(isShippedExample(EXAMPLE)).toBe(true);
+    expect(isShippedExample(link)).toBe(true);
+    expect(isShippedExample(copy)).toBe(false);
+    expect(isShippedExample(join(dir, 'missing.yaml'))).toBe(false);
   });
 });

@@ -1,13 +1,17 @@
-// The real process, as `npm start` runs it: start-up banner and loud warnings, discovery,
-// health, a sign-in with the example config's demo user, readiness with and without Redis,
-// graceful SIGTERM, and refusal of an invalid configuration.
+// The real process, as `npm run serve` runs it: start-up banner and loud warnings, discovery,
+// health, a sign-in with the demo user of a copy of the example config, no demo user from the
+// shipped example itself, readiness with and without Redis, graceful SIGTERM, and refusal of an
+// invalid configuration.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as oidc from 'openid-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createRedisAccountStore } from '../../adapters/redis-accounts.ts';
+import { createRedisClient } from '../../adapters/redis-client.ts';
 import { Browser } from '../helpers/browser.ts';
 import { freePort, type RedisServer, startRedis } from '../helpers/redis-server.ts';
 
@@ -69,6 +73,16 @@ function launch(args: string[], env: Record<string, string>, port = 0): Proc {
   const proc = { child, url: `http://127.0.0.1:${port}`, stdout: () => out, stderr: () => err, exited };
   started.push(proc);
   return proc;
+}
+
+/**
+ * A copy of examples/tollgate.yaml: a file of the operator's own with `accounts.demo_user` set,
+ * so the server creates the demo user (the shipped example's is left to `npm start`).
+ */
+function exampleCopy(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'tollgate-lifecycle-')), 'tollgate.yaml');
+  copyFileSync(join(ROOT, 'examples/tollgate.yaml'), file);
+  return file;
 }
 
 /** Starts the server on a free port and waits for its "tollgate is running" banner. */
@@ -184,9 +198,9 @@ async function signInAsDemo(proc: Proc) {
   });
 }
 
-describe('npm start (node src/server/main.ts)', () => {
+describe('npm run serve (node src/server/main.ts)', () => {
   it('serves the embedded demo, warns loudly, and exits 0 on SIGTERM', async () => {
-    const proc = await startServer();
+    const proc = await startServer({}, ['--config', exampleCopy()]);
     expect(proc.stdout()).toContain(`tollgate is running: ${proc.url}/.well-known/openid-configuration`);
     expect(proc.stdout()).toContain(`Sign in as "${DEMO_USER}"`);
 
@@ -217,10 +231,32 @@ describe('npm start (node src/server/main.ts)', () => {
     expect(proc.stderr()).toBe('');
   });
 
-  it('reports Redis readiness: 200 while it answers, 503 service_unavailable once it is gone', async () => {
+  // Regression (issue #16): the README's Redis recipe ran the shipped example, which created
+  // demo / tollgate-demo in the real Redis.
+  it('creates no demo user from the shipped example, even on Redis, and says so', async () => {
     const redis = await startRedis();
     redises.push(redis);
     const proc = await startServer({ TOLLGATE_REDIS_URL: redis.url });
+    expect(proc.stdout()).toContain(
+      'No demo account: accounts.demo_user of examples/tollgate.yaml is created by the demo (npm start) only.',
+    );
+    expect(proc.stdout()).not.toContain('Sign in as');
+    const events = jsonLogs(proc).map((l) => l.event);
+    expect(events).toContain('accounts.demo_user_skipped');
+    expect(events).not.toContain('accounts.demo_user_created');
+    const client = createRedisClient({ url: redis.url, key_prefix: 'tollgate:' });
+    try {
+      expect(await createRedisAccountStore(client, { keyPrefix: 'tollgate:' }).count()).toBe(0);
+    } finally {
+      await client.quit();
+    }
+    expect(await terminate(proc)).toBe(0);
+  });
+
+  it('reports Redis readiness: 200 while it answers, 503 service_unavailable once it is gone', async () => {
+    const redis = await startRedis();
+    redises.push(redis);
+    const proc = await startServer({ TOLLGATE_REDIS_URL: redis.url }, ['--config', exampleCopy()]);
     const events = jsonLogs(proc).map((l) => l.event);
     expect(events).not.toContain('store.embedded');
     expect(jsonLogs(proc).find((l) => l.event === 'server.started')?.store).toBe('redis');
@@ -274,6 +310,55 @@ describe('npm start (node src/server/main.ts)', () => {
     expect(scraped.status).toBe(200);
     expect(await scraped.text()).toContain('tollgate_http_request_duration_seconds');
     expect(await terminate(proc)).toBe(0);
+  });
+
+  it('a bad JWKS file, Redis URL, PORT or option, or a port in use: one clear error, never a stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-lifecycle-'));
+    const file = (name: string, extra: string) => {
+      const path = join(dir, name);
+      writeFileSync(
+        path,
+        `issuer: http://127.0.0.1:3999\ncookies:\n  keys: [0123456789abcdef0123456789abcdef]\n${extra}`,
+      );
+      return path;
+    };
+    const good = file('good.yaml', '');
+    const busy = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => busy.once('listening', r));
+    const busyPort = String((busy.address() as { port: number }).port);
+    const cases: Array<{ args: string[]; env?: Record<string, string>; code: number; says: string }> = [
+      {
+        args: ['--config', file('jwks.yaml', `jwks:\n  file: ${join(dir, 'missing.json')}\n`)],
+        code: 2,
+        says: 'jwks.file',
+      },
+      {
+        args: ['--config', file('redis.yaml', 'store:\n  redis:\n    url: not a url\n')],
+        code: 2,
+        says: 'store.redis.url: use redis://',
+      },
+      { args: ['--config', good], env: { PORT: 'eighty' }, code: 2, says: 'PORT: must be a TCP port' },
+      { args: ['--confg', good], code: 2, says: "Unknown option '--confg'" },
+      { args: ['--config', good], env: { PORT: busyPort }, code: 1, says: 'the address is already in use' },
+    ];
+    try {
+      for (const c of cases) {
+        const proc = launch(c.args, { PORT: String(await freePort()), ...c.env });
+        const code = await Promise.race([
+          proc.exited,
+          // The bound on waiting for the exit event: a hang, with room for a CPU-starved machine.
+          new Promise((r) => setTimeout(() => r('timeout'), 30_000).unref()),
+        ]);
+        expect({ code, stderr: proc.stderr() }).toMatchObject({
+          code: c.code,
+          stderr: expect.stringContaining(c.says),
+        });
+        expect(proc.stderr()).toMatch(/^tollgate: /);
+        expect(proc.stderr()).not.toMatch(/^\s+at /m);
+      }
+    } finally {
+      busy.close();
+    }
   });
 
   it('refuses an invalid configuration with exit code 2 and names the field', async () => {
