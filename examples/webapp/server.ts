@@ -3,8 +3,9 @@
  * openid-client (no auth-proxy): authorization code + PKCE S256 + state + nonce, then shows
  * the ID token's claims; sign-out is RP-initiated logout at tollgate's end-session endpoint.
  *
- * Run: `node examples/webapp/server.ts` with tollgate on http://localhost:3000 (client
- * `demo-app` of examples/tollgate.yaml). Env: PORT, WEBAPP_ISSUER, WEBAPP_CLIENT_ID,
+ * Run: `npm run webapp` (`node examples/webapp/server.ts` on Node >= 22.18) beside the demo
+ * (`npm start`: tollgate on http://localhost:3000, with the client `demo-app` of
+ * examples/tollgate.yaml and the demo user). Env: PORT, WEBAPP_ISSUER, WEBAPP_CLIENT_ID,
  * WEBAPP_CLIENT_SECRET (or DEMO_APP_SECRET), WEBAPP_PUBLIC_URL.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';

@@ -4,7 +4,7 @@
  * signed assertion verifies, so you can see what an upstream may trust: the plain
  * `X-Forwarded-*` headers only if nothing but the proxy can reach it, the assertion always.
  *
- * Run: `node examples/whoami/server.ts`. Env: PORT (8081), WHOAMI_ISSUER (the proxy's public_url,
+ * Run: `npm run whoami` (`node examples/whoami/server.ts` on Node >= 22.18). Env: PORT (8081), WHOAMI_ISSUER (the proxy's public_url,
  * http://127.0.0.1:4180), WHOAMI_JWKS_URL (`{issuer}/.well-known/jwks.json`), WHOAMI_AUDIENCE
  * (the origin the proxy signs for: this app's `upstreams[].url` origin, or the front's origin
  * with forward-auth; default http://127.0.0.1:PORT).
