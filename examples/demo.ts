@@ -4,10 +4,17 @@
  * loopback. It prints the one URL to open: the proxy's, which sends you to tollgate to sign in
  * and then shows whoami with your identity and the verified assertion.
  *
- *   node examples/demo.ts
+ *   npm start    (node --import ./bin/source-imports.js examples/demo.ts: the proxy's `tollgate`
+ *                imports resolve to the sources, so no build is needed)
  *
- * Env: TOLLGATE_PORT (3000), PROXY_PORT (4180), WHOAMI_PORT (8081), LOG_LEVEL (warn; logs go to
- * stderr), and every variable the two YAML files read (TOLLGATE_ISSUER, PROXY_CLIENT_SECRET...).
+ * The demo user (`accounts.demo_user` of examples/tollgate.yaml) is created here: `tollgate serve`
+ * leaves the shipped example's to the demo. It is in the `admins` group, so `/admin` behind the
+ * proxy (a `policy: mfa` rule) shows the step-up: a password gets you in, `/admin` asks for a
+ * second factor, setting one up the first time.
+ *
+ * Env: TOLLGATE_PORT (3000), PROXY_PORT (4180), WHOAMI_PORT (8081), LOG_LEVEL (warn; readable
+ * lines on stderr, see demo-log.ts), and every variable the two YAML files read
+ * (TOLLGATE_ISSUER, PROXY_CLIENT_SECRET...). Each email code's outbox file is printed on stdout.
  * SIGINT/SIGTERM stop everything and exit 0.
  */
 import { once } from 'node:events';
@@ -16,10 +23,10 @@ import { ensureDemoUser } from '../src/accounts/demo-user.ts';
 import { loadConfig } from '../src/config/load.ts';
 import type { TollgateConfig } from '../src/config/schema.ts';
 import { ConfigError } from '../src/errors.ts';
-import { createLogger } from '../src/log.ts';
 import { createTollgate, type Tollgate } from '../src/server/app.ts';
 import { loadProxyConfig, type ProxyConfig, proxyConfig } from './auth-proxy/config.ts';
 import { type RunningProxy, startProxy } from './auth-proxy/server.ts';
+import { createDemoLogger } from './demo-log.ts';
 import { type RunningWhoami, startWhoami } from './whoami/server.ts';
 
 const TOLLGATE_CONFIG = 'examples/tollgate.yaml';
@@ -100,8 +107,8 @@ async function listen(server: Server, p: number, host: string): Promise<void> {
 
 /** Starts the three parts; returns the URL to open and a function stopping them all. */
 export async function startDemo(): Promise<{ url: string; demoUser?: string; stop(): Promise<void> }> {
-  // Logs go to stderr so stdout carries only the instructions (and the one URL).
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
+  // Logs go to stderr so stdout carries only the instructions (the one URL, outbox files).
+  const logger = createDemoLogger(process.env.LOG_LEVEL || 'warn', process.stdout, process.stderr);
   const tollgatePort = port('TOLLGATE_PORT', 3000);
   const proxyPort = port('PROXY_PORT', 4180);
   const whoamiPort = port('WHOAMI_PORT', 8081);
@@ -161,7 +168,12 @@ if (import.meta.main) {
   process.stdout.write(
     `\ntollgate demo is running (provider, auth-proxy and the whoami app; nothing is saved).\n\n` +
       `  Open ${demo.url}\n\n` +
-      (demo.demoUser ? `  Sign in as "${demo.demoUser}" with password ${password}.\n` : '') +
+      (demo.demoUser
+        ? `  Sign in as "${demo.demoUser}" with password ${password}.\n` +
+          '  A password is enough for the app; /admin on the same address asks for a second factor\n' +
+          '  (step-up), walking you through an authenticator app the first time.\n'
+        : '') +
+      '  Email codes are written to files, not sent: each one is named here when it is written.\n' +
       `  Ctrl-C stops it.\n\n`,
   );
   let stopping = false;
