@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts';
 import type { OtpService } from '../otp/service.ts';
 import { type ClientMfaEntry, createMfaPolicy, type MfaPolicy } from '../policy/mfa.ts';
 import { type Attempts, createAttempts } from '../security/attempts.ts';
-import { createRegulation, type Regulation } from '../security/regulation.ts';
+import { createRegulation, MFA_SCOPE, PASSWORD_SCOPE, type Regulation } from '../security/regulation.ts';
 import { secretBoxFromConfig } from '../security/secret-box.ts';
 import type { Store } from '../server/store.ts';
 import { scopedCredentials } from './credential-scope.ts';
@@ -66,22 +66,26 @@ export interface MfaOptions {
   now?: () => number;
 }
 
-/** Builds the MFA parts from plain pieces. */
-export function assembleMfa(options: MfaOptions): MfaParts {
+/** The attempt limiters of the login: wrong passwords, wrong codes, attempts per challenge. */
+export type Limiters = Pick<
+  MfaParts,
+  'regulation' | 'passwordRegulation' | 'attempts' | 'maxAttemptsPerChallenge'
+>;
+
+/**
+ * Builds the {@link Limiters} on a store. The server (through {@link assembleMfa}) and
+ * `tollgate users unlock` both build them here, so they name the same counters.
+ */
+export function createLimiters(
+  options: Pick<MfaOptions, 'redis' | 'keyPrefix' | 'interactionTtl' | 'regulation' | 'now'>,
+): Limiters {
   const regulation = { ...DEFAULT_REGULATION, ...options.regulation };
   const now = options.now ?? Date.now;
-  const enabled = options.factors.all().map((f) => f.id);
   const store = { redis: options.redis, keyPrefix: options.keyPrefix ?? '' };
-  const mfaRegulation = createRegulation(regulation, store, now);
+  const mfaRegulation = createRegulation(regulation, store, now, MFA_SCOPE);
   return {
-    policy: createMfaPolicy(options.clients, enabled.length > 0 ? enabled : undefined),
-    factors: options.factors,
-    credentials: options.credentials,
-    kv: options.kv,
-    pending: createPendingStore(options.kv, options.interactionTtl ?? 3600),
     regulation: mfaRegulation,
-    passwordRegulation: createRegulation(regulation, store, now, 'password'),
-    remember: createRememberBrowser(options.cookieKey, now),
+    passwordRegulation: createRegulation(regulation, store, now, PASSWORD_SCOPE),
     maxAttemptsPerChallenge: regulation.max_attempts_per_challenge,
     attempts: createAttempts({
       ...store,
@@ -90,6 +94,21 @@ export function assembleMfa(options: MfaOptions): MfaParts {
       // A step-up challenge outlives its interaction: re-asking must not find a fresh count.
       challengeTtl: options.interactionTtl ?? 3600,
     }),
+  };
+}
+
+/** Builds the MFA parts from plain pieces. */
+export function assembleMfa(options: MfaOptions): MfaParts {
+  const now = options.now ?? Date.now;
+  const enabled = options.factors.all().map((f) => f.id);
+  return {
+    policy: createMfaPolicy(options.clients, enabled.length > 0 ? enabled : undefined),
+    factors: options.factors,
+    credentials: options.credentials,
+    kv: options.kv,
+    pending: createPendingStore(options.kv, options.interactionTtl ?? 3600),
+    ...createLimiters(options),
+    remember: createRememberBrowser(options.cookieKey, now),
     inMemory: [
       ...(isMemoryKeyValueStore(options.kv) ? ['pending logins'] : []),
       ...(options.redis ? [] : ['attempt counters']),

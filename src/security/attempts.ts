@@ -47,6 +47,12 @@ export interface Attempts {
   reserve(scope: AttemptScope): Promise<Reservation>;
   /** Whether the challenge has no attempt left (so its page is not shown, nor a code sent). */
   closed(challenge: string): Promise<boolean>;
+  /**
+   * Forgets the challenge's count, so a closed one opens again with all its attempts (the
+   * operator's unlock, for the step-up challenges of an account's sessions). Says whether the
+   * challenge had a count.
+   */
+  reopen(challenge: string): Promise<boolean>;
 }
 
 /**
@@ -138,6 +144,9 @@ export function createAttempts(options: AttemptsOptions): Attempts {
     async closed(challenge) {
       const res = await challenges.get(challenge);
       return (res?.consumedPoints ?? 0) >= max;
+    },
+    async reopen(challenge) {
+      return challenges.delete(challenge);
     },
   };
 }

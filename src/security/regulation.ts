@@ -10,6 +10,21 @@ import type { MfaConfig } from '../config/schema.ts';
 /** Whether second-factor attempts are allowed right now. */
 export type RegulationStatus = { locked: false } | { locked: true; retryAt: Date };
 
+/** Scope of the second-factor counters (keyed by account id): the default of {@link createRegulation}. */
+export const MFA_SCOPE = 'mfa';
+/** Scope of the password counters (keyed by normalised username, known or not). */
+export const PASSWORD_SCOPE = 'password';
+
+/** What {@link Regulation.unlock} cleared. */
+export interface Unlocked {
+  /** Failures counted within `find_time` (0: nothing was recorded). */
+  failures: number;
+  /** When the lockout that was lifted would have ended; absent when the key was not locked. */
+  lockedUntil?: Date;
+  /** Lockouts of the last day, each of which doubled the next ban; back to none. */
+  lockouts: number;
+}
+
 /**
  * Counts wrong second-factor codes per account and per client IP (rate-limiter-flexible on
  * Redis, or memory for the embedded store). `max_failures` within `find_time` locks the
@@ -28,6 +43,12 @@ export interface Regulation {
    * either is used up; src/security/attempts.ts composes it with the per-challenge count.
    */
   reserve(accountId: string, ip: string): Promise<RegulationReservation>;
+  /**
+   * Lifts the key's lockout (the operator's `tollgate users unlock`): clears its failure count,
+   * its ban and its lockout history, so the next ban starts at `ban_time` again. Per-IP counts
+   * are not the key's and stay.
+   */
+  unlock(key: string): Promise<Unlocked>;
 }
 
 /** A taken attempt: settle it once with the outcome of the check. */
@@ -55,7 +76,7 @@ export function createRegulation(
   config: MfaConfig['regulation'],
   store: { redis?: Redis; keyPrefix: string },
   now: () => number = Date.now,
-  scope = 'mfa',
+  scope = MFA_SCOPE,
 ): Regulation {
   const make = (name: string, opts: IRateLimiterOptions): Limiter =>
     store.redis
@@ -102,6 +123,17 @@ export function createRegulation(
     },
     async succeed(accountId) {
       await account.delete(accountId);
+    },
+    async unlock(key) {
+      const [counted, history] = await Promise.all([account.get(key), lockouts.get(key)]);
+      await Promise.all([account.delete(key), lockouts.delete(key)]);
+      const until = lockedUntil(counted, config.max_failures);
+      return {
+        // A ban counts as max_failures + 1 points: report the failures, not the ban's marker.
+        failures: Math.min(counted?.consumedPoints ?? 0, config.max_failures),
+        lockouts: history?.consumedPoints ?? 0,
+        ...(until ? { lockedUntil: until } : {}),
+      };
     },
     async reserve(accountId, address) {
       const [a, i] = await Promise.all([consume(account, accountId), consume(ip, address)]);
