@@ -47,6 +47,13 @@ export function createMemoryAccountStore(options: { now?: () => number } = {}): 
       byId.set(id, next);
       return toAccount(structuredClone(next));
     },
+    async delete(id) {
+      const record = byId.get(id);
+      if (!record) return false;
+      byId.delete(id);
+      if (idByUsername.get(record.username) === id) idByUsername.delete(record.username);
+      return true;
+    },
     async count() {
       return byId.size;
     },

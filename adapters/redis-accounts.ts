@@ -30,6 +30,15 @@ if n > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 2, 1 + n * 2)) end
 if #ARGV > 1 + n * 2 then redis.call('HDEL', KEYS[1], unpack(ARGV, 2 + n * 2)) end
 return 1`;
 
+// Removes an account and its username entry, if the entry still names it: KEYS[1]=usernames,
+// KEYS[2]=account key, ARGV[1]=id.
+const DELETE = `
+local username = redis.call('HGET', KEYS[2], 'username')
+if not username then return 0 end
+if redis.call('HGET', KEYS[1], username) == ARGV[1] then redis.call('HDEL', KEYS[1], username) end
+redis.call('DEL', KEYS[2])
+return 1`;
+
 function encode(value: unknown): string {
   if (typeof value === 'boolean') return value ? '1' : '0';
   if (typeof value === 'number') return String(value);
@@ -111,6 +120,9 @@ export function createRedisAccountStore(
       const record = await findById(id);
       if (!record) throw new AccountError('account_not_found', `no account with id ${id}`);
       return toAccount(record);
+    },
+    async delete(id) {
+      return (await redis.eval(DELETE, 2, usernamesKey, accountKey(id), id)) === 1;
     },
     async count() {
       return redis.hlen(usernamesKey);

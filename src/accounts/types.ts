@@ -52,6 +52,11 @@ export interface AccountStore {
   list(): Promise<Account[]>;
   /** Applies a patch; throws `AccountError('account_not_found')` for an unknown id. */
   update(id: string, patch: AccountPatch): Promise<Account>;
+  /**
+   * Removes the account and frees its username, atomically; says whether it existed. Its
+   * credentials, sessions and lockout state are the caller's to remove (`tollgate users delete`).
+   */
+  delete(id: string): Promise<boolean>;
   count(): Promise<number>;
 }
 

@@ -92,6 +92,28 @@ describe.each(stores)('%s account store', (_name, make) => {
     expect(await store.count()).toBe(3);
   });
 
+  it('delete removes the account and frees its username, once', async () => {
+    const store = make();
+    const gone = await store.create({ username: 'Fay', password_hash: 'h', email: 'f@example.com' });
+    const kept = await store.create({ username: 'gus', password_hash: 'h' });
+    expect(await store.delete(gone.id)).toBe(true);
+    expect(await store.findById(gone.id)).toBeUndefined();
+    expect(await store.findByUsername('fay')).toBeUndefined();
+    expect((await store.list()).map((a) => a.username)).toEqual(['gus']);
+    expect(await store.count()).toBe(1);
+    expect(await store.delete(gone.id)).toBe(false);
+    expect(await store.delete('missing')).toBe(false);
+    await expect(store.update(gone.id, { disabled: true })).rejects.toMatchObject({
+      code: 'account_not_found',
+    });
+    // The name is free again, for a new account with a new id; the other account is untouched.
+    const again = await store.create({ username: 'FAY', password_hash: 'h2' });
+    expect(again.id).not.toBe(gone.id);
+    expect(again.email).toBeUndefined();
+    expect((await store.findByUsername('fay'))?.id).toBe(again.id);
+    expect((await store.findById(kept.id))?.username).toBe('gus');
+  });
+
   it('returns copies, not live references', async () => {
     const store = make();
     const a = await store.create({ username: 'eve', password_hash: 'h', groups: ['g'] });
