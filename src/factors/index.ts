@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { AccountStore } from '../accounts/types.ts';
 import type { Logger } from '../log.ts';
 import type { OtpService } from '../otp/service.ts';
 import type { SendLimiter } from '../security/regulation.ts';
@@ -37,6 +38,8 @@ export interface FactorDeps {
   issuer?: string;
   /** Overrides the default send limits of the email/SMS factors (tests, custom stores). */
   sendLimits?: { perAccount: SendLimiter; perAddress: SendLimiter };
+  /** The accounts: the email/SMS factors mark the address they prove as verified. */
+  accounts?: Pick<AccountStore, 'findById' | 'update'>;
 }
 
 /** The `mfa` configuration the registry reads: the factor list and each factor's options by id. */

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
-import type { Account } from '../accounts/types.ts';
+import type { Account, AccountStore } from '../accounts/types.ts';
 import type { Logger } from '../log.ts';
 import type { OtpService } from '../otp/service.ts';
 import type { SendLimiter } from '../security/regulation.ts';
@@ -235,6 +235,8 @@ export interface FactorContext<Options = unknown> {
   issuer?: string;
   /** Overrides send limits of code-sending factors (tests). */
   sendLimits?: { perAccount: SendLimiter; perAddress: SendLimiter };
+  /** The accounts, for factors that prove a profile field (the email factor: `email_verified`). */
+  accounts?: Pick<AccountStore, 'findById' | 'update'>;
 }
 
 /**

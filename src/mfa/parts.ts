@@ -146,6 +146,7 @@ export function createMfaParts(
         redis: store.redis,
         keyPrefix: store.keyPrefix,
         issuer: config.issuer,
+        accounts: store.accounts,
       },
       options.factors,
     ),

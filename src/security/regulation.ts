@@ -185,6 +185,8 @@ export interface SendLimiter {
   consume(key: string): Promise<boolean>;
   /** Gives back a send that never went out (the transport failed): it is not the user's fault. @default none: a failed send stays counted */
   refund?(key: string): Promise<void>;
+  /** Drops the key's count (its account was deleted). @default none: the count expires with its window */
+  forget?(key: string): Promise<void>;
 }
 
 /** `points` sends per key within `duration` seconds, in Redis when given, else in memory. */
@@ -215,6 +217,9 @@ export function createSendLimiter(
     },
     async refund(key) {
       await limiter.reward(key, 1);
+    },
+    async forget(key) {
+      await limiter.delete(key);
     },
   };
 }

@@ -88,6 +88,7 @@ async function saveRecoveryCodes(browser: Browser, page: Page) {
 describe('email code factor over real SMTP', () => {
   it('verifies the address, then signs in with a mailed code; resends are rate limited', async () => {
     await addUser(tg, 'olga', PASSWORD, { email: 'olga@example.test' });
+    expect((await tg.tollgate.store.accounts.findByUsername('olga'))?.email_verified).toBeUndefined();
     const mailApp = await rp(tg, 'mail-app');
     const browser = new Browser();
     const { page: enrol, verifier } = await password(browser, mailApp, 'olga');
@@ -110,6 +111,8 @@ describe('email code factor over real SMTP', () => {
       acr: 'urn:tollgate:acr:2fa',
       amr: ['pwd', 'email', 'mfa'],
     });
+    // The code proved her own address: it is verified now (the email_verified claim).
+    expect((await tg.tollgate.store.accounts.findByUsername('olga'))?.email_verified).toBe(true);
 
     // Next sign-in: the challenge page mails a code by itself; a reload does not mail another.
     const second = new Browser();
@@ -211,6 +214,10 @@ describe('SMS code factor over a signed webhook', () => {
       await browser.submit(confirm, { code: body.code as string }, RP_CALLBACK),
     );
     expect((await exchange(smsApp, done, verifier)).claims.amr).toEqual(['pwd', 'sms', 'mfa']);
+    // The number proved is not one the account has: its profile is left as it was.
+    const quin = await tg.tollgate.store.accounts.findByUsername('quin');
+    expect(quin?.phone).toBeUndefined();
+    expect(quin?.phone_verified).toBeUndefined();
   });
 
   it('keeps email and SMS away from a client that forbids restricted factors', async () => {

@@ -1,6 +1,7 @@
 // Unit level: an enrolment code (sent to an address being bound) must never pass a login
 // challenge of the same flow, and the send limiter is consulted before any delivery.
 import { describe, expect, it } from 'vitest';
+import { createMemoryAccountStore } from '../../adapters/memory-accounts.ts';
 import { createMemoryCredentialStore } from '../../adapters/memory-credentials.ts';
 import { createMemoryOtpStore } from '../../adapters/memory-otp.ts';
 import type { Account } from '../../src/accounts/types.ts';
@@ -114,5 +115,90 @@ describe('address factor: enrolment and login codes are kept apart', () => {
     expect(refused.outcome).toBe('undelivered');
     expect(refused.outcome === 'undelivered' && refused.view.data.error).toBe(TOO_MANY_SENDS);
     expect(messages).toHaveLength(1);
+  });
+});
+
+describe('address factor: a proven address is a verified one', () => {
+  /** An account in a real (memory) store, and the email factor writing to it. */
+  async function withAccount(email: string | undefined) {
+    const accounts = createMemoryAccountStore();
+    const created = await accounts.create({ username: 'vera', password_hash: 'h', email });
+    const messages: CodeMessage[] = [];
+    const otp = createOtpService({
+      store: createMemoryOtpStore(),
+      deliveries: {
+        email: {
+          async send(message) {
+            messages.push(message);
+            return { ok: true, id: `m${messages.length}`, attempts: 1 };
+          },
+        },
+      },
+      hmacKey: Buffer.alloc(32, 4),
+      digits: 6,
+      ttl: 600,
+      maxAttempts: 5,
+      resendCooldown: 30,
+      maxSends: 3,
+    });
+    const factor = createAddressFactor({
+      channel: 'email',
+      otp,
+      credentials: createMemoryCredentialStore(),
+      accounts,
+    });
+    const req: FactorRequest = {
+      account: created,
+      clientId: 'app',
+      flowId: 'flow-v',
+      ip: '127.0.0.1',
+      state: {},
+    };
+    /** Step 1 of an enrolment: a code goes to `address`. */
+    const send = (address: string) => factor.finishEnrolment(req, { address });
+    /** Step 2: the code is answered (default: the one that was mailed). */
+    const confirm = (code?: string) =>
+      factor.finishEnrolment(req, { code: code ?? (messages.at(-1)?.code as string) });
+    const enrol = async (address: string, code?: string) => {
+      await send(address);
+      return confirm(code);
+    };
+    const verified = async () => (await accounts.findById(created.id))?.email_verified;
+    return { send, confirm, enrol, verified, accounts, id: created.id };
+  }
+
+  it("enrolling the account's own address (any letter case) sets email_verified", async () => {
+    const { enrol, verified } = await withAccount('vera@example.test');
+    expect(await verified()).toBeUndefined();
+    expect((await enrol('Vera@Example.TEST')).outcome).toBe('enrolled');
+    expect(await verified()).toBe(true);
+  });
+
+  it('a wrong code proves nothing: email_verified stays unset', async () => {
+    const { enrol, verified } = await withAccount('vera@example.test');
+    expect((await enrol('vera@example.test', '000000')).outcome).toBe('refused');
+    expect(await verified()).toBeUndefined();
+  });
+
+  it("another address proves nothing about the account's: it keeps its email, unverified", async () => {
+    const { enrol, verified, accounts, id } = await withAccount('vera@example.test');
+    expect((await enrol('other@example.test')).outcome).toBe('enrolled');
+    expect(await verified()).toBeUndefined();
+    expect((await accounts.findById(id))?.email).toBe('vera@example.test');
+  });
+
+  it('an account without an email gets none from the factor', async () => {
+    const { enrol, verified, accounts, id } = await withAccount(undefined);
+    expect((await enrol('vera@example.test')).outcome).toBe('enrolled');
+    expect(await verified()).toBeUndefined();
+    expect((await accounts.findById(id))?.email).toBeUndefined();
+  });
+
+  it('an operator change of the email during the enrolment wins', async () => {
+    const { send, confirm, verified, accounts, id } = await withAccount('vera@example.test');
+    await send('vera@example.test');
+    await accounts.update(id, { email: 'changed@example.test', email_verified: false });
+    expect((await confirm()).outcome).toBe('enrolled');
+    expect(await verified()).toBe(false);
   });
 });

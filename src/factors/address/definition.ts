@@ -1,11 +1,26 @@
+import type { Redis } from 'ioredis';
 import type { Channel } from '../../delivery/types.ts';
-import { createSendLimiter } from '../../security/regulation.ts';
+import { createSendLimiter, type SendLimiter } from '../../security/regulation.ts';
 import type { FactorDefinition } from '../types.ts';
 import { createAddressFactor } from './index.ts';
 
 /** Codes sent per account and per destination address within an hour (each channel counts apart). */
 export const SENDS_PER_ACCOUNT_PER_HOUR = 10;
 export const SENDS_PER_ADDRESS_PER_HOUR = 5;
+
+/**
+ * The send limits of a channel's codes, per account and per address, on the given store. The
+ * factor counts with them; `tollgate users delete` drops a deleted account's count.
+ */
+export function channelSendLimits(
+  channel: Channel,
+  store: { redis?: Redis; keyPrefix?: string },
+): { perAccount: SendLimiter; perAddress: SendLimiter } {
+  return {
+    perAccount: createSendLimiter(store, `${channel}-send-account`, SENDS_PER_ACCOUNT_PER_HOUR, 3600),
+    perAddress: createSendLimiter(store, `${channel}-send-address`, SENDS_PER_ADDRESS_PER_HOUR, 3600),
+  };
+}
 
 /** The email or SMS factor as a plug-in: needs the `otp` section and a delivery for its channel. */
 function addressDefinition(channel: Channel): FactorDefinition {
@@ -18,10 +33,8 @@ function addressDefinition(channel: Channel): FactorDefinition {
         otp: deps.otp,
         credentials: deps.credentials,
         logger: deps.logger,
-        sendLimits: deps.sendLimits ?? {
-          perAccount: createSendLimiter(deps, `${channel}-send-account`, SENDS_PER_ACCOUNT_PER_HOUR, 3600),
-          perAddress: createSendLimiter(deps, `${channel}-send-address`, SENDS_PER_ADDRESS_PER_HOUR, 3600),
-        },
+        accounts: deps.accounts,
+        sendLimits: deps.sendLimits ?? channelSendLimits(channel, deps),
       });
     },
   };

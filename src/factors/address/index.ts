@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Account } from '../../accounts/types.ts';
+import type { Account, AccountStore } from '../../accounts/types.ts';
 import type { Channel, DeliveryError } from '../../delivery/types.ts';
 import type { Logger } from '../../log.ts';
 import type { OtpService } from '../../otp/service.ts';
@@ -33,6 +33,12 @@ export interface AddressFactorOptions {
    * hash of the address). Without them, sends are limited only per OTP session.
    */
   sendLimits?: { perAccount: SendLimiter; perAddress: SendLimiter };
+  /**
+   * When given, an enrolment that proves the account's own address marks it verified
+   * (`email_verified` / `phone_verified`): the only way besides the operator's word that it
+   * becomes true. Without it the account is left alone.
+   */
+  accounts?: Pick<AccountStore, 'findById' | 'update'>;
 }
 
 /** What users read when the send limits refuse another code. */
@@ -45,12 +51,34 @@ const ADDRESS: Record<Channel, z.ZodType<string>> = {
 
 const META: Record<
   Channel,
-  { label: string; amr: string[]; noun: string; prefill: (a: Account) => string | undefined }
+  {
+    label: string;
+    amr: string[];
+    noun: string;
+    prefill: (a: Account) => string | undefined;
+    /** The account field that records the address as proven. */
+    verified: 'email_verified' | 'phone_verified';
+  }
 > = {
   // RFC 8176 has no value for an emailed code: `email` is tollgate's documented custom value.
-  email: { label: 'Email code', amr: ['email'], noun: 'email address', prefill: (a) => a.email },
-  sms: { label: 'Text message code', amr: ['sms'], noun: 'mobile number', prefill: (a) => a.phone },
+  email: {
+    label: 'Email code',
+    amr: ['email'],
+    noun: 'email address',
+    prefill: (a) => a.email,
+    verified: 'email_verified',
+  },
+  sms: {
+    label: 'Text message code',
+    amr: ['sms'],
+    noun: 'mobile number',
+    prefill: (a) => a.phone,
+    verified: 'phone_verified',
+  },
 };
+
+/** Whether two addresses name the same mailbox or number (email domains and case fold). */
+const sameAddress = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 /** What users read when a code could not be sent; no attempt is used up by it. */
 const DELIVERY_MESSAGES: Record<DeliveryError, string> = {
@@ -137,6 +165,24 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
     return delivery.ok ? undefined : DELIVERY_MESSAGES[delivery.error];
   }
 
+  /**
+   * The code just proved `address`: when it is the account's own (read afresh, so an operator's
+   * change meanwhile wins), record it as verified. Another address proves nothing about the
+   * account's, which stays as it was.
+   */
+  async function markVerified(accountId: string, address: string) {
+    const accounts = options.accounts;
+    if (!accounts) return;
+    const account = await accounts.findById(accountId);
+    const own = account && meta.prefill(account);
+    if (!account || !own || !sameAddress(own, address) || account[meta.verified]) return;
+    await accounts.update(accountId, { [meta.verified]: true });
+    options.logger?.info(
+      { event: 'account.address_verified', factor: channel, channel, account: accountId },
+      `${meta.noun} verified`,
+    );
+  }
+
   async function liveSession(req: FactorRequest) {
     const id = typeof req.state.sessionId === 'string' ? req.state.sessionId : undefined;
     const session = id ? await otp.get(owner(req), id) : undefined;
@@ -208,6 +254,7 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
       delete req.state.address;
       delete req.state.enrolSessionId;
       delete req.state.enrolSentTo;
+      await markVerified(req.account.id, address);
       return { outcome: 'enrolled', credential };
     },
 
