@@ -34,6 +34,7 @@ export { ACR_LEVELS, ACR_ONE_FACTOR, ACR_TWO_FACTOR, AMR_PASSWORD } from './poli
 export { loginPolicy, mfaCheck } from './policy/checks.ts';
 export { acrFor, decide, levelOf } from './policy/decide.ts';
 export { createMfaPolicy, type MfaPolicy } from './policy/mfa.ts';
+export { auditProviderEvents } from './provider/audit-events.ts';
 export { createClientPolicies, toClientMetadata } from './provider/clients.ts';
 export { buildConfiguration, type ProviderParts } from './provider/configuration.ts';
 export { createProvider } from './provider/create.ts';

@@ -12,6 +12,7 @@ import type { Logger } from '../log.ts';
 import { createMfaParts, type MfaParts } from '../mfa/parts.ts';
 import { createMetrics, type Metrics, withEventMetrics } from '../observability/metrics.ts';
 import { createOtpService, type OtpService } from '../otp/service.ts';
+import { auditProviderEvents } from '../provider/audit-events.ts';
 import { createClientPolicies } from '../provider/clients.ts';
 import { createProvider } from '../provider/create.ts';
 import { generateJwks, loadJwks } from '../provider/keys.ts';
@@ -128,6 +129,8 @@ export function createTollgate(
       logger.error({ err, event: 'provider.server_error' }, 'provider error');
     }
   });
+  // Sign-outs, back-channel logouts and revocations as audit events (logout.*, token.*).
+  auditProviderEvents(provider, logger);
   // Before anything reads ctx.ip or the forwarded headers.
   provider.use(forwardedHeaders(config.trusted_proxies));
   provider.use(metrics.httpMiddleware());

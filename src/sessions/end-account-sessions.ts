@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { AccountIndexedAdapter } from '../../adapters/account-index.ts';
 import type { AccountStore } from '../accounts/types.ts';
+import { failureReason } from '../provider/audit-events.ts';
 
 /*
  * Ends everything an account is signed in with: its provider sessions, its grants and every
@@ -113,7 +114,7 @@ async function logOut(
         await client.backchannelLogout(accountId, sid);
         logouts.push({ clientId, ok: true });
       } catch (err) {
-        logouts.push({ clientId, ok: false, error: (err as Error).message });
+        logouts.push({ clientId, ok: false, error: failureReason(err) });
       }
     }
   }
