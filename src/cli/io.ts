@@ -7,6 +7,11 @@ export const EXIT = {
   usage: 2,
   /** The store (Redis) could not be reached. */
   unavailable: 3,
+  /**
+   * The change was made, but a relying party was not told: a back-channel logout failed (its
+   * client is named on stderr). Running the command again does not resend it.
+   */
+  partial: 4,
 } as const;
 
 /** An error that ends the command with a message and an exit code. */
@@ -17,6 +22,14 @@ export class CliError extends Error {
     this.name = 'CliError';
     this.exitCode = exitCode;
   }
+}
+
+/**
+ * Writes one audit line to stderr: JSON with a stable `event` field, like the server's log
+ * lines, plus the time. Never pass a secret here.
+ */
+export function audit(io: CliIo, event: string, fields: Record<string, unknown>): void {
+  io.stderr.write(`${JSON.stringify({ event, ...fields, at: new Date().toISOString() })}\n`);
 }
 
 /** Where a command writes: injectable so tests can run commands in-process. */

@@ -8,14 +8,15 @@ const HELP = `tollgate: OpenID Connect provider with multi-factor login
 
 usage:
   tollgate serve [--config FILE]          run the server (same as npm run serve)
-  tollgate users add|list|disable|enable|passwd|factors|reset-mfa ...
+  tollgate users add|list|set|disable|enable|passwd|unlock|factors|reset-mfa|delete ...
   tollgate keys generate --out FILE [--force]
   tollgate config check [--config FILE] [--strict]
                                           validate; --strict also refuses development defaults
 
 The configuration file is --config FILE, else $TOLLGATE_CONFIG, else examples/tollgate.yaml.
 Exit codes: 0 ok, 1 refused (config check --strict: development defaults left), 2 usage or
-configuration error, 3 store unreachable.
+configuration error, 3 store unreachable, 4 done but a back-channel logout failed (the client
+is named on stderr).
 `;
 
 /** Runs one CLI command and returns its exit code; never calls process.exit itself. */

@@ -1,61 +1,38 @@
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import { createPasswordHasher } from '../accounts/password.ts';
-import type { Account, AccountRecord } from '../accounts/types.ts';
-import { loadConfig, resolveConfigPath } from '../config/load.ts';
+import type { Account } from '../accounts/types.ts';
 import type { Credential } from '../factors/types.ts';
-import { createLogger } from '../log.ts';
-import { createStore, type Store } from '../server/store.ts';
+import {
+  check,
+  emailSchema,
+  groupSchema,
+  mustFind,
+  openStore,
+  phoneSchema,
+  usernameSchema,
+} from './accounts.ts';
 import { endSessionsOf } from './end-sessions.ts';
-import { CliError, type CliIo, EXIT, readPassword } from './io.ts';
+import { audit, CliError, type CliIo, EXIT, readPassword } from './io.ts';
+import { deleteUser } from './users-delete.ts';
+import { setUser } from './users-set.ts';
+import { unlockUser } from './users-unlock.ts';
 
 const USAGE = `usage:
-  tollgate users add USERNAME [--email E] [--phone +E164] [--name N] [--group G]...   (password on stdin)
+  tollgate users add USERNAME [--email E [--email-verified]] [--phone +E164] [--name N] [--group G]...   (password on stdin)
   tollgate users list [--json]
+  tollgate users set USERNAME [--email E|''] [--[no-]email-verified] [--name N|''] [--phone +E164|'']
+                     [--group G]... | [--add-group G]... [--remove-group G]...   (--group replaces the list)
   tollgate users disable USERNAME   (ends the user's sessions and tokens)
   tollgate users enable USERNAME
   tollgate users passwd USERNAME   (password on stdin; ends the user's sessions and tokens)
+  tollgate users unlock USERNAME   (lifts password and second-factor lockouts)
   tollgate users factors USERNAME [--json]   (second factors, never their secrets)
   tollgate users reset-mfa USERNAME   (removes every second factor, ends sessions; audit line on stderr)
+  tollgate users delete USERNAME   (removes the account, its factors, sessions and tokens)
 common option: --config FILE`;
 
-const usernameSchema = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[^\s\p{C}:]+$/u, 'no spaces, control characters or ":"');
-const emailSchema = z.email();
-const phoneSchema = z.string().regex(/^\+[1-9]\d{6,14}$/, 'use E.164 form, e.g. +15551234567');
-
-function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success)
-    throw new CliError(`invalid ${what}: ${r.error.issues[0]?.message ?? 'invalid'}`, EXIT.usage);
-  return r.data;
-}
-
-async function openStore(
-  configPath: string | undefined,
-): Promise<{ store: Store; config: ReturnType<typeof loadConfig> }> {
-  const config = loadConfig(resolveConfigPath(configPath));
-  if (!config.store.redis) {
-    throw new CliError(
-      'users commands need store.redis in the configuration: the embedded memory store lives only inside a running server',
-      EXIT.usage,
-    );
-  }
-  const store = createStore(config, createLogger('silent'));
-  try {
-    await Promise.race([
-      store.ping(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 5000).unref()),
-    ]);
-  } catch (err) {
-    await store.close().catch(() => {});
-    throw new CliError(`cannot reach Redis: ${(err as Error).message}`, EXIT.unavailable);
-  }
-  return { store, config };
-}
+/** Exit code of a command that ended the user's sessions: partial when a relying party was not told. */
+const afterLogout = (told: boolean) => (told ? EXIT.ok : EXIT.partial);
 
 async function newPassword(io: CliIo, minLength: number): Promise<string> {
   const password = await readPassword(io);
@@ -63,12 +40,6 @@ async function newPassword(io: CliIo, minLength: number): Promise<string> {
     throw new CliError(`password too short: use at least ${minLength} characters`);
   if (password.length > 1024) throw new CliError('password too long: at most 1024 characters');
   return password;
-}
-
-async function mustFind(store: Store, username: string): Promise<AccountRecord> {
-  const account = await store.accounts.findByUsername(username);
-  if (!account) throw new CliError(`no such user: ${username}`);
-  return account;
 }
 
 function row(a: Account): string {
@@ -121,17 +92,32 @@ export async function usersCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
+    allowNegative: true,
     strict: true,
     options: {
       config: { type: 'string', short: 'c' },
       email: { type: 'string' },
+      'email-verified': { type: 'boolean' },
       phone: { type: 'string' },
       name: { type: 'string' },
       group: { type: 'string', multiple: true, default: [] },
+      'add-group': { type: 'string', multiple: true, default: [] },
+      'remove-group': { type: 'string', multiple: true, default: [] },
       json: { type: 'boolean', default: false },
     },
   });
-  const known = ['add', 'list', 'disable', 'enable', 'passwd', 'factors', 'reset-mfa'];
+  const known = [
+    'add',
+    'list',
+    'set',
+    'disable',
+    'enable',
+    'passwd',
+    'unlock',
+    'factors',
+    'reset-mfa',
+    'delete',
+  ];
   if (!sub || !known.includes(sub)) throw new CliError(USAGE, EXIT.usage);
   const needsUser = sub !== 'list';
   if (needsUser && positionals.length !== 1) throw new CliError(USAGE, EXIT.usage);
@@ -144,15 +130,20 @@ export async function usersCommand(args: string[], io: CliIo): Promise<number> {
       case 'add': {
         const email = values.email === undefined ? undefined : check(emailSchema, values.email, 'email');
         const phone = values.phone === undefined ? undefined : check(phoneSchema, values.phone, 'phone');
+        const verified = values['email-verified'];
+        if (verified && email === undefined) throw new CliError('--email-verified needs --email', EXIT.usage);
+        const groups = [...new Set((values.group ?? []).map((g) => check(groupSchema, g, 'group')))];
         if (await store.accounts.findByUsername(username))
           throw new CliError(`user ${username} already exists`);
         const password = await newPassword(io, config.accounts.min_password_length);
         const account = await store.accounts.create({
           username,
           email,
+          // Only the operator's word (or the email factor's proof) makes an address verified.
+          email_verified: email === undefined ? undefined : (verified ?? false),
           phone,
           name: values.name,
-          groups: values.group ?? [],
+          groups,
           password_hash: await hasher.hash(password),
         });
         io.stdout.write(`created user ${account.username} (sub ${account.id})\n`);
@@ -165,14 +156,21 @@ export async function usersCommand(args: string[], io: CliIo): Promise<number> {
           io.stdout.write(`${['USERNAME\tEMAIL\tNAME\tGROUPS\tSTATUS', ...accounts.map(row)].join('\n')}\n`);
         return EXIT.ok;
       }
+      case 'set':
+        return await setUser(store, await mustFind(store, username), values, io);
       case 'disable':
       case 'enable': {
         const account = await mustFind(store, username);
         await store.accounts.update(account.id, { disabled: sub === 'disable' });
         io.stdout.write(`user ${account.username} ${sub}d\n`);
-        if (sub === 'disable') await endSessionsOf(store, config, account, io, 'disabled');
+        if (sub === 'disable')
+          return afterLogout(await endSessionsOf(store, config, account, io, 'disabled'));
         return EXIT.ok;
       }
+      case 'unlock':
+        return await unlockUser(store, config, await mustFind(store, username), io);
+      case 'delete':
+        return await deleteUser(store, config, await mustFind(store, username), io);
       case 'factors': {
         const account = await mustFind(store, username);
         const factors = (await store.credentials.list(account.id)).map(summarise);
@@ -188,28 +186,18 @@ export async function usersCommand(args: string[], io: CliIo): Promise<number> {
         const account = await mustFind(store, username);
         const removed = await store.credentials.deleteAll(account.id);
         // Remembered browsers end with the sessions (sessions_not_before, set below).
-        io.stderr.write(
-          `${JSON.stringify({
-            event: 'factor.reset',
-            account: account.id,
-            username: account.username,
-            removed,
-            at: new Date().toISOString(),
-          })}\n`,
-        );
+        audit(io, 'factor.reset', { account: account.id, username: account.username, removed });
         io.stdout.write(
           `removed ${removed} second factor(s) of ${account.username}: they enrol again at their next sign-in that requires MFA\n`,
         );
-        await endSessionsOf(store, config, account, io, 'mfa_reset');
-        return EXIT.ok;
+        return afterLogout(await endSessionsOf(store, config, account, io, 'mfa_reset'));
       }
       default: {
         const account = await mustFind(store, username);
         const password = await newPassword(io, config.accounts.min_password_length);
         await store.accounts.update(account.id, { password_hash: await hasher.hash(password) });
         io.stdout.write(`password of ${account.username} changed\n`);
-        await endSessionsOf(store, config, account, io, 'password_changed');
-        return EXIT.ok;
+        return afterLogout(await endSessionsOf(store, config, account, io, 'password_changed'));
       }
     }
   } finally {
