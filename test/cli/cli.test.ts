@@ -228,7 +228,9 @@ describe('tollgate CLI', () => {
       const r = await tollgate([]);
       expect(r.code).toBe(2);
       expect(r.stdout).toContain('usage:');
-      expect(r.stdout).toContain('tollgate users add|list|disable|enable|passwd');
+      expect(r.stdout).toContain(
+        'tollgate users add|list|set|disable|enable|passwd|unlock|factors|reset-mfa|delete',
+      );
     });
 
     it('an unknown command or subcommand: usage text, exit 2', async () => {
