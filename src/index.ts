@@ -29,7 +29,7 @@ export type {
   VerifyResult,
 } from './factors/types.ts';
 export { createLogger, type Logger } from './log.ts';
-export { assembleMfa, createMfaParts, type MfaOptions, type MfaParts } from './mfa/parts.ts';
+export { assembleMfa, createLimiters, createMfaParts, type MfaOptions, type MfaParts } from './mfa/parts.ts';
 export { ACR_LEVELS, ACR_ONE_FACTOR, ACR_TWO_FACTOR, AMR_PASSWORD } from './policy/acr.ts';
 export { loginPolicy, mfaCheck } from './policy/checks.ts';
 export { acrFor, decide, levelOf } from './policy/decide.ts';
@@ -42,6 +42,7 @@ export { generateJwks, loadJwks } from './provider/keys.ts';
 export { createRenderer, type Render } from './render.ts';
 export { createRegulation, type Regulation } from './security/regulation.ts';
 export { createSecretBox, type SecretBox } from './security/secret-box.ts';
+export { unlockAccount } from './security/unlock.ts';
 export { createTollgate, type Tollgate } from './server/app.ts';
 export { errorHandler } from './server/error-handler.ts';
 export { clientAddress, normalizeAddress, trustedProxies } from './server/forwarded.ts';

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.ts';
+import { AccountError, ConfigError } from '../errors.ts';
 import { configCommand } from './config.ts';
 import { CliError, type CliIo, EXIT } from './io.ts';
 import { keysCommand } from './keys.ts';
@@ -49,6 +49,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (err instanceof CliError) {
       io.stderr.write(`tollgate: ${err.message}\n`);
       return err.exitCode;
+    }
+    // The account changed under the command (deleted or created meanwhile by another one).
+    if (err instanceof AccountError) {
+      io.stderr.write(`tollgate: ${err.message}\n`);
+      return EXIT.failed;
     }
     if (err instanceof ConfigError) {
       io.stderr.write(`tollgate: ${err.message}\n`);

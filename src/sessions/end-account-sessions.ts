@@ -6,7 +6,7 @@ import { failureReason } from '../provider/audit-events.ts';
 /*
  * Ends everything an account is signed in with: its provider sessions, its grants and every
  * token of those grants, and (through back-channel logout) the relying parties' sessions that
- * came from them. Used by the operator resets (`tollgate users disable|passwd|reset-mfa`), in
+ * came from them. Used by the operator resets (`tollgate users disable|passwd|reset-mfa|delete`), in
  * the CLI's own process: it needs only the store and, for the logout tokens, a Provider built
  * from the same configuration (same issuer and signing keys) as the running server.
  */
