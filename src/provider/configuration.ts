@@ -101,8 +101,15 @@ export function buildConfiguration(config: TollgateConfig, parts: ProviderParts)
       userinfo: { enabled: true },
       introspection: {
         enabled: true,
-        // Only operator-designated resource servers learn about tokens that are not theirs.
-        allowedPolicy: async (_ctx, client) => policies.isResourceServer(client.clientId),
+        // Only operator-designated resource servers learn about tokens that are not theirs. A
+        // token of an account that is disabled, deleted or reset since it was issued is not
+        // active: findAccount refuses it, as the userinfo and token endpoints do.
+        allowedPolicy: async (ctx, client, token) => {
+          if (!policies.isResourceServer(client.clientId)) return false;
+          // Client credentials belong to no account.
+          if (!('accountId' in token) || typeof token.accountId !== 'string') return true;
+          return (await parts.findAccount(ctx, token.accountId, token)) !== undefined;
+        },
       },
       rpInitiatedLogout: {
         enabled: true,

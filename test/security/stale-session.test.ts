@@ -6,7 +6,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../helpers/browser.ts';
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
-import { addUser, RP_CALLBACK, type RunningTollgate, startTollgate } from '../helpers/tollgate.ts';
+import { API_SECRET, addUser, RP_CALLBACK, type RunningTollgate, startTollgate } from '../helpers/tollgate.ts';
 import { authorize, exchange, rp } from '../mfa/helpers.ts';
 import { expectFreshSignIn } from './fresh-sign-in.ts';
 
@@ -15,11 +15,14 @@ const PASSWORD = 'a long enough password';
 let redis: RedisServer;
 let tg: RunningTollgate;
 let app: oidc.Configuration;
+/** The resource server: the one client that may introspect others' tokens. */
+let api: oidc.Configuration;
 
 beforeAll(async () => {
   redis = await startRedis();
   tg = await startTollgate({ redisUrl: redis.url });
   app = await rp(tg, 'app');
+  api = await rp(tg, 'api', API_SECRET);
 });
 
 afterAll(async () => {
@@ -38,9 +41,11 @@ async function signedIn(username: string) {
 }
 
 describe('a live session of an account that is gone', () => {
-  it('disabled in the store: a fresh sign-in, no 5xx', async () => {
-    const { account, browser } = await signedIn('stale-disabled');
+  it('disabled in the store: a fresh sign-in, no 5xx, and its access token introspects inactive', async () => {
+    const { account, browser, tokens } = await signedIn('stale-disabled');
+    expect(await oidc.tokenIntrospection(api, tokens.access_token)).toMatchObject({ active: true });
     await tg.tollgate.store.accounts.update(account.id, { disabled: true });
+    expect(await oidc.tokenIntrospection(api, tokens.access_token)).toEqual({ active: false });
     await expectFreshSignIn(browser, tg.url, app);
   });
 
@@ -80,6 +85,8 @@ describe('sessions_not_before alone (sessions and tokens the index missed)', () 
       error: 'invalid_grant',
     });
     await expect(oidc.fetchUserInfo(app, tokens.access_token, account.id)).rejects.toThrow();
+    // A resource server asking about the access token hears it is no longer active.
+    expect(await oidc.tokenIntrospection(api, tokens.access_token)).toEqual({ active: false });
     await expectFreshSignIn(browser, tg.url, app);
   });
 });
