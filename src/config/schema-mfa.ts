@@ -70,12 +70,16 @@ export const otpSchema = z
     max_sends: z.number().int().min(1).max(20).default(5),
     /** HMAC key for stored codes (32 bytes, base64). */
     hmac_key: base64Key,
-    /** OTP API limits: codes per address, per end-user IP and per client within an hour. */
+    /**
+     * OTP API limits: codes per address, per end-user IP and per client within an hour, and wrong
+     * codes per end-user IP within an hour (across sessions; each session has its own cap too).
+     */
     api_limits: z
       .strictObject({
         per_address: z.number().int().min(1).default(5),
         per_ip: z.number().int().min(1).default(20),
         per_client: z.number().int().min(1).default(1000),
+        wrong_codes_per_ip: z.number().int().min(1).default(50),
       })
       .prefault({}),
   })

@@ -68,7 +68,7 @@ beforeAll(async () => {
   const router = createOtpApiRouter({
     clients,
     otp,
-    limits: { per_address: 3, per_ip: 4, per_client: 1000 },
+    limits: { per_address: 3, per_ip: 4, per_client: 1000, wrong_codes_per_ip: 6 },
     redis,
     keyPrefix: 'tg:',
     logger,
@@ -308,6 +308,48 @@ describe('OTP API', () => {
     const line = logLines.map((l) => JSON.parse(l) as Json).find((l) => l.event === 'otp.delivery_failed');
     expect(line).toMatchObject({ reason: 'timeout', client_id: 'svc' });
     expect(await call('GET', `/api/otp/${String(line?.id)}`)).toMatchObject({ body: { status: 'canceled' } });
+  });
+
+  it('gives a code that could not be delivered back to the address and IP quotas', async () => {
+    const to = address();
+    const ip = '203.0.113.20';
+    failWith.error = 'timeout';
+    try {
+      // More failed sends than either quota holds: none of them is counted against the user.
+      for (let i = 0; i < 5; i++) {
+        const res = await call('POST', '/api/otp', { body: { to, channel: 'email', end_user_ip: ip } });
+        expect(res).toMatchObject({ status: 502, body: { error: 'delivery_failed' } });
+      }
+    } finally {
+      failWith.error = undefined;
+    }
+    for (let i = 0; i < 3; i++) {
+      const res = await call('POST', '/api/otp', { body: { to, channel: 'email', end_user_ip: ip } });
+      expect(res.status).toBe(201);
+    }
+    const over = await call('POST', '/api/otp', { body: { to, channel: 'email', end_user_ip: ip } });
+    expect(over).toMatchObject({ status: 429, body: { error: 'rate_limited' } });
+  });
+
+  it('limits wrong codes per end-user IP across sessions, before the code is checked', async () => {
+    const ip = '203.0.113.30';
+    const guess = (id: string, code: string) =>
+      call('POST', `/api/otp/${id}/verify`, { body: { code, end_user_ip: ip } });
+    // Three sessions, two wrong codes each: within every session's own cap of 5.
+    const sessions = [await issue(), await issue(), await issue()];
+    for (const { id, code } of sessions) {
+      for (let i = 0; i < 2; i++) expect((await guess(id, wrong(code))).status).toBe(200);
+    }
+    // A fourth session, its right code: refused unchecked, and the session is still pending.
+    const last = await issue();
+    const refused = await guess(last.id, last.code);
+    expect(refused).toMatchObject({ status: 429, body: { error: 'rate_limited' } });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await call('GET', `/api/otp/${last.id}`)).toMatchObject({
+      body: { status: 'pending', attempts_left: 5 },
+    });
+    // Another user (no IP, or another IP) is not affected.
+    expect(await verify(last.id, last.code)).toMatchObject({ status: 200, body: { status: 'approved' } });
   });
 
   it('serves an OpenAPI 3.1 document without authentication, matching the routes and schemas', async () => {

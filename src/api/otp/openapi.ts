@@ -130,7 +130,9 @@ export const openApiDocument: OpenApiDocument = {
           'A wrong code uses one attempt; attempts are not reset. `approved` is answered to exactly ' +
           'one request per session, the one that approved it: any later verify of that session is ' +
           '409 `invalid_state`, so a repeated or replayed request never reads as a second success. ' +
-          'Other final statuses are answered with 200 and the status.',
+          'Other final statuses are answered with 200 and the status. With `end_user_ip`, wrong ' +
+          'codes are also counted per end user across sessions (`otp.api_limits.wrong_codes_per_ip` ' +
+          'per hour); past it, 429 `rate_limited` before the code is checked.',
         security: basic,
         parameters: [idParam],
         requestBody: { required: true, content: json(ref('VerifyRequest')) },
@@ -220,7 +222,13 @@ export const openApiDocument: OpenApiDocument = {
         type: 'object',
         additionalProperties: false,
         required: ['code'],
-        properties: { code: { type: 'string', minLength: 1, maxLength: 32, description: 'Spaces ignored.' } },
+        properties: {
+          code: { type: 'string', minLength: 1, maxLength: 32, description: 'Spaces ignored.' },
+          end_user_ip: {
+            type: 'string',
+            description: 'IPv4 or IPv6 of your user, for the per-IP limit of wrong codes.',
+          },
+        },
       },
       Status: {
         type: 'string',

@@ -45,6 +45,8 @@ export interface OtpApiLimits {
   per_ip: number;
   /** Per calling client. */
   per_client: number;
+  /** Wrong codes per end-user IP, when the caller passes `end_user_ip` to verify. @default 50 */
+  wrong_codes_per_ip?: number;
 }
 
 /** Options of {@link createOtpApiRouter}. */
@@ -99,7 +101,10 @@ export const issueBodySchema = z
   });
 
 /** Body of `POST /api/otp/{id}/verify`. */
-export const verifyBodySchema = z.strictObject({ code: z.string().min(1).max(32) });
+export const verifyBodySchema = z.strictObject({
+  code: z.string().min(1).max(32),
+  end_user_ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+});
 
 const parseJsonBody = bodyParser({ enableTypes: ['json'], jsonLimit: BODY_LIMIT, encoding: 'utf-8' });
 
@@ -144,6 +149,9 @@ const notFound = () => new NotFound('No OTP with this id.');
 
 type Limiter = RateLimiterMemory | RateLimiterRedis;
 
+/** Verify outcomes that were (or follow) a wrong code. */
+const WRONG = new Set(['pending', 'max_attempts_reached']);
+
 /** Creates the router; mount it with `app.use(router.routes())` behind the error handler. */
 export function createOtpApiRouter(options: OtpApiOptions): Router<ApiState> {
   const { otp, logger } = options;
@@ -162,6 +170,7 @@ export function createOtpApiRouter(options: OtpApiOptions): Router<ApiState> {
     address: make('otp-address', options.limits.per_address),
     ip: make('otp-ip', options.limits.per_ip),
     client: make('otp-client', options.limits.per_client),
+    wrongCodes: make('otp-wrong-ip', options.limits.wrong_codes_per_ip ?? 50),
   };
 
   /** Seconds until `key` may be used again, or 0 when this call is within the limit. */
@@ -177,21 +186,35 @@ export function createOtpApiRouter(options: OtpApiOptions): Router<ApiState> {
     }
   }
 
+  /** 429 with Retry-After when any wait is due. */
+  function refuseIfWaiting(ctx: Context, client: ApiClient, waits: number[], message: string) {
+    const retryAfter = Math.max(0, ...waits);
+    if (retryAfter === 0) return;
+    logger.info(
+      { event: 'otp.rate_limited', client_id: client.clientId, retry_after: retryAfter },
+      'rate limited',
+    );
+    ctx.set('Retry-After', String(retryAfter));
+    throw new RateLimited(retryAfter, `${message} Try again in ${retryAfter} seconds.`);
+  }
+
+  /**
+   * Takes one code from each quota. Returns the refund for a code nobody could receive: the
+   * address and the end user did nothing wrong, so they get theirs back; the client's quota
+   * stays spent, as it guards the delivery channel itself.
+   */
   async function enforceLimits(ctx: Context, client: ApiClient, to: string, ip: string | undefined) {
+    const address = otp.hashAddress(to);
     const waits = await Promise.all([
       consume(limiters.client, client.clientId),
-      consume(limiters.address, otp.hashAddress(to)),
+      consume(limiters.address, address),
       ip === undefined ? 0 : consume(limiters.ip, ip),
     ]);
-    const retryAfter = Math.max(...waits);
-    if (retryAfter > 0) {
-      logger.info(
-        { event: 'otp.rate_limited', client_id: client.clientId, retry_after: retryAfter },
-        'rate limited',
-      );
-      ctx.set('Retry-After', String(retryAfter));
-      throw new RateLimited(retryAfter, `Too many codes requested. Try again in ${retryAfter} seconds.`);
-    }
+    refuseIfWaiting(ctx, client, waits, 'Too many codes requested.');
+    return async () => {
+      await limiters.address.reward(address, 1);
+      if (ip !== undefined) await limiters.ip.reward(ip, 1);
+    };
   }
 
   const sessionId = (ctx: { params: Record<string, string | undefined> }) => {
@@ -212,7 +235,7 @@ export function createOtpApiRouter(options: OtpApiOptions): Router<ApiState> {
     if (!otp.channels.includes(body.channel)) {
       throw new InvalidRequest(`The channel "${body.channel}" is not available on this server.`);
     }
-    await enforceLimits(ctx, client, body.to, body.end_user_ip);
+    const refund = await enforceLimits(ctx, client, body.to, body.end_user_ip);
     const { session, delivery } = await otp.issue({
       owner: client.owner,
       channel: body.channel,
@@ -235,6 +258,7 @@ export function createOtpApiRouter(options: OtpApiOptions): Router<ApiState> {
     if (!delivery.ok) {
       // Nobody can receive this code: close the session so it cannot linger as "pending".
       await otp.cancel(client.owner, session.id);
+      await refund();
       logger.warn({ event: 'otp.delivery_failed', ...fields, reason: delivery.error }, 'otp delivery failed');
       throw new DeliveryFailed(`The code could not be delivered (${delivery.error}).`);
     }
@@ -247,9 +271,23 @@ export function createOtpApiRouter(options: OtpApiOptions): Router<ApiState> {
   router.post('/api/otp/:id/verify', auth, async (ctx) => {
     const client = ctx.state.otpClient;
     const id = sessionId(ctx);
-    const { code } = await readJson(ctx, verifyBodySchema);
+    const { code, end_user_ip: ip } = await readJson(ctx, verifyBodySchema);
+    // Wrong codes per end user across sessions: one session's cap alone lets a user who opens
+    // many sessions guess on each. Checked before the code is, so a blocked IP learns nothing.
+    if (ip !== undefined) {
+      const left = await limiters.wrongCodes.get(ip);
+      if (left && left.remainingPoints <= 0)
+        refuseIfWaiting(
+          ctx,
+          client,
+          [Math.max(1, Math.ceil(left.msBeforeNext / 1000))],
+          'Too many wrong codes from this user.',
+        );
+    }
     const result = await otp.verify(client.owner, id, code);
     if (!result) throw notFound();
+    if (ip !== undefined && !result.approved && WRONG.has(result.status))
+      await consume(limiters.wrongCodes, ip);
     logger.info(
       {
         event: 'otp.verified',
