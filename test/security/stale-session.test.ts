@@ -6,7 +6,13 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../helpers/browser.ts';
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
-import { API_SECRET, addUser, RP_CALLBACK, type RunningTollgate, startTollgate } from '../helpers/tollgate.ts';
+import {
+  API_SECRET,
+  addUser,
+  RP_CALLBACK,
+  type RunningTollgate,
+  startTollgate,
+} from '../helpers/tollgate.ts';
 import { authorize, exchange, rp } from '../mfa/helpers.ts';
 import { expectFreshSignIn } from './fresh-sign-in.ts';
 
