@@ -105,6 +105,24 @@ const spread = (medians: Record<string, number>) => {
   return Math.max(...values) / Math.min(...values) - 1;
 };
 
+/**
+ * Measures up to `tries` times and expects one measurement within {@link TOLERANCE}. A real leak
+ * (a case that skips the hash, or hashes twice) is the server's and shows in every measurement;
+ * a burst of load from another process on the shared machine rarely lands on three in a row.
+ * The failure message lists every measurement.
+ */
+async function expectSameTime(measure: () => ReturnType<typeof timeCases>, tries: number) {
+  const seen: unknown[] = [];
+  for (let i = 0; i < tries; i++) {
+    const { medians, ms } = await measure();
+    seen.push({ medians, ms });
+    if (spread(medians) < TOLERANCE) return;
+  }
+  expect.fail(
+    `every measurement (${seen.length}) differed by more than ${TOLERANCE * 100}%: ${JSON.stringify(seen)}`,
+  );
+}
+
 /** The page without what differs per request (csrf, interaction uid, times, the username). */
 const shape = (page: Page, username: string) =>
   page.body
@@ -150,14 +168,19 @@ describe('login page', () => {
     expect(lockedKnown.headers.get('retry-after')).toBeTruthy();
 
     // Timing: one argon2id verify each, whatever the case.
-    const { medians, ms } = await timeCases({
-      unknown: async (i) => void (await attempt.unknown(i + 1)),
-      wrong: async (i) => void (await attempt.wrong(i)),
-      disabled: async (i) => void (await attempt.disabled(i)),
-      empty: async (i) => void (await attempt.empty(i)),
-      locked: async (i) => void (await attempt.locked(i)),
-    });
-    expect(spread(medians), JSON.stringify({ medians, ms })).toBeLessThan(TOLERANCE);
+    await expectSameTime(
+      () =>
+        timeCases({
+          unknown: async (i) => void (await attempt.unknown(i + 1)),
+          wrong: async (i) => void (await attempt.wrong(i)),
+          disabled: async (i) => void (await attempt.disabled(i)),
+          empty: async (i) => void (await attempt.empty(i)),
+          locked: async (i) => void (await attempt.locked(i)),
+        }),
+      // Once: a second measurement would pass the per-IP failure limit (at its highest, 1000)
+      // and time the cheap locked path. argon2id's tens of ms stand well above the noise.
+      1,
+    );
   }, 180_000);
 });
 
@@ -193,12 +216,15 @@ describe('OTP API client authentication', () => {
     const batch = (f: () => Promise<Response>) => async () => {
       for (let i = 0; i < BATCH; i++) await (await f()).arrayBuffer();
     };
-    const { medians, ms } = await timeCases({
-      unknown: batch(attempt.unknown),
-      wrong: batch(attempt.wrong),
-      disabled: batch(attempt.disabled),
-      empty: batch(attempt.empty),
-    });
-    expect(spread(medians), JSON.stringify({ medians, ms })).toBeLessThan(TOLERANCE);
+    await expectSameTime(
+      () =>
+        timeCases({
+          unknown: batch(attempt.unknown),
+          wrong: batch(attempt.wrong),
+          disabled: batch(attempt.disabled),
+          empty: batch(attempt.empty),
+        }),
+      3,
+    );
   }, 120_000);
 });
