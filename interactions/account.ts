@@ -9,6 +9,7 @@ import type { Factor, FactorRequest } from '../src/factors/types.ts';
 import { ACR_TWO_FACTOR } from '../src/policy/acr.ts';
 import { decideFor } from '../src/policy/request.ts';
 import type { Csrf } from '../src/security/csrf.ts';
+import { type AccountSessionsDeps, endOtherSessions, sessionRows } from './account-sessions.ts';
 import type { InteractionDeps } from './context.ts';
 import {
   type EnrolmentHost,
@@ -39,6 +40,8 @@ export function accountClient(issuer: string) {
 interface AccountCtx {
   account: Account;
   sessionUid: string;
+  /** The session's storage id (what ending it takes). */
+  sessionId: string;
   amr: string[];
   /** The session may bind a new factor (src/policy/decide.ts). */
   mayEnrol: boolean;
@@ -66,6 +69,8 @@ export function createAccountRouter(
   deps: InteractionDeps,
   csrf: Csrf,
   issuer: string,
+  /** Lists and ends the user's sessions on the page; without it the page shows none. */
+  sessions?: AccountSessionsDeps,
 ): Router {
   const router = new Router({ prefix: '/account' });
   const { mfa } = deps;
@@ -105,7 +110,13 @@ export function createAccountRouter(
       proven: amr,
     });
     if (!decision.enough) return signIn(ctx, true);
-    ctx.state.me = { account, sessionUid: session.uid, amr, mayEnrol: decision.mayEnrol };
+    ctx.state.me = {
+      account,
+      sessionUid: session.uid,
+      sessionId: session.jti,
+      amr,
+      mayEnrol: decision.mayEnrol,
+    };
     await next();
   };
 
@@ -153,6 +164,9 @@ export function createAccountRouter(
           .map((f) => ({ id: f.id, label: f.label })),
         renewable:
           backup && enrolled.some((f) => !f.backup) ? { id: backup.id, label: backup.label } : undefined,
+        sessions: sessions
+          ? await sessionRows(sessions, provider, account.id, ctx.state.me.sessionId, ACCOUNT_CLIENT_ID)
+          : [],
       },
       status,
     );
@@ -300,6 +314,30 @@ export function createAccountRouter(
       await showAccount(ctx, `A code is on its way to ${String(view.data.sentTo ?? 'you')}.`);
     }),
   );
+
+  // Ending another session of the user's (or all others): a POST with the page's CSRF token.
+  if (sessions) {
+    const end = (all: boolean) =>
+      route(loadSession, parseForm as unknown as AccountStep, checkCsrf, async (ctx) => {
+        const { me } = ctx.state;
+        const ended = await endOtherSessions(
+          sessions,
+          provider,
+          deps.logger,
+          me.account.id,
+          me.sessionId,
+          all ? undefined : ctx.params.id,
+        );
+        const message = all
+          ? `Signed out of ${ended} other session${ended === 1 ? '' : 's'}.`
+          : ended > 0
+            ? 'That session was signed out.'
+            : 'That session had already ended.';
+        await showAccount(ctx, message);
+      });
+    router.post('/sessions/end-others', ...end(true));
+    router.post('/sessions/:id/end', ...end(false));
+  }
 
   router.post(
     '/factors/:id/remove',

@@ -13,6 +13,7 @@ import { createRenderer, type Render } from '../src/render.ts';
 import { createCsrf } from '../src/security/csrf.ts';
 import { abort } from './abort.ts';
 import { createAccountRouter } from './account.ts';
+import type { AccountSessionsDeps } from './account-sessions.ts';
 import { factorAsset } from './assets.ts';
 import { confirmConsent, showConsent } from './consent.ts';
 import type { InteractionDeps, Step } from './context.ts';
@@ -37,7 +38,7 @@ export interface InteractionOptions {
   /** Second factors (`createMfaParts`). @default none: every login ends after the password */
   mfa?: MfaParts;
   /** Serve the account page at /account (needs the `tollgate-account` client). @default undefined: off */
-  accountPage?: { issuer: string };
+  accountPage?: { issuer: string; sessions?: AccountSessionsDeps };
   /**
    * Accept pending logins and attempt counters in this process's memory: without `mfa` built on
    * Redis (`assembleMfa({ kv, redis, ... })`) the router refuses to start, because a restart
@@ -140,7 +141,8 @@ export function createInteractionRouter(provider: Provider, options: Interaction
   );
   router.get('/interaction/:uid/abort', ...route(load, verified, abort()));
   if (options.accountPage) {
-    const account = createAccountRouter(provider, deps, csrf, options.accountPage.issuer);
+    const { issuer, sessions } = options.accountPage;
+    const account = createAccountRouter(provider, deps, csrf, issuer, sessions);
     router.use(account.routes(), account.allowedMethods());
   }
   return router;

@@ -21,6 +21,8 @@ export async function endSessionsOf(
   account: AccountRecord,
   io: CliIo,
   reason: string,
+  /** End only this session (by id), keeping the account's others and its not-before stamp. */
+  only?: string,
 ): Promise<boolean> {
   // Loaded only when a session has clients to tell: the rest of the CLI does without the server.
   const provider = config.jwks.file
@@ -30,6 +32,7 @@ export async function endSessionsOf(
   const ended = await endAccountSessions(
     { adapter: store.adapter, accounts: store.accounts, provider },
     account.id,
+    only === undefined ? {} : { only },
   );
   audit(io, 'account.sessions_ended', {
     account: account.id,

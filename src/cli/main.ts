@@ -2,6 +2,7 @@ import { AccountError, ConfigError } from '../errors.ts';
 import { configCommand } from './config.ts';
 import { CliError, type CliIo, EXIT } from './io.ts';
 import { keysCommand } from './keys.ts';
+import { sessionsCommand } from './sessions.ts';
 import { usersCommand } from './users.ts';
 
 const HELP = `tollgate: OpenID Connect provider with multi-factor login
@@ -9,6 +10,7 @@ const HELP = `tollgate: OpenID Connect provider with multi-factor login
 usage:
   tollgate serve [--config FILE]          run the server (same as npm run serve)
   tollgate users add|list|set|disable|enable|passwd|unlock|factors|reset-mfa|delete ...
+  tollgate sessions list USERNAME [--json] | revoke USERNAME (--all | ID)
   tollgate keys generate --out FILE [--force]
   tollgate config check [--config FILE] [--strict]
                                           validate; --strict also refuses development defaults
@@ -26,6 +28,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     switch (command) {
       case 'users':
         return await usersCommand(args, io);
+      case 'sessions':
+        return await sessionsCommand(args, io);
       case 'keys':
         return await keysCommand(args, io);
       case 'config':

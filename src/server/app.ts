@@ -18,6 +18,7 @@ import { createProvider } from '../provider/create.ts';
 import { generateJwks, loadJwks } from '../provider/keys.ts';
 import { fillSingleRedirectUri } from '../provider/single-redirect-uri.ts';
 import { createRenderer } from '../render.ts';
+import { createSessionActivity, recordSessionActivity } from '../sessions/activity.ts';
 import { publicMetadataCaching } from './cache-headers.ts';
 import { errorHandler, isStoreOutage } from './error-handler.ts';
 import { forwardedHeaders } from './forwarded.ts';
@@ -140,6 +141,9 @@ export function createTollgate(
   provider.use(issuerOrigin(config.issuer));
   provider.use(publicMetadataCaching());
   provider.use(healthRouter(() => store.ping(), logger).routes());
+  // Where and when each session is used, for the account page and `tollgate sessions list`.
+  const activity = createSessionActivity(store.kv, config.ttl.session);
+  provider.use(recordSessionActivity(activity));
   const interactions = createInteractionRouter(provider, {
     accounts: store.accounts,
     hasher,
@@ -147,7 +151,7 @@ export function createTollgate(
     logger,
     render,
     mfa,
-    accountPage: { issuer: config.issuer },
+    accountPage: { issuer: config.issuer, sessions: { adapter: store.adapter, activity } },
     // The embedded store was chosen by configuration, and store.ts has warned about it.
     unsafeMemoryStore: store.kind === 'memory',
   });

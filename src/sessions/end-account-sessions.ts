@@ -14,7 +14,8 @@ import { failureReason } from '../provider/audit-events.ts';
 /** What {@link endAccountSessions} needs. */
 export interface EndSessionsDeps {
   adapter: AccountIndexedAdapter;
-  accounts: AccountStore;
+  /** Stamps `sessions_not_before` when every session ends; not needed to end one (`only`). */
+  accounts?: Pick<AccountStore, 'update'>;
   /**
    * Signs and sends the back-channel logout tokens (`Client#backchannelLogout`); called only
    * when a session had a client to tell. Without it the sessions and tokens still end, and
@@ -42,8 +43,15 @@ export interface EndedSessions {
   unnotified: string[];
 }
 
-interface SessionPayload {
+/** The fields of a stored Session this reads. */
+export interface SessionPayload {
   accountId?: string;
+  uid?: string;
+  /** Epoch seconds. */
+  loginTs?: number;
+  /** Epoch seconds. */
+  exp?: number;
+  amr?: string[];
   authorizations?: Record<string, { sid?: string; grantId?: string }>;
 }
 
@@ -51,11 +59,21 @@ interface SessionPayload {
  * Stamps the account's `sessions_not_before` (so anything the index misses is refused too),
  * then destroys each indexed session and grant of the account, revokes every token of those
  * grants, and sends a back-channel logout (sub + sid) for each client a session was authorised
- * for.
+ * for. With `only`, ends that one session (by id) and its grants, and stamps nothing: the
+ * account's other sessions stay.
  */
-export async function endAccountSessions(deps: EndSessionsDeps, accountId: string): Promise<EndedSessions> {
+export async function endAccountSessions(
+  deps: EndSessionsDeps,
+  accountId: string,
+  options: { only?: string } = {},
+): Promise<EndedSessions> {
   const now = deps.now ?? Date.now;
-  await deps.accounts.update(accountId, { sessions_not_before: Math.floor(now() / 1000) });
+  const { only } = options;
+  if (only === undefined) {
+    // The stamp is what ends anything the index missed: ending "all" without it would not.
+    if (!deps.accounts) throw new Error('endAccountSessions: ending every session needs `accounts`');
+    await deps.accounts.update(accountId, { sessions_not_before: Math.floor(now() / 1000) });
+  }
   const sessions = new deps.adapter('Session');
   const grants = new deps.adapter('Grant');
   const grantIds = new Set<string>();
@@ -64,10 +82,12 @@ export async function endAccountSessions(deps: EndSessionsDeps, accountId: strin
   let ended = 0;
   for (const entry of await deps.adapter.listByAccount(accountId)) {
     if (entry.model === 'Grant') {
+      if (only !== undefined) continue;
       const grant = await grants.find(entry.id);
       if (grant?.accountId === accountId) grantIds.add(entry.id);
       continue;
     }
+    if (only !== undefined && entry.id !== only) continue;
     const session = (await sessions.find(entry.id)) as SessionPayload | undefined;
     // A stale entry: the session is gone, or the browser signed in as someone else since.
     if (session?.accountId !== accountId) continue;
