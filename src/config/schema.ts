@@ -93,6 +93,8 @@ export const clientSchema = z
       z.string().min(16, 'use at least 16 characters').optional(),
     ),
     client_name: z.string().optional(),
+    /** The app's home page: where "Back to <app>" on tollgate's pages goes. @default the origin of the first redirect URI */
+    client_uri: z.url({ protocol: /^https?$/ }).optional(),
     /** How a confidential client authenticates at the token endpoint. @default "client_secret_basic" */
     token_endpoint_auth_method: z
       .enum(['client_secret_basic', 'client_secret_post'])

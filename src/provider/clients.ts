@@ -10,6 +10,7 @@ export function toClientMetadata(client: ClientConfig): ClientMetadata {
       ? { client_secret: client.client_secret, token_endpoint_auth_method: client.token_endpoint_auth_method }
       : { token_endpoint_auth_method: 'none' }),
     ...(client.client_name ? { client_name: client.client_name } : {}),
+    ...(client.client_uri ? { client_uri: client.client_uri } : {}),
     ...(client.scope ? { scope: client.scope } : {}),
     grant_types: client.grant_types,
     response_types: usesCode ? ['code'] : [],

@@ -7,6 +7,7 @@ import { loginPolicy } from '../policy/checks.ts';
 import type { MfaPolicy } from '../policy/mfa.ts';
 import type { Render } from '../render.ts';
 import { CLIENT_AUTH_METHODS } from './client-auth-method.ts';
+import type { PageLink } from './client-home.ts';
 import { type ClientPolicies, toClientMetadata } from './clients.ts';
 import type { PrivateJwks } from './keys.ts';
 
@@ -19,6 +20,8 @@ export interface ProviderParts {
   render: Render;
   /** Second-factor policy and factors: the login prompt's MFA Check uses them. */
   mfa: { policy: MfaPolicy; factors: FactorRegistry };
+  /** The error page's way on (back to the app, sign in again). @default none */
+  links?: (ctx: KoaContextWithOIDC) => Promise<PageLink[]>;
 }
 
 /** Path of the interaction pages for a given uid; the interaction router serves it. */
@@ -160,7 +163,7 @@ export function buildConfiguration(config: TollgateConfig, parts: ProviderParts)
         status: ctx.status,
         error: out.error,
         description: out.error_description ?? 'The request could not be completed.',
-        backUrl: undefined,
+        links: (await parts.links?.(ctx).catch(() => undefined)) ?? [],
       });
     },
   };

@@ -2,6 +2,7 @@ import type { Context, Middleware } from 'koa';
 import { errors as oidcErrors } from 'oidc-provider';
 import { InteractionNotFound, InvalidRequest, ServiceUnavailable, TollgateError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { PageLink } from '../provider/client-home.ts';
 import type { Render } from '../render.ts';
 
 /**
@@ -67,11 +68,17 @@ export function wantsJson(ctx: Context): boolean {
   return ctx.accepts(['html', 'json']) === 'json';
 }
 
+/** Options of {@link errorHandler}. */
+export interface ErrorHandlerOptions {
+  /** The page's way on: back to the app, start again, sign in again. @default none */
+  links?: (ctx: Context) => Promise<PageLink[]>;
+}
+
 /**
- * The one place that turns errors into responses: a friendly HTML page or
+ * The one place that turns errors into responses: a friendly HTML page with a way on, or
  * `{ error, error_description }` JSON with a stable code; never a stack trace.
  */
-export function errorHandler(render: Render, logger: Logger): Middleware {
+export function errorHandler(render: Render, logger: Logger, options: ErrorHandlerOptions = {}): Middleware {
   return async (ctx, next) => {
     try {
       await next();
@@ -102,7 +109,7 @@ export function errorHandler(render: Render, logger: Logger): Middleware {
             status: err.status,
             error: err.error,
             description,
-            backUrl: undefined,
+            links: (await options.links?.(ctx).catch(() => undefined)) ?? [],
           },
           err.status,
         );
