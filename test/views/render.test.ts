@@ -408,6 +408,41 @@ describe('views/error.ejs', () => {
   });
 });
 
+describe('the way on (error.ejs, message.ejs)', () => {
+  const links = [
+    { href: '/interaction/u', text: 'Start again' },
+    { href: 'https://app.example.com/', text: 'Back to Acme' },
+  ];
+
+  it('offers every link, the first as the main action', async () => {
+    for (const html of [
+      await render('error', errorData({ backUrl: undefined, links })),
+      await render('message', messageData({ link: undefined, links })),
+    ]) {
+      const [first, second] = tags(html, 'a') as [Tag, Tag];
+      expect(tags(html, 'a')).toHaveLength(2);
+      expect(first.attrs.get('href')).toBe('/interaction/u');
+      expect(first.attrs.get('class')).toBe('btn btn-primary');
+      expect(html.slice(first.index)).toMatch(/^<a[^>]*>Start again<\/a>/);
+      expect(second.attrs.get('href')).toBe('https://app.example.com/');
+      expect(second.attrs.get('class')).toBe('btn btn-secondary');
+    }
+    // message.ejs's single `link` comes first.
+    const both = await render('message', messageData({ links }));
+    expect(tags(both, 'a').map((a) => a.attrs.get('href'))).toEqual([
+      '/continue',
+      '/interaction/u',
+      'https://app.example.com/',
+    ]);
+  });
+
+  it('escapes hostile links', async () => {
+    const html = await render('error', errorData({ links: [{ href: HOSTILE_ATTR, text: HOSTILE_NAME }] }));
+    expect(html).not.toContain('<script');
+    expect(html).not.toContain('<img src=x');
+  });
+});
+
 describe('views/logout.ejs', () => {
   it('embeds the provider form raw and puts both buttons outside it, referencing op.logoutForm', async () => {
     const html = await render('logout', logoutData());
