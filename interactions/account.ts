@@ -9,6 +9,7 @@ import type { Factor, FactorRequest } from '../src/factors/types.ts';
 import { ACR_TWO_FACTOR } from '../src/policy/acr.ts';
 import { decideFor } from '../src/policy/request.ts';
 import type { Csrf } from '../src/security/csrf.ts';
+import { ACCOUNT_CLIENT_ID, ACCOUNT_PATH } from './account-client.ts';
 import { type AccountSessionsDeps, endOtherSessions, sessionRows } from './account-sessions.ts';
 import type { InteractionDeps } from './context.ts';
 import {
@@ -22,20 +23,7 @@ import {
 } from './factor-flow.ts';
 import { parseForm } from './form.ts';
 
-/** The built-in first-party client the account page signs in through. */
-export const ACCOUNT_CLIENT_ID = 'tollgate-account';
-
-/** Client metadata of the account page's own client (public, code + PKCE). */
-export function accountClient(issuer: string) {
-  return {
-    client_id: ACCOUNT_CLIENT_ID,
-    client_name: 'Your account',
-    redirect_uris: [`${issuer}/account/callback`],
-    grant_types: ['authorization_code' as const],
-    first_party: true,
-    mfa: { policy: 'optional' as const },
-  };
-}
+export { ACCOUNT_CLIENT_ID, accountClient } from './account-client.ts';
 
 interface AccountCtx {
   account: Account;
@@ -72,9 +60,14 @@ export function createAccountRouter(
   /** Lists and ends the user's sessions on the page; without it the page shows none. */
   sessions?: AccountSessionsDeps,
 ): Router {
-  const router = new Router({ prefix: '/account' });
+  const router = new Router({ prefix: ACCOUNT_PATH });
   const { mfa } = deps;
   const route = (...steps: AccountStep[]) => steps as unknown as Middleware[];
+  /** Back to the account page (303: after a POST, or a reopened POST-only URL). */
+  const seeAccount = (ctx: Context) => {
+    ctx.status = 303;
+    ctx.redirect(ACCOUNT_PATH);
+  };
 
   /** Starts a sign-in through the account client; `twoFactor` asks for the second factor too. */
   const signIn = (ctx: Context, twoFactor = false) => {
@@ -239,8 +232,8 @@ export function createAccountRouter(
           {
             ...view.data,
             title: enrolTitle(factor),
-            action: `/account/enrol/${factor.id}`,
-            abortUrl: '/account',
+            action: `${ACCOUNT_PATH}/enrol/${factor.id}`,
+            abortUrl: ACCOUNT_PATH,
             csrf: csrf.token(`account:${me.sessionUid}`),
             clientName: 'Your account',
             error:
@@ -276,8 +269,25 @@ export function createAccountRouter(
     };
   }
 
-  router.get('/callback', (ctx) => ctx.redirect('/account'));
+  router.get('/callback', (ctx) => ctx.redirect(ACCOUNT_PATH));
   router.get('/', ...route(loadSession, (ctx) => showAccount(ctx)));
+
+  // A reopened set-up page (a reload, the confirm page's "Change email address" link) resumes
+  // what this session kept; with nothing kept, or for backup codes (a GET never issues them),
+  // the account page. Never a new secret: starting is the POST below.
+  router.get(
+    '/enrol/:factor',
+    ...route(loadSession, async (ctx) => {
+      const factor = factorParam(ctx.params.factor);
+      if (!ctx.state.me.mayEnrol) return signIn(ctx, true);
+      const kept = factor.backup ? undefined : await mfa.kv.get(enrolKey(ctx.state.me.sessionUid, factor.id));
+      if (!kept || kept === '{}') return seeAccount(ctx);
+      await startEnrolment(await accountHost(ctx), factor);
+    }),
+  );
+  // The other pages answer a POST; reopening their URL goes back to the account page.
+  for (const path of ['/enrol/:factor/start', '/confirm/:factor/send', '/factors/:id/remove'])
+    router.get(path, seeAccount);
 
   // Starting an enrolment is a POST with a CSRF token: for backup codes it replaces the old set.
   router.post(

@@ -13,6 +13,7 @@ import type {
 } from '../src/factors/types.ts';
 import { UNCHECKED_FAILURES } from '../src/security/attempts.ts';
 import type { InteractionDeps } from './context.ts';
+import { waysOn } from './ways-on.ts';
 
 /*
  * The one factor flow. The login (interactions/enrol.ts, interactions/mfa.ts) and the account
@@ -132,7 +133,7 @@ export async function prove(
   return { kind: 'refused', error: result.error, left: after.challengeLeft };
 }
 
-/** The 429 page of a locked account, with when to retry; the same for every account. */
+/** The 429 page of a locked account, with when to retry and the way back to the app; the same for every account. */
 export async function renderLocked(deps: InteractionDeps, ctx: Context, retryAt: Date) {
   const seconds = Math.max(1, Math.ceil((retryAt.getTime() - Date.now()) / 1000));
   const minutes = Math.max(1, Math.ceil(seconds / 60));
@@ -144,6 +145,7 @@ export async function renderLocked(deps: InteractionDeps, ctx: Context, retryAt:
       title: 'Too many attempts',
       heading: 'Too many attempts',
       message: `For your security, sign-in codes are paused for this account. Try again after ${retryAt.toISOString().slice(11, 16)} UTC (in about ${minutes} minute${minutes === 1 ? '' : 's'}).`,
+      links: await waysOn(deps.provider, ctx),
     },
     429,
   );

@@ -9,6 +9,7 @@ import { ConfigError, InteractionNotFound } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
 import { withCredentialScope } from '../src/mfa/credential-scope.ts';
 import { type MfaParts, noMfaParts } from '../src/mfa/parts.ts';
+import { interactionPath } from '../src/provider/configuration.ts';
 import { createRenderer, type Render } from '../src/render.ts';
 import { createCsrf } from '../src/security/csrf.ts';
 import { abort } from './abort.ts';
@@ -16,7 +17,7 @@ import { createAccountRouter } from './account.ts';
 import type { AccountSessionsDeps } from './account-sessions.ts';
 import { factorAsset } from './assets.ts';
 import { confirmConsent, showConsent } from './consent.ts';
-import type { InteractionDeps, Step } from './context.ts';
+import { type InteractionDeps, type Step, seeOther } from './context.ts';
 import { renewBackup, showEnrolment, submitEnrolmentStep } from './enrol.ts';
 import { parseForm } from './form.ts';
 import { checkCsrf, expectPrompt, loadInteraction } from './load.ts';
@@ -140,6 +141,14 @@ export function createInteractionRouter(provider: Provider, options: Interaction
     ...route(parseForm, load, verified, expectPrompt('consent'), confirmConsent(deps)),
   );
   router.get('/interaction/:uid/abort', ...route(load, verified, abort()));
+  // A page that answers a POST, reopened (a reload, a bookmark, a new tab): back to the
+  // interaction's own page, which shows the step the login is at. It changes nothing.
+  const reopened: Step = async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    seeOther(ctx, interactionPath(encodeURIComponent(ctx.params.uid ?? '')));
+  };
+  for (const page of ['login', 'sign-in/:factor', 'mfa/:factor/resend', 'recovery/regenerate', 'consent'])
+    router.get(`/interaction/:uid/${page}`, ...route(reopened));
   if (options.accountPage) {
     const { issuer, sessions } = options.accountPage;
     const account = createAccountRouter(provider, deps, csrf, issuer, sessions);

@@ -22,6 +22,7 @@ import { finishLogin } from './finish.ts';
 import { field } from './form.ts';
 import { showPasswordStep } from './login.ts';
 import { factorRequest, loadPending, pendingAccount } from './pending.ts';
+import { waysOn } from './ways-on.ts';
 
 /*
  * The second-factor step of the login: decide (src/policy/decide.ts), then finish, enrol or
@@ -114,6 +115,7 @@ async function renderChallengeClosed(deps: InteractionDeps, ctx: InteractionCont
       heading: 'Too many wrong codes',
       message: 'This sign-in attempt has been stopped. Start again to get a new chance.',
       link: { href: interactionUrls(uid, ctx.state.csrf).page, text: 'Start again' },
+      links: await waysOn(deps.provider, ctx),
     },
     429,
   );
@@ -161,6 +163,7 @@ export async function showSecondFactor(
         heading: 'Another sign-in method needed',
         message: `${await clientName(deps.provider, clientId)} accepts only: ${accepted.join(', ') || 'none of your methods'}. Set one up on your account page, then sign in again.`,
         link: { href: '/account', text: 'Go to your account' },
+        links: await waysOn(deps.provider, ctx),
       },
       403,
     );

@@ -1,6 +1,8 @@
+import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import { accountClient } from '../../interactions/account.ts';
+import { ACCOUNT_PATH, accountClient } from '../../interactions/account-client.ts';
 import { createInteractionRouter } from '../../interactions/index.ts';
+import { errorPageLinks } from '../../interactions/ways-on.ts';
 import { createFindAccount } from '../accounts/find-account.ts';
 import { createPasswordHasher, type PasswordHasher } from '../accounts/password.ts';
 import { createOtpApiRouter } from '../api/otp/router.ts';
@@ -114,6 +116,8 @@ export function createTollgate(
   }
   const otp = createOtp(config, store, logger);
   const mfa = createMfaParts(config, store, { otp, logger, factors: options.factors });
+  // Error pages offer a way on: back to the app, else signing in again at the account page.
+  const links = (ctx: Context) => errorPageLinks(provider, { signIn: ACCOUNT_PATH })(ctx);
   const provider = createProvider(config, {
     mfa,
     adapter: store.adapter,
@@ -121,6 +125,7 @@ export function createTollgate(
     jwks,
     policies: createClientPolicies(config.clients),
     render,
+    links,
   });
   provider.on('server_error', (ctx, err) => {
     if (isStoreOutage(err)) {
@@ -137,7 +142,7 @@ export function createTollgate(
   provider.use(metrics.httpMiddleware());
   provider.use(drainUnreadBody);
   provider.use(fillSingleRedirectUri(config.clients));
-  provider.use(errorHandler(render, logger));
+  provider.use(errorHandler(render, logger, { links }));
   provider.use(issuerOrigin(config.issuer));
   provider.use(publicMetadataCaching());
   provider.use(healthRouter(() => store.ping(), logger).routes());
