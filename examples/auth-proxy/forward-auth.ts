@@ -14,6 +14,7 @@ import type { ProxyConfig } from './config.ts';
 import { failureStatus } from './failures.ts';
 import { type IdentityHeaderNames, identityHeaderValues } from './identity-headers.ts';
 import { LEVEL_PARAM } from './levels.ts';
+import { forbiddenPage, sendPage } from './pages.ts';
 import { hashTicket } from './sessions.ts';
 import { audienceRouter } from './upstreams.ts';
 
@@ -60,7 +61,8 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 /**
  * Answers every decision but `allow` the way browsers and APIs expect: 400 for an unreadable
- * request, 302 to sign-in (browsers) or 401 JSON (APIs), 403 when forbidden.
+ * request, 302 to sign-in (browsers) or 401 JSON (APIs), 403 when forbidden (a page with a way
+ * on for browsers, examples/auth-proxy/pages.ts).
  */
 export function answerDenied(
   req: IncomingMessage,
@@ -77,7 +79,8 @@ export function answerDenied(
     if (json) return send(res, 401, { error, sign_in: location });
     return send(res, 302, 'Sign-in required', { location });
   }
-  return send(res, 403, json ? { error: 'forbidden' } : 'Forbidden');
+  if (json) return send(res, 403, { error: 'forbidden' });
+  sendPage(res, 403, forbiddenPage(config.public_url, result.url));
 }
 
 /**

@@ -7,6 +7,7 @@ import type { ProxyConfig } from './config.ts';
 import { isUnavailable } from './failures.ts';
 import { readForm } from './form.ts';
 import { acrValueOf, type Level, levelOfParam, meetsLevel } from './levels.ts';
+import { sendPage, startUrl } from './pages.ts';
 import type { RedirectValidator } from './redirect.ts';
 import {
   acceptedCookie,
@@ -202,7 +203,15 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
   async function callback(req: IncomingMessage, res: ServerResponse, url: URL) {
     const state = url.searchParams.get('state') ?? '';
     const sealed = state ? await kv.get(loginKey(state)) : undefined;
-    if (!sealed) return reply(res, 400, 'This sign-in has expired or was already used. Please start again.');
+    const again = (title: string, message: string, status = 400, rd?: string, level?: Level) =>
+      sendPage(res, status, {
+        title,
+        message,
+        links: [
+          { href: startUrl(config.public_url, rd, level), text: level ? 'Try again' : 'Sign in again' },
+        ],
+      });
+    if (!sealed) return again('Sign-in expired', 'This sign-in has expired or was already used.');
     await kv.delete(loginKey(state)); // one use
     const login = JSON.parse(box.open(sealed, loginKey(state)).toString('utf8')) as LoginState;
     const expected = Buffer.from(login.csrf, 'base64url');
@@ -210,7 +219,7 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
       acceptedCookie(req.headers.cookie, csrfCookie.name, (v) => timingSafeEqual(sha256(v), expected)) !==
       undefined;
     if (!sameBrowser)
-      return reply(res, 400, 'This sign-in was started in another browser. Please start again.');
+      return again('Sign-in not finished', 'This sign-in was started in another browser.', 400, login.rd);
 
     const cfg = await provider.configuration();
     let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
@@ -225,7 +234,20 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
       // Unreachable: 503; anything but openid-client's own verdict is a bug: 500 (server.ts).
       if (isUnavailable(err) || !isClientLibraryError(err)) throw err;
       logger.warn({ err: (err as Error).message }, 'auth-proxy: sign-in callback refused');
-      return reply(res, isProviderRefusal(err) ? 403 : 400, 'Sign-in failed. Please start again.');
+      // The user pressed Cancel at tollgate: access_denied, which is no failure of theirs.
+      if (err instanceof client.AuthorizationResponseError && err.error === 'access_denied')
+        return again(
+          'Sign-in cancelled',
+          'You cancelled the sign-in, so you are not signed in.',
+          403,
+          login.rd,
+        );
+      return again(
+        'Sign-in failed',
+        'The sign-in did not complete.',
+        isProviderRefusal(err) ? 403 : 400,
+        login.rd,
+      );
     }
     const claims = tokens.claims() as client.IDToken;
     const amr = strings(claims.amr);
@@ -234,12 +256,14 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
         { sub: claims.sub, acr: claims.acr, amr, level: login.level },
         'auth-proxy: step-up did not reach the level asked for',
       );
-      return reply(
-        res,
-        403,
+      return again(
+        'More proof needed',
         login.level === 'phishing_resistant'
           ? 'This page needs a passkey, and the sign-in did not use one.'
           : 'This page needs a second factor, and the sign-in did not use one.',
+        403,
+        login.rd,
+        login.level,
       );
     }
     const identity = await provider.identity(cfg, tokens.access_token, claims);
