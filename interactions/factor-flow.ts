@@ -30,6 +30,7 @@ export const DEFAULT_MESSAGES: Record<VerifyFailure, string> = {
   expired_code: 'That code has expired. Ask for a new one.',
   not_enrolled: 'This method is not set up for your account.',
   malformed_code: 'Enter the code exactly as shown.',
+  invalid_address: 'Enter a valid address.',
 };
 
 /** The user-facing message for a failure code, from the factor's catalogue first. */

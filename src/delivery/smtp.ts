@@ -4,8 +4,11 @@ import nodemailer, { type NodemailerError } from 'nodemailer';
 import type { TollgateConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { VIEWS_DIR } from '../paths.ts';
+import { minutesLeft } from './expiry.ts';
 import { maskAddress } from './mask.ts';
 import type { CodeMessage, Delivery, DeliveryError, DeliveryResult, Purpose } from './types.ts';
+
+export { minutesLeft } from './expiry.ts';
 
 type EmailDeliveryConfig = NonNullable<TollgateConfig['delivery']['email']>;
 
@@ -48,14 +51,6 @@ const COPY: Record<Purpose, { subject: string; heading: string; intro: string }>
 
 // Control characters (CR/LF above all) in an app name must not reach a header or break a line.
 const oneLine = (s: string) => s.replace(/\p{Cc}+/gu, ' ').trim();
-
-/**
- * Whole minutes a code is still valid, at least 1. Rounded down so a message never promises
- * more time than there is, with a few seconds of slack so a fresh 600 s code reads "10".
- */
-export function minutesLeft(expiresAt: Date, now: number = Date.now()): number {
-  return Math.max(1, Math.floor((expiresAt.getTime() - now + 5_000) / 60_000));
-}
 
 /** Subject line of a code email. The code stays out of it: subjects show on lock screens. */
 export function codeSubject(message: CodeMessage): string {

@@ -92,7 +92,9 @@ export type VerifyFailure =
   | 'replayed_code'
   | 'expired_code'
   | 'not_enrolled'
-  | 'malformed_code';
+  | 'malformed_code'
+  /** An enrolment's address (email, phone number) is not one: a typo, never a wrong code. */
+  | 'invalid_address';
 
 export type VerifyResult =
   | {

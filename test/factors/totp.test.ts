@@ -226,7 +226,8 @@ describe('TOTP factor', () => {
     expect((await r.credentials.get(account.id, credential.id))?.last_used_at).toBe(
       Math.floor(r.clock.t / 1000),
     );
-    expect((await r.factor.challenge(request())).data).toEqual({ digits: o.digits ?? 6 });
+    // The issuer names the entry the app shows the code under.
+    expect((await r.factor.challenge(request())).data).toEqual({ digits: o.digits ?? 6, issuer: 'tollgate' });
   });
 
   it('accepts +/-1 step and refuses +/-2 (window 1); window 0 accepts only now', async () => {
@@ -401,6 +402,7 @@ describe('TOTP views', () => {
   const common = (over: Record<string, unknown> = {}) => ({
     ...{ title: 'Two-step verification', csrf: 'csrf-123', action: '/interaction/i-1/factor/totp' },
     ...{ abortUrl: '/interaction/i-1/abort', clientName: '<script>alert(1)</script>', error: undefined },
+    ...{ issuer: '<script>alert(1)</script>' },
     ...{ otherFactors: [], rememberBrowserDays: 0 },
     ...over,
   });
@@ -415,7 +417,7 @@ describe('TOTP views', () => {
     };
   };
 
-  it('renders a labelled one-time-code field and escapes the client name', async () => {
+  it('renders a labelled one-time-code field and escapes the client and issuer names', async () => {
     const { enrol, challenge, key } = await pages();
     for (const html of [enrol, challenge]) {
       expect(html).toContain('<label for="code">6-digit code</label>');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Account, AccountStore } from '../../accounts/types.ts';
+import { minutesLeft } from '../../delivery/expiry.ts';
 import type { Channel, DeliveryError } from '../../delivery/types.ts';
 import type { Logger } from '../../log.ts';
 import type { OtpService } from '../../otp/service.ts';
@@ -55,6 +56,8 @@ const META: Record<
     label: string;
     amr: string[];
     noun: string;
+    /** What users read for an address that is not one (failure `invalid_address`). */
+    invalid: string;
     prefill: (a: Account) => string | undefined;
     /** The account field that records the address as proven. */
     verified: 'email_verified' | 'phone_verified';
@@ -65,6 +68,7 @@ const META: Record<
     label: 'Email code',
     amr: ['email'],
     noun: 'email address',
+    invalid: 'Enter a valid email address, such as name@example.com.',
     prefill: (a) => a.email,
     verified: 'email_verified',
   },
@@ -72,6 +76,7 @@ const META: Record<
     label: 'Text message code',
     amr: ['sms'],
     noun: 'mobile number',
+    invalid: 'Enter a valid mobile number with its country code, such as +15551234567.',
     prefill: (a) => a.phone,
     verified: 'phone_verified',
   },
@@ -90,6 +95,10 @@ const DELIVERY_MESSAGES: Record<DeliveryError, string> = {
 };
 
 const owner = (req: FactorRequest) => `login:${req.flowId}`;
+
+/** Whole minutes the code sent at `expiresAt` (epoch ms, from `otp.ttl`) is still valid. */
+const validMinutes = (expiresAt: unknown) =>
+  typeof expiresAt === 'number' ? minutesLeft(new Date(expiresAt)) : undefined;
 
 /** Email-code (`channel: 'email'`) or SMS-code (`channel: 'sms'`) factor. */
 export function createAddressFactor(options: AddressFactorOptions): Factor {
@@ -137,9 +146,11 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
     if (purpose === 'login') {
       req.state.sessionId = session.id;
       req.state.sentTo = session.toMasked;
+      req.state.expiresAt = session.expiresAt;
     } else {
       req.state.enrolSessionId = session.id;
       req.state.enrolSentTo = session.toMasked;
+      req.state.enrolExpiresAt = session.expiresAt;
     }
     if (!delivery.ok) {
       // A send that never went out is not the user's: it does not count against their quota.
@@ -196,6 +207,7 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
     restricted: true,
     enrollable: true,
     backup: false,
+    messages: { invalid_address: meta.invalid },
 
     async isEnrolled(accountId) {
       return (await credentialOf(accountId)) !== undefined;
@@ -209,20 +221,28 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
 
     async finishEnrolment(req, input) {
       // Step 1: an address is entered; a code goes to it. Step 2: the code proves control of it.
-      if (input.address !== undefined && input.address !== '') {
+      // The address form's field names the step, even left empty: its answer is never a code.
+      if (input.address !== undefined) {
         const parsed = ADDRESS[channel].safeParse(input.address.trim());
         if (!parsed.success) {
+          // The flow shows `messages.invalid_address`: about the address, never about a code.
           return {
             outcome: 'refused',
-            error: 'malformed_code',
-            view: view('enrol', { address: input.address, error: `Enter a valid ${meta.noun}.` }),
+            error: 'invalid_address',
+            view: view('enrol', { address: input.address }),
           };
         }
         req.state.address = parsed.data;
         const failure = await send(req, parsed.data, 'enrolment');
         if (failure)
           return { outcome: 'undelivered', view: view('enrol', { address: parsed.data, error: failure }) };
-        return { outcome: 'next', view: view('confirm', { sentTo: req.state.enrolSentTo }) };
+        return {
+          outcome: 'next',
+          view: view('confirm', {
+            sentTo: req.state.enrolSentTo,
+            validMinutes: validMinutes(req.state.enrolExpiresAt),
+          }),
+        };
       }
       const address = typeof req.state.address === 'string' ? req.state.address : undefined;
       const id = typeof req.state.enrolSessionId === 'string' ? req.state.enrolSessionId : undefined;
@@ -238,8 +258,9 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
             sentTo: req.state.enrolSentTo,
             error:
               error === 'expired_code'
-                ? 'That code has expired. Enter your address again to get a new one.'
+                ? `That code has expired. Enter your ${meta.noun} again to get a new one.`
                 : undefined,
+            validMinutes: error === 'expired_code' ? undefined : validMinutes(req.state.enrolExpiresAt),
           }),
         };
       }
@@ -254,6 +275,7 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
       delete req.state.address;
       delete req.state.enrolSessionId;
       delete req.state.enrolSentTo;
+      delete req.state.enrolExpiresAt;
       await markVerified(req.account.id, address);
       return { outcome: 'enrolled', credential };
     },
@@ -262,9 +284,15 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
       const credential = await credentialOf(req.account.id);
       if (!credential) return view('challenge', { error: 'This method is not set up for your account.' });
       // A reload of the page does not send another code; "Send a new code" does.
-      if (await liveSession(req)) return view('challenge', { sentTo: req.state.sentTo });
+      const live = await liveSession(req);
+      if (live)
+        return view('challenge', { sentTo: req.state.sentTo, validMinutes: validMinutes(live.expiresAt) });
       const failure = await send(req, String(credential.data.address), 'login');
-      return view('challenge', { sentTo: req.state.sentTo, error: failure });
+      return view('challenge', {
+        sentTo: req.state.sentTo,
+        error: failure,
+        validMinutes: failure ? undefined : validMinutes(req.state.expiresAt),
+      });
     },
 
     async resend(req) {
@@ -274,7 +302,11 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
       const result = await otp.resend(owner(req), id, String(credential.data.address));
       if (!result) return factor.challenge(req);
       if (result.ok)
-        return view('challenge', { sentTo: req.state.sentTo, notice: 'A new code is on its way.' });
+        return view('challenge', {
+          sentTo: req.state.sentTo,
+          notice: 'A new code is on its way.',
+          validMinutes: validMinutes(result.session.expiresAt),
+        });
       if (result.error === 'cooldown') {
         return view('challenge', {
           sentTo: req.state.sentTo,

@@ -195,7 +195,8 @@ export function createTotpFactor(options: TotpFactorOptions): Factor {
       // Size the field for the longest code among the user's apps (8 when any uses 8).
       const lengths = (await totpCredentials(req.account.id)).map((c) => c.data.digits);
       const digits = lengths.includes(8) ? 8 : lengths.includes(6) ? 6 : config.digits;
-      return { view: CHALLENGE_VIEW, data: { digits } };
+      // The app lists the code under the issuer name the key was set up with, not the client's.
+      return { view: CHALLENGE_VIEW, data: { digits, issuer: config.issuer } };
     },
 
     async verify(req, input): Promise<VerifyResult> {
