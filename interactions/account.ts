@@ -11,7 +11,7 @@ import { decideFor } from '../src/policy/request.ts';
 import type { Csrf } from '../src/security/csrf.ts';
 import { ACCOUNT_CLIENT_ID, ACCOUNT_PATH } from './account-client.ts';
 import { type AccountSessionsDeps, endOtherSessions, sessionRows } from './account-sessions.ts';
-import type { InteractionDeps } from './context.ts';
+import { clientName, type InteractionDeps } from './context.ts';
 import {
   type EnrolmentHost,
   enrolTitle,
@@ -46,6 +46,8 @@ const enrolKey = (sessionUid: string, factor: string) => `account-enrol:${sessio
 const confirmKey = (sessionUid: string, factor: string) => `account-confirm:${sessionUid}:${factor}`;
 /** One removal challenge per session, so reloading the page does not reset its attempts. */
 const removalChallenge = (sessionUid: string) => `account:${sessionUid}`;
+/** The real factor just added in this session whose recovery codes await their confirmation. */
+const enrolledKey = (sessionUid: string) => `account-enrolled:${sessionUid}`;
 
 /**
  * The signed-in user's own page: list second factors, add one, create new recovery codes,
@@ -63,6 +65,8 @@ export function createAccountRouter(
   const router = new Router({ prefix: ACCOUNT_PATH });
   const { mfa } = deps;
   const route = (...steps: AccountStep[]) => steps as unknown as Middleware[];
+  /** The account client's name (the service's own), for messages that name the app. */
+  const appName = () => clientName(provider, ACCOUNT_CLIENT_ID);
   /** Back to the account page (303: after a POST, or a reopened POST-only URL). */
   const seeAccount = (ctx: Context) => {
     ctx.status = 303;
@@ -179,7 +183,7 @@ export function createAccountRouter(
     const req: FactorRequest = {
       account: me.account,
       clientId: ACCOUNT_CLIENT_ID,
-      clientName: 'Your account',
+      clientName: await appName(),
       flowId: me.sessionUid,
       ip: ctx.ip,
       state,
@@ -216,7 +220,7 @@ export function createAccountRouter(
       request: async (factor): Promise<FactorRequest> => ({
         account: me.account,
         clientId: ACCOUNT_CLIENT_ID,
-        clientName: 'Your account',
+        clientName: await appName(),
         flowId: me.sessionUid,
         ip: ctx.ip,
         state: await stateOf(factor),
@@ -225,7 +229,7 @@ export function createAccountRouter(
         for (const [id, state] of states)
           await mfa.kv.set(enrolKey(me.sessionUid, id), JSON.stringify(state), 3600);
       },
-      show: (factor, view, error, status) =>
+      show: async (factor, view, error, status) =>
         deps.render(
           ctx,
           view.view,
@@ -235,7 +239,7 @@ export function createAccountRouter(
             action: `${ACCOUNT_PATH}/enrol/${factor.id}`,
             abortUrl: ACCOUNT_PATH,
             csrf: csrf.token(`account:${me.sessionUid}`),
-            clientName: 'Your account',
+            clientName: await appName(),
             error:
               [error, view.data.error]
                 .filter((m): m is string => typeof m === 'string' && m !== '')
@@ -250,6 +254,7 @@ export function createAccountRouter(
         states.delete(factor.id);
         await mfa.kv.delete(enrolKey(me.sessionUid, factor.id));
         if (factor.backup) return;
+        await mfa.kv.set(enrolledKey(me.sessionUid), factor.id, 3600);
         // The user just proved the new factor on top of the session's: the session now holds both.
         const amr = [...new Set([...me.amr, ...proven])];
         const decision = await decideFor(mfa.policy, mfa.factors, {
@@ -265,7 +270,16 @@ export function createAccountRouter(
         }
         await session.persist();
       },
-      done: (factor) => showAccount(ctx, `${factor.label} is set up.`),
+      async done(factor) {
+        // Recovery codes confirmed right after a new factor: say what was set up, and that the
+        // codes are kept; confirmed alone, they replaced the old set.
+        const added = mfa.factors.get((await mfa.kv.get(enrolledKey(me.sessionUid))) ?? '');
+        await mfa.kv.delete(enrolledKey(me.sessionUid));
+        const plural = `${factor.label.toLowerCase()}s`;
+        if (!factor.backup) return showAccount(ctx, `${factor.label} is set up.`);
+        if (added) return showAccount(ctx, `${added.label} is set up, and your ${plural} are saved.`);
+        return showAccount(ctx, `Your new ${plural} are saved. The ones before no longer work.`);
+      },
     };
   }
 
@@ -390,12 +404,21 @@ export function createAccountRouter(
       // Backup codes only back up a real factor: with none left, they go too.
       const backup = mfa.factors.backup();
       const remaining = await mfa.factors.enrolled(account.id, allFactorIds());
-      if (backup && !remaining.some((f) => !f.backup)) await mfa.credentials.deleteAll(account.id, backup.id);
+      const orphaned =
+        backup && !remaining.some((f) => !f.backup)
+          ? await mfa.credentials.deleteAll(account.id, backup.id)
+          : 0;
       deps.logger.info(
         { event: 'factor.removed', account: account.id, factor: credential.factor, ip: ctx.ip },
         'factor removed',
       );
-      await showAccount(ctx, `${credential.label ?? credential.factor} was removed.`);
+      const removed = mfa.factors.get(credential.factor);
+      const label = credential.label ?? removed?.label ?? credential.factor;
+      let message = `${label} was removed.`;
+      if (removed?.backup) message = `Your ${removed.label.toLowerCase()}s were removed.`;
+      else if (backup && orphaned > 0)
+        message = `${label} was removed, and so were your ${backup.label.toLowerCase()}s.`;
+      await showAccount(ctx, message);
     }),
   );
 

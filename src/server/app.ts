@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import { ACCOUNT_PATH, accountClient } from '../../interactions/account-client.ts';
+import { ACCOUNT_PATH, accountClient, serviceName } from '../../interactions/account-client.ts';
 import { createInteractionRouter } from '../../interactions/index.ts';
 import { errorPageLinks } from '../../interactions/ways-on.ts';
 import { createFindAccount } from '../accounts/find-account.ts';
@@ -80,7 +80,10 @@ export function createTollgate(
   // The account page signs in through a built-in first-party client of its own.
   const config: TollgateConfig = {
     ...configured,
-    clients: [...configured.clients, clientSchema.parse(accountClient(configured.issuer))],
+    clients: [
+      ...configured.clients,
+      clientSchema.parse(accountClient(configured.issuer, serviceName(configured))),
+    ],
   };
   // Every audit event is also a Prometheus counter: one source for both.
   const metrics = options.metrics ?? createMetrics();

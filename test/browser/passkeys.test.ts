@@ -307,7 +307,7 @@ describe('passkeys in Chromium', () => {
     await entry.getByLabel('Code from').selectOption({ label: 'Recovery code' });
     await entry.getByLabel('Code', { exact: true }).fill(codes[0] as string);
     await entry.getByRole('button', { name: 'Remove Kim phone' }).click();
-    await page.getByText('Kim phone was removed.').waitFor();
+    await page.getByText('Kim phone was removed, and so were your recovery codes.').waitFor();
     await snap(page, 'account-passkey-removed');
     const audit = (event: string) => warnings.filter((w) => w.event === event);
     expect(audit('factor.enrolled').some((e) => e.factor === 'webauthn')).toBe(true);

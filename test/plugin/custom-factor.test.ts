@@ -111,7 +111,7 @@ describe('a plug-in factor from one folder', () => {
     expect(enrol.body).toContain('Choose a secret word');
     const codes = await browser.submit(enrol, { code: 'gooseberry' });
     const added = await browser.submit(codes, { confirm: '1' });
-    expect(added.body).toContain('is set up.');
+    expect(added.body).toContain('Secret word is set up, and your recovery codes are saved.');
     expect(added.body).toContain('<strong>Secret word</strong>');
     const account = await tg.tollgate.store.accounts.findByUsername('walt');
     const stored = await tg.tollgate.mfa.credentials.list(account?.id as string);
