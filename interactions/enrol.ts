@@ -10,6 +10,7 @@ import {
   type InteractionDeps,
   interactionUrls,
   type Step,
+  seeOther,
 } from './context.ts';
 import { type EnrolmentHost, enrolTitle, startEnrolment, submitEnrolment } from './factor-flow.ts';
 import { renderFactor } from './factor-page.ts';
@@ -52,31 +53,44 @@ export function loginEnrolmentHost(
       }
     },
     async enrolled(factor, _credential, amr) {
-      if (!factor.backup) pending.amr = [...pending.amr, ...amr];
+      // Held apart until the enrolment is over (its recovery codes confirmed): a page reopened
+      // in between must not find the new factor proven and finish the login without them.
+      if (!factor.backup) {
+        pending.enrolledAmr = [...(pending.enrolledAmr ?? []), ...amr];
+        pending.enrolledFactor = factor.id;
+      }
       pending.failures = 0;
       await save();
     },
-    done: () => finishLogin(deps, ctx, pending),
+    done: () => finishLogin(deps, ctx, withEnrolled(pending)),
   };
 }
+
+/** The pending login with what its enrolment proved counted in, the enrolment over. */
+function withEnrolled(pending: PendingLogin): PendingLogin {
+  const { enrolledAmr = [], enrolledFactor: _done, ...rest } = pending;
+  return { ...rest, amr: [...pending.amr, ...enrolledAmr] };
+}
+
+/** Methods the login has proven, a factor enrolled in it included (its backup codes may follow). */
+const provenWithEnrolled = (pending: PendingLogin) => withEnrolled(pending).amr;
 
 /**
  * The factor a login may set up now. A password alone may only set up a first factor for an
  * account that has none: otherwise whoever knows the password could add their own
  * authenticator and skip the real one. Backup factors need the second factor proven first.
  */
-async function enrolmentTarget(deps: InteractionDeps, ctx: InteractionContext) {
-  const pending = await loadPending(deps, ctx);
-  if (!pending) throw new InteractionNotFound();
+async function enrolmentTarget(deps: InteractionDeps, ctx: InteractionContext, pending: PendingLogin) {
   const { mfa } = deps;
+  const factor = mfa.factors.get(ctx.params.factor ?? '');
   const input = await decisionInput(mfa.policy, mfa.factors, {
     clientId: clientIdOf(ctx),
     params: ctx.state.interaction.params,
     accountId: pending.accountId,
-    proven: pending.amr,
+    // The factor just enrolled here counts for its backup codes, and for nothing else.
+    proven: factor?.backup ? provenWithEnrolled(pending) : pending.amr,
   });
   const allowed = acceptedFactors(input.client, input.factors).map((f) => f.id);
-  const factor = mfa.factors.get(ctx.params.factor ?? '');
   if (!factor?.enrollable || (!factor.backup && !allowed.includes(factor.id))) {
     throw new InvalidRequest('This sign-in method cannot be set up here.');
   }
@@ -87,10 +101,26 @@ async function enrolmentTarget(deps: InteractionDeps, ctx: InteractionContext) {
   return { pending, factor, host: loginEnrolmentHost(deps, ctx, pending, account) };
 }
 
+/**
+ * The pending login of a set-up step, or `undefined` after a 303 to the login's page when a
+ * factor was already set up in this flow (a reopened page, a double submit): that page shows
+ * what is left (its recovery codes), never a new secret.
+ */
+async function pendingEnrolment(deps: InteractionDeps, ctx: InteractionContext) {
+  const pending = await loadPending(deps, ctx);
+  if (!pending) throw new InteractionNotFound();
+  const backup = deps.mfa.factors.get(ctx.params.factor ?? '')?.backup === true;
+  if (!pending.enrolledAmr || backup) return pending;
+  seeOther(ctx, interactionUrls(ctx.state.interaction.uid, ctx.state.csrf).page);
+  return undefined;
+}
+
 /** GET /enrol/:factor: the set-up page; a reopened page resumes with the same pending secret. */
 export function showEnrolment(deps: InteractionDeps): Step {
   return async (ctx) => {
-    const { factor, host } = await enrolmentTarget(deps, ctx);
+    const pending = await pendingEnrolment(deps, ctx);
+    if (!pending) return;
+    const { factor, host } = await enrolmentTarget(deps, ctx, pending);
     // Starting backup codes replaces the old set: only ever from a POST (CSRF-checked), never a
     // GET that a prefetch or another site could trigger.
     if (factor.backup) throw new InvalidRequest('Recovery codes are created from the sign-in steps only.');
@@ -101,7 +131,9 @@ export function showEnrolment(deps: InteractionDeps): Step {
 /** POST /enrol/:factor: one step of the set-up, through the generic flow. */
 export function submitEnrolmentStep(deps: InteractionDeps): Step {
   return async (ctx) => {
-    const { factor, host } = await enrolmentTarget(deps, ctx);
+    const pending = await pendingEnrolment(deps, ctx);
+    if (!pending) return;
+    const { factor, host } = await enrolmentTarget(deps, ctx, pending);
     await submitEnrolment(deps, host, factor, ctx.state.form);
   };
 }
@@ -116,11 +148,43 @@ export function renewBackup(deps: InteractionDeps): Step {
       clientId: clientIdOf(ctx),
       params: ctx.state.interaction.params,
       accountId: pending.accountId,
-      proven: pending.amr,
+      proven: provenWithEnrolled(pending),
     });
     if (decide(input).achieved < 2) throw new InteractionNotFound();
-    if (field(ctx, 'regenerate', 8) !== '1') return finishLogin(deps, ctx, pending);
+    if (field(ctx, 'regenerate', 8) !== '1') {
+      // "Not now" is for a login that used its last code; a new factor's codes must be confirmed.
+      if (pending.enrolledAmr)
+        return seeOther(ctx, interactionUrls(ctx.state.interaction.uid, ctx.state.csrf).page);
+      return finishLogin(deps, ctx, pending);
+    }
     const account = await pendingAccount(deps, pending);
     await startEnrolment(loginEnrolmentHost(deps, ctx, pending, account), backup);
   };
+}
+
+/**
+ * The login's page between a new factor and the confirmation of its recovery codes (the codes
+ * page was closed or reloaded, the login's URL reopened). The codes cannot be shown again, as no
+ * plain copy is kept: the user confirms they saved them, or asks for a new set. It never
+ * finishes the login by itself.
+ */
+export async function showBackupPending(
+  deps: InteractionDeps,
+  ctx: InteractionContext,
+  pending: PendingLogin,
+) {
+  const backup = deps.mfa.factors.backup();
+  // No backup factor to wait for (any more): the enrolment is over.
+  if (!backup) return finishLogin(deps, ctx, withEnrolled(pending));
+  const urls = interactionUrls(ctx.state.interaction.uid, ctx.state.csrf);
+  const added = deps.mfa.factors.get(pending.enrolledFactor ?? '');
+  await renderFactor(
+    deps,
+    ctx,
+    {
+      view: 'backup-pending',
+      data: { added: added?.label, backup: backup.label, regenerate: urls.regenerate },
+    },
+    { title: enrolTitle(backup), action: urls.enrol(backup.id) },
+  );
 }

@@ -16,6 +16,7 @@ import {
   type Step,
   seeOther,
 } from './context.ts';
+import { showBackupPending } from './enrol.ts';
 import { messageFor, prove, readInput, renderLocked } from './factor-flow.ts';
 import { renderFactor } from './factor-page.ts';
 import { finishLogin } from './finish.ts';
@@ -134,6 +135,8 @@ export async function showSecondFactor(
   const { mfa } = deps;
   const clientId = clientIdOf(ctx);
   const account = await pendingAccount(deps, pending);
+  // A factor was set up in this flow and its recovery codes await confirmation.
+  if (pending.enrolledAmr) return showBackupPending(deps, ctx, pending);
   const d = await decision(deps, ctx, pending, account);
   if (d.outcome === 'satisfied' && d.remembered) {
     deps.logger.info(

@@ -19,8 +19,13 @@ export interface PendingLogin {
   challenge?: string;
   /** Factor scratch state (pending enrolment secrets), by factor id. */
   factorState: Record<string, Record<string, unknown>>;
-  /** Methods proven by enrolling a factor in this flow, awaiting the recovery-codes page. */
+  /**
+   * Methods proven by enrolling a factor in this flow, awaiting the confirmation of its recovery
+   * codes: they count only once the enrolment is over (interactions/enrol.ts).
+   */
   enrolledAmr?: string[];
+  /** Id of the factor enrolled in this flow, while its recovery codes await confirmation. */
+  enrolledFactor?: string;
 }
 
 /** Pending-login storage over a {@link KeyValueStore}. */

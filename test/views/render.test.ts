@@ -151,6 +151,19 @@ const cases: Array<{ view: string; data: Data; title: string }> = [
     title: 'Your account',
   },
   {
+    view: 'backup-pending',
+    data: {
+      title: 'Save your recovery codes',
+      added: 'Authenticator app',
+      backup: 'Recovery code',
+      action: '/interaction/u/enrol/recovery',
+      regenerate: '/interaction/u/recovery/regenerate',
+      abortUrl: '/interaction/u/abort?csrf=x',
+      csrf: 'csrf-token-value',
+    },
+    title: 'Save your recovery codes',
+  },
+  {
     view: 'mfa-choose',
     data: {
       title: 'Set up a second factor',
@@ -440,6 +453,27 @@ describe('the way on (error.ejs, message.ejs)', () => {
     const html = await render('error', errorData({ links: [{ href: HOSTILE_ATTR, text: HOSTILE_NAME }] }));
     expect(html).not.toContain('<script');
     expect(html).not.toContain('<img src=x');
+  });
+});
+
+describe('views/backup-pending.ejs', () => {
+  it('asks to confirm the codes shown before, or to get a new set, with no code on the page', async () => {
+    const data = cases.find((c) => c.view === 'backup-pending')?.data as Data;
+    const html = await render('backup-pending', data);
+    expect(html).toContain('<h1>Save your recovery codes</h1>');
+    expect(html).toContain('Authenticator app is set up.');
+    expect(html).not.toContain('<code>');
+    const forms = tags(html, 'form');
+    expect(forms.map((f) => f.attrs.get('action'))).toEqual([
+      '/interaction/u/enrol/recovery',
+      '/interaction/u/recovery/regenerate',
+    ]);
+    const confirm = byId(html, 'input', 'confirm');
+    expect(confirm.attrs.get('name')).toBe('confirm');
+    expect(confirm.attrs.has('required')).toBe(true);
+    const regenerate = one(html, 'button', (b) => b.attrs.get('name') === 'regenerate');
+    expect(regenerate.attrs.get('value')).toBe('1');
+    expect(tags(html, 'input').filter((i) => i.attrs.get('name') === 'csrf')).toHaveLength(2);
   });
 });
 
