@@ -139,13 +139,18 @@ const rawSchema = z.strictObject({
       }),
     )
     .default([]),
-  /** Limits on each request to an upstream (reverse proxy). */
+  /** Limits on each request to an upstream (reverse proxy; connect_ms for WebSockets too). */
   upstream_timeouts: z
     .strictObject({
       /** Milliseconds to open the connection; then 504. @default 5000 */
       connect_ms: z.number().int().min(1).max(600_000).default(5000),
       /** Milliseconds from the request sent to the response headers; then 504. @default 60000 */
       response_ms: z.number().int().min(1).max(3_600_000).default(60_000),
+      /**
+       * Milliseconds the response body may pause between two chunks; then the response is cut
+       * off (its status line is already out, so no error page can follow). @default 60000
+       */
+      idle_ms: z.number().int().min(1).max(3_600_000).default(60_000),
     })
     .prefault({}),
   /** Hosts `rd`/return/logout targets may point to (`.example.com` = domain and subdomains). */

@@ -1,11 +1,4 @@
-import {
-  type ClientRequest,
-  request as httpRequest,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  type ServerResponse,
-} from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'tollgate';
 import type { AssertionSigner } from './assertion.ts';
@@ -21,18 +14,23 @@ import {
 import type { ProxyConfig } from './config.ts';
 import { failureStatus } from './failures.ts';
 import { answerDenied, auditDenied, wantsJson } from './forward-auth.ts';
+import { gatewayError, refuseUpgrade } from './gateway-errors.ts';
 import { foldHeaderName, identityHeaderValues, strippedHeaderNames } from './identity-headers.ts';
 import { upstreamTarget } from './rules.ts';
 import { hashTicket } from './sessions.ts';
 import { normalizeAddress } from './trusted-proxies.ts';
 import type { Identity } from './types.ts';
+import { createUpstreamClient, upstreamFailure } from './upstream-http.ts';
 import { upstreamRouter } from './upstreams.ts';
+import { type CloseReason, createWebSocketProxy, type Tunnel, WS_CLOSE } from './websocket-proxy.ts';
 
 /**
  * Reverse proxy mode: authorize with the core, then stream the request to the upstream chosen by
- * host and path prefix, with identity headers set (after every client-sent copy is removed) and
- * a signed assertion. WebSocket upgrades are authorized the same way and closed when the session
- * ends (destroyed here: at once; elsewhere or expired: at the next periodic check).
+ * host and path prefix (undici, upstream-http.ts), with identity headers set (after every
+ * client-sent copy is removed) and a signed assertion. WebSocket upgrades are authorized the
+ * same way, proxied by http-proxy-3 (websocket-proxy.ts) and closed with a close code when the
+ * session ends (destroyed here: at once; elsewhere, expired or no longer allowed: at the next
+ * periodic check).
  */
 
 /** Dependencies of {@link createReverseProxy}. */
@@ -47,11 +45,12 @@ export interface ReverseProxyDeps extends AuthorizeDeps {
 export interface ReverseProxy {
   handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void>;
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
-  /** Stops the session checks and closes open WebSockets. */
-  close(): void;
+  /** Stops the session checks, closes open WebSockets (1001) and the upstream pools. */
+  close(): Promise<void>;
 }
 
-// RFC 9110 7.6.1, plus Proxy-Connection and Keep-Alive that old clients still send.
+// RFC 9110 7.6.1, plus Proxy-Connection and Keep-Alive that old clients still send. Neither
+// library drops them: http-proxy-3 passes them on both ways, undici refuses some request ones.
 const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
@@ -63,52 +62,13 @@ const HOP_BY_HOP = new Set([
   'transfer-encoding',
   'upgrade',
 ]);
-// Set by us only; a client's copy (any spelling) is dropped, never passed on.
+// Set by us only; a client's copy (any spelling) is dropped, never passed on. `Expect` is
+// answered here (node:http sends 100 Continue), and undici does not send it.
 const FORWARDING = new Set(
-  ['forwarded', 'x-real-ip', 'x-original-url', 'x-original-uri', 'x-original-method'].map(foldHeaderName),
+  ['forwarded', 'x-real-ip', 'x-original-url', 'x-original-uri', 'x-original-method', 'expect'].map(
+    foldHeaderName,
+  ),
 );
-
-/** The upstream did not connect, or did not answer, in time (`upstream_timeouts`). */
-export class UpstreamTimeoutError extends Error {
-  override name = 'UpstreamTimeoutError';
-}
-
-/**
- * Destroys the request with an {@link UpstreamTimeoutError} when the connection is not open
- * after `connect_ms`, or the response headers have not arrived `response_ms` after the request
- * (body included) was sent. A reused keep-alive socket is open already.
- */
-function withTimeouts(upstreamReq: ClientRequest, limits: { connect_ms: number; response_ms: number }) {
-  let timer: NodeJS.Timeout | undefined;
-  const arm = (ms: number, what: string) => {
-    clearTimeout(timer);
-    timer = setTimeout(() => upstreamReq.destroy(new UpstreamTimeoutError(`${what} timeout (${ms} ms)`)), ms);
-  };
-  const done = () => clearTimeout(timer);
-  arm(limits.connect_ms, 'connect');
-  upstreamReq.once('socket', (socket) => {
-    if (!socket.connecting) return done();
-    socket.once('connect', done);
-  });
-  upstreamReq.once('finish', () => arm(limits.response_ms, 'response'));
-  upstreamReq.once('response', done);
-  upstreamReq.once('upgrade', done);
-  upstreamReq.once('close', done);
-}
-
-/** 502/504: a fixed page or JSON code, nothing about the upstream (address, errno, timing). */
-function gatewayError(res: ServerResponse, status: 502 | 504, json: boolean) {
-  const [error, title] =
-    status === 504 ? ['gateway_timeout', 'Gateway timeout'] : ['bad_gateway', 'Bad gateway'];
-  const body = json
-    ? JSON.stringify({ error })
-    : `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><main><h1>${title}</h1><p>The application behind this address did not answer. Please try again in a moment.</p></main></body></html>\n`;
-  res.writeHead(status, {
-    'cache-control': 'no-store',
-    'content-type': json ? 'application/json' : 'text/html; charset=utf-8',
-  });
-  res.end(body);
-}
 
 /**
  * The headers of a message minus the hop-by-hop ones (RFC 9110 7.6.1: the fixed list and every
@@ -116,7 +76,7 @@ function gatewayError(res: ServerResponse, status: 502 | 504, json: boolean) {
  * directions strip them: requests to the upstream and its responses to the client.
  */
 function withoutHopByHop(
-  headers: Record<string, string | string[] | undefined>,
+  headers: IncomingHttpHeaders,
   drop?: (name: string) => boolean,
 ): OutgoingHttpHeaders {
   const listed = headers.connection
@@ -125,12 +85,22 @@ function withoutHopByHop(
         .map((t) => t.trim().toLowerCase())
     : [];
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    const lower = name.toLowerCase();
-    if (value === undefined || HOP_BY_HOP.has(lower) || listed.includes(lower) || drop?.(name)) continue;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || drop?.(name)) continue;
+    if (listed.length > 0 && listed.includes(name)) continue;
     out[name] = value;
   }
   return out;
+}
+const responseHeaders = (headers: IncomingHttpHeaders) => withoutHopByHop(headers);
+
+/** The close code for a WebSocket whose session no longer passes (see websocket-proxy.ts). */
+function closeReasonOf(result: AuthorizeResult): CloseReason | undefined {
+  const { kind } = result.decision;
+  if (kind === 'allow') return undefined;
+  if (kind === 'forbidden') return WS_CLOSE.forbidden;
+  return kind === 'login' ? WS_CLOSE.sessionEnded : WS_CLOSE.signInRequired;
 }
 
 export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
@@ -139,14 +109,17 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
   // Client-sent copies of identity and forwarding headers: ours alone, never passed on.
   const banned = new Set([...strippedHeaderNames(names), ...FORWARDING]);
   const route = upstreamRouter(config.upstreams);
+  // Node delivers header names in lower case: only `_` needs folding, and only when present.
   const dropFromClient = (name: string) => {
-    const folded = foldHeaderName(name);
+    const folded = name.includes('_') ? name.replaceAll('_', '-') : name;
     return banned.has(folded) || folded.startsWith('x-forwarded-');
   };
+  const upstreams = createUpstreamClient(config.upstream_timeouts);
+  const websockets = createWebSocketProxy({ config, logger });
   // Identity header values per identity object: a cached session hands out the same (frozen) one.
   const identityValues = new WeakMap<Identity, Record<string, string>>();
   const ownCookies = new Set([config.cookie.name, `${config.cookie.name}_csrf`]);
-  const watched = new Map<string, Set<{ ctx: AuthorizeContext; close(): void }>>();
+  const watched = new Map<string, Set<{ ctx: AuthorizeContext; tunnel: Tunnel }>>();
 
   const contextOf = (req: IncomingMessage): AuthorizeContext => ({
     method: req.method ?? 'GET',
@@ -165,11 +138,14 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
   ) {
     const headers = withoutHopByHop(req.headers, dropFromClient);
     // The session cookie is a bearer credential for the proxy: the upstream never needs it.
-    const cookies = String(req.headers.cookie ?? '')
-      .split(';')
-      .filter((pair) => pair.trim() && !ownCookies.has(pair.split('=', 1)[0]?.trim() ?? ''));
-    if (cookies.length > 0) headers.cookie = cookies.join(';').trim();
-    else delete headers.cookie;
+    const cookie = req.headers.cookie;
+    if (cookie !== undefined) {
+      const kept = cookie
+        .split(';')
+        .filter((pair) => pair.trim() && !ownCookies.has(pair.split('=', 1)[0]?.trim() ?? ''));
+      if (kept.length > 0) headers.cookie = kept.join(';').trim();
+      else delete headers.cookie;
+    }
     const peer = normalizeAddress(req.socket.remoteAddress) ?? 'unknown';
     const chain = req.headers['x-forwarded-for'];
     const trusted = isTrustedProxy(req.socket.remoteAddress, config.trusted_proxies);
@@ -195,34 +171,22 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
     return headers;
   }
 
-  /** The upstream request, or undefined when no upstream serves this host and path. */
-  async function open(req: IncomingMessage, result: AuthorizeResult, extra: OutgoingHttpHeaders = {}) {
+  /** Where the request goes and with which headers; undefined when no upstream serves it. */
+  async function targetOf(req: IncomingMessage, result: AuthorizeResult) {
     const found = result.target && route(result.target.host, result.target.path);
     if (!found || !result.target) return undefined;
-    const base = found.url;
-    const headers = Object.assign(await upstreamHeaders(req, result, base, found.audience), extra);
-    const send = base.protocol === 'https:' ? httpsRequest : httpRequest;
-    // The normalised path the rules judged, never the client's raw spelling of it.
-    const upstreamReq = send({
-      protocol: base.protocol,
-      hostname: base.hostname,
-      port: base.port,
-      method: req.method,
+    return {
+      url: found.url,
+      // The normalised path the rules judged, never the client's raw spelling of it.
       path: found.basePath + upstreamTarget(result.target.path, req.url ?? '/'),
-      headers,
-    });
-    withTimeouts(upstreamReq, config.upstream_timeouts);
-    return upstreamReq;
-  }
-
-  async function authorize(req: IncomingMessage) {
-    return authorizeRequest(contextOf(req), deps);
+      headers: await upstreamHeaders(req, result, found.url, found.audience),
+    };
   }
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse) {
     let result: AuthorizeResult;
     try {
-      result = await authorize(req);
+      result = await authorizeRequest(contextOf(req), deps);
     } catch (err) {
       const status = failureStatus(err, logger, { via: 'reverse-proxy' });
       res
@@ -234,57 +198,45 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
       auditDenied(logger, result, 'reverse-proxy');
       return answerDenied(req, res, config, result);
     }
-    const upstreamReq = await open(req, result);
-    if (!upstreamReq) {
+    const target = await targetOf(req, result);
+    if (!target) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('No upstream for this address');
       return;
     }
-    upstreamReq.on('response', (upstreamRes) => {
-      res.writeHead(upstreamRes.statusCode ?? 502, withoutHopByHop(upstreamRes.headers));
-      upstreamRes.pipe(res);
-    });
-    upstreamReq.on('error', (err) => {
-      const timeout = err instanceof UpstreamTimeoutError;
+    try {
+      await upstreams.forward(
+        req,
+        res,
+        { origin: target.url.origin, path: target.path, headers: target.headers },
+        responseHeaders,
+      );
+    } catch (err) {
+      const failure = upstreamFailure(err);
+      if (failure === 'aborted') return;
       // The details (address, errno, which timeout) go to the log only, never to the client.
       logger.warn(
-        { err: err.message, upstream: upstreamReq.host, path: result.target?.path },
+        { err: (err as Error).message, failure, upstream: target.url.host, path: result.target?.path },
         'auth-proxy: upstream request failed',
       );
       if (res.headersSent) return void res.destroy();
-      gatewayError(res, timeout ? 504 : 502, wantsJson(req, result));
-    });
-    res.on('close', () => {
-      if (!res.writableFinished) upstreamReq.destroy();
-    });
-    req.pipe(upstreamReq);
+      gatewayError(res, failure === 'timeout' ? 504 : 502, wantsJson(req, result));
+    }
   }
 
-  function refuse(socket: Duplex, status: number, reason: string) {
-    socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nCache-Control: no-store\r\nContent-Length: 0\r\n\r\n`,
-    );
-  }
-
-  function watch(ctx: AuthorizeContext, ticket: string, sockets: Duplex[]) {
+  function watch(ctx: AuthorizeContext, ticket: string, tunnel: Tunnel) {
     const hash = hashTicket(ticket);
-    const entry = {
-      ctx,
-      close: () => {
-        for (const s of sockets) s.destroy();
-      },
-    };
+    const entry = { ctx, tunnel };
     const set = watched.get(hash) ?? new Set();
     set.add(entry);
     watched.set(hash, set);
-    const forget = () => {
+    tunnel.onClosed(() => {
       set.delete(entry);
       if (set.size === 0 && watched.get(hash) === set) watched.delete(hash);
-    };
-    for (const s of sockets) s.on('close', forget);
+    });
   }
 
   deps.sessions.onDestroy((hash) => {
-    for (const entry of watched.get(hash) ?? []) entry.close();
+    for (const entry of watched.get(hash) ?? []) entry.tunnel.close(WS_CLOSE.sessionEnded);
   });
 
   // Sessions end elsewhere too (another proxy process, expiry, a revoked group): re-ask the core.
@@ -292,8 +244,12 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
     for (const set of watched.values()) {
       for (const entry of set) {
         authorizeRequest(entry.ctx, deps).then(
-          (r) => r.decision.kind !== 'allow' && entry.close(),
-          () => entry.close(),
+          (r) => {
+            const why = closeReasonOf(r);
+            if (why) entry.tunnel.close(why);
+          },
+          // Fail closed: a session that cannot be checked is not kept open.
+          () => entry.tunnel.close(WS_CLOSE.unavailable),
         );
       }
     }
@@ -307,51 +263,28 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
     try {
       result = await authorizeRequest(ctx, deps);
     } catch {
-      return refuse(socket, 503, 'Service Unavailable');
+      return refuseUpgrade(socket, 503, 'Service Unavailable');
     }
     const { decision } = result;
-    if (result.invalid) return refuse(socket, 400, 'Bad Request');
-    if (decision.kind === 'login' || decision.kind === 'step_up') return refuse(socket, 401, 'Unauthorized');
-    if (decision.kind !== 'allow') return refuse(socket, 403, 'Forbidden');
-    const upstreamReq = await open(req, result, {
-      connection: 'Upgrade',
-      upgrade: String(req.headers.upgrade ?? 'websocket'),
-    });
-    if (!upstreamReq) return refuse(socket, 404, 'Not Found');
-    upstreamReq.on('upgrade', (upstreamRes, upstreamSocket, upstreamHead) => {
-      const lines = [`HTTP/1.1 ${upstreamRes.statusCode} ${upstreamRes.statusMessage}`];
-      for (let i = 0; i < upstreamRes.rawHeaders.length; i += 2) {
-        lines.push(`${upstreamRes.rawHeaders[i]}: ${upstreamRes.rawHeaders[i + 1]}`);
-      }
-      socket.write(`${lines.join('\r\n')}\r\n\r\n`);
-      if (upstreamHead.length > 0) socket.write(upstreamHead);
-      if (head.length > 0) upstreamSocket.write(head);
-      upstreamSocket.on('error', () => socket.destroy());
-      socket.on('close', () => upstreamSocket.destroy());
-      upstreamSocket.on('close', () => socket.destroy());
-      socket.pipe(upstreamSocket).pipe(socket);
-      if (result.ticket) watch(ctx, result.ticket, [socket, upstreamSocket]);
-    });
-    upstreamReq.on('response', (upstreamRes) => {
-      // The upstream declined the upgrade: relay its status, then hang up.
-      refuse(socket, upstreamRes.statusCode ?? 502, upstreamRes.statusMessage ?? 'Refused');
-      upstreamRes.resume();
-    });
-    upstreamReq.on('error', (err) =>
-      err instanceof UpstreamTimeoutError
-        ? refuse(socket, 504, 'Gateway Timeout')
-        : refuse(socket, 502, 'Bad Gateway'),
-    );
-    upstreamReq.end();
+    if (result.invalid) return refuseUpgrade(socket, 400, 'Bad Request');
+    if (decision.kind === 'login' || decision.kind === 'step_up') {
+      return refuseUpgrade(socket, 401, 'Unauthorized');
+    }
+    if (decision.kind !== 'allow') return refuseUpgrade(socket, 403, 'Forbidden');
+    const target = await targetOf(req, result);
+    if (!target) return refuseUpgrade(socket, 404, 'Not Found');
+    const tunnel = await websockets.open(req, socket, head, target);
+    if (tunnel && result.ticket) watch(ctx, result.ticket, tunnel);
   }
 
   return {
     handleRequest,
     handleUpgrade,
-    close() {
+    async close() {
       clearInterval(timer);
-      for (const set of watched.values()) for (const entry of set) entry.close();
+      for (const set of watched.values()) for (const entry of set) entry.tunnel.close(WS_CLOSE.shutdown);
       watched.clear();
+      await upstreams.close();
     },
   };
 }

@@ -163,7 +163,7 @@ export async function startProxy(
     server,
     sessions,
     async close() {
-      proxy.close();
+      await proxy.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await cache?.close();
