@@ -55,7 +55,7 @@ describe('auth-proxy configuration', () => {
     });
     expect(config.assertion.ttl).toBe(60);
     expect(config.acr.two_factor).toBe('urn:tollgate:acr:2fa');
-    expect(config.upstream_timeouts).toEqual({ connect_ms: 5000, response_ms: 60_000 });
+    expect(config.upstream_timeouts).toEqual({ connect_ms: 5000, response_ms: 60_000, idle_ms: 60_000 });
   });
 
   it('takes CIDR trusted_proxies, case_sensitive rules and audience-only upstreams; refuses an upstream with neither', () => {

@@ -105,7 +105,7 @@ beforeAll(async () => {
       ...base,
       listen: { ...base.listen, port: await freePort() },
       trusted_proxies: ['127.0.0.0/29'],
-      upstream_timeouts: { connect_ms: 5000, response_ms: 200 },
+      upstream_timeouts: { connect_ms: 5000, response_ms: 200, idle_ms: 60_000 },
       upstreams: [
         { host: '127.0.0.1', path_prefix: '/public/slow', url: `http://127.0.0.1:${hangingPort}` },
         { host: '127.0.0.1', path_prefix: '/public/down', url: `http://127.0.0.1:${closedPort}` },

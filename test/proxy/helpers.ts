@@ -42,6 +42,8 @@ export interface Upstream {
   server: Server;
   /** Requests it answered (hostile requests must not add to this). */
   hits: number;
+  /** Close codes and reasons the `/ws` echo received, in order. */
+  wsCloses: { code: number; reason: string }[];
   /** Lets every held `/public/stream` response send its last chunk; returns how many were held. */
   releaseStreams(): number;
   close(): Promise<void>;
@@ -84,7 +86,11 @@ export async function startUpstream(): Promise<Upstream> {
     });
   });
   const wss = new WebSocketServer({ server, path: '/ws' });
-  wss.on('connection', (ws) => ws.on('message', (data, binary) => ws.send(data, { binary })));
+  const wsCloses: { code: number; reason: string }[] = [];
+  wss.on('connection', (ws) => {
+    ws.on('message', (data, binary) => ws.send(data, { binary }));
+    ws.on('close', (code, reason) => wsCloses.push({ code, reason: reason.toString() }));
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -94,6 +100,7 @@ export async function startUpstream(): Promise<Upstream> {
     get hits() {
       return state.hits;
     },
+    wsCloses,
     releaseStreams() {
       const waiting = [...held];
       for (const finish of waiting) finish();

@@ -36,8 +36,11 @@ afterAll(async () => {
 const wsUrl = () => `${stack.url.replace('http:', 'ws:')}/ws`;
 
 /** Opens a WebSocket through the proxy; resolves once open, rejects with the refusal status. */
+const closeCodes = new WeakMap<WebSocket, Promise<number>>();
+
 async function openSocket(cookie?: string): Promise<WebSocket> {
   const ws = new WebSocket(wsUrl(), { headers: cookie ? { cookie } : {} });
+  closeCodes.set(ws, new Promise((resolve) => ws.once('close', (code) => resolve(code))));
   return await new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`status ${res.statusCode}`)));
@@ -45,10 +48,8 @@ async function openSocket(cookie?: string): Promise<WebSocket> {
   });
 }
 
-const closed = (ws: WebSocket) =>
-  new Promise<void>((resolve) =>
-    ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve()),
-  );
+/** Resolves once closed; every way a session ends closes with 4401 (websocket-proxy.ts). */
+const closed = async (ws: WebSocket) => expect(await closeCodes.get(ws)).toBe(4401);
 
 async function echo(ws: WebSocket, text: string): Promise<string> {
   const reply = new Promise<string>((resolve) => ws.once('message', (data) => resolve(String(data))));
