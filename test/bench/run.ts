@@ -180,20 +180,28 @@ async function refreshRate(base: string): Promise<number> {
   });
 }
 
-/** The upstream, a bare proxy and the auth-proxy in a child process (see proxy-stack.ts). */
+/** Proxying libraries with a bare proxy in the stack (proxy-stack.ts), the auth-proxy's first. */
+const BARE = ['undici', 'http-proxy-3', 'node:http'] as const;
+type Bare = (typeof BARE)[number];
+/** The library the auth-proxy proxies with (examples/auth-proxy/reverse-proxy.ts): its bare proxy is the baseline. */
+const PROXY_LIBRARY: Bare = 'undici';
+
+/** The upstream, the bare proxies and the auth-proxy in a child process (see proxy-stack.ts). */
 async function startProxyStack(args: { port: number; issuer: string; redisUrl: string; trusted: string[] }) {
   const child = spawn(process.execPath, [...nodeFlags, 'test/bench/proxy-stack.ts', JSON.stringify(args)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const urls = await new Promise<{ upstream: string; bare: string; proxy: string }>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = /^ready (.*)$/m.exec(out);
-      if (line?.[1]) resolve(JSON.parse(line[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`proxy stack exited ${code}`)));
-  });
+  const urls = await new Promise<{ upstream: string; bare: Record<Bare, string>; proxy: string }>(
+    (resolve, reject) => {
+      let out = '';
+      child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        const line = /^ready (.*)$/m.exec(out);
+        if (line?.[1]) resolve(JSON.parse(line[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`proxy stack exited ${code}`)));
+    },
+  );
   return { child, ...urls };
 }
 
@@ -212,7 +220,7 @@ const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(0)}%`;
 
 /**
  * Proxied GET (reverse-proxy mode, valid session) and forward-auth checks (`/auth/nginx` from a
- * trusted front proxy), each against a bare node:http proxy and the upstream directly.
+ * trusted front proxy), against bare proxies (one per library) and the upstream directly.
  * Throughput at PROXY_CONCURRENCY; latency at concurrency 1 (no queueing in the numbers).
  */
 async function proxyRows(issuer: string, port: number, redisUrl: string): Promise<Row[]> {
@@ -229,9 +237,10 @@ async function proxyRows(issuer: string, port: number, redisUrl: string): Promis
     if (!ticket) throw new Error('no proxy session cookie after signing in');
     const cookie = `${COOKIE}=${ticket}`;
 
-    const targets = {
+    type Target = { url: string; headers?: Record<string, string>; localAddress?: string };
+    const targets: Record<string, Target> = {
       upstream: { url: `${stack.upstream}/page` },
-      bare: { url: `${stack.bare}/page` },
+      ...Object.fromEntries(BARE.map((name) => [name, { url: `${stack.bare[name]}/page` }])),
       proxied: { url: `${stack.proxy}/page`, headers: { cookie } },
       forward: {
         url: `${stack.proxy}/auth/nginx`,
@@ -239,11 +248,9 @@ async function proxyRows(issuer: string, port: number, redisUrl: string): Promis
         localAddress: FRONT,
       },
     };
-    const results = {} as Record<keyof typeof targets, { tput: LoadResult; lat: LoadResult; cpuUs: number }>;
-    for (const [name, t] of Object.entries(targets) as [
-      keyof typeof targets,
-      (typeof targets)['forward'],
-    ][]) {
+    type Result = { tput: LoadResult; lat: LoadResult; cpuUs: number };
+    const results: Record<string, Result> = {};
+    const measure = async (name: string, t: Target) => {
       await load(t.url, { ...t, concurrency: 4, seconds: 0.3 }); // warm-up: connections, JIT
       const cpuBefore = cpuSeconds(stack.child.pid);
       const tput = await load(t.url, { ...t, concurrency: CONCURRENCY, seconds: SECONDS });
@@ -251,10 +258,13 @@ async function proxyRows(issuer: string, port: number, redisUrl: string): Promis
       // two cores is not in it, so this compares the proxies alone.
       const cpuUs = ((cpuSeconds(stack.child.pid) - cpuBefore) / tput.count) * 1e6;
       results[name] = { tput, cpuUs, lat: await load(t.url, { ...t, concurrency: 1, seconds: SECONDS }) };
-    }
-    const { upstream, bare, proxied, forward } = results;
-    const added = (r: { lat: LoadResult }) =>
-      `added vs bare proxy: p50 +${ms(r.lat.p50 - bare.lat.p50)} ms, p99 +${ms(r.lat.p99 - bare.lat.p99)} ms`;
+    };
+    for (const [name, t] of Object.entries(targets)) await measure(name, t);
+    const get = (name: string) => results[name] as Result;
+    const upstream = get('upstream');
+    const bare = get(PROXY_LIBRARY);
+    const added = (r: Result) =>
+      `added vs bare ${PROXY_LIBRARY}: p50 +${ms(r.lat.p50 - bare.lat.p50)} ms, p99 +${ms(r.lat.p99 - bare.lat.p99)} ms`;
     const c = `concurrency ${CONCURRENCY}`;
     return [
       {
@@ -264,26 +274,29 @@ async function proxyRows(issuer: string, port: number, redisUrl: string): Promis
         ratio: '-',
         note: `latency at concurrency 1; stack process CPU ${fmt(upstream.cpuUs)} µs/request (the upstream alone)`,
       },
+      ...BARE.map((name) => {
+        const r = get(name);
+        return {
+          scenario: `bare ${name} reverse proxy (no auth), ${c}`,
+          value: `${fmt(r.tput.rps)} req/s; ${lat(r.lat)}`,
+          baseline: `${fmt(upstream.tput.rps)} req/s upstream directly`,
+          ratio: pct(r.tput.rps, upstream.tput.rps),
+          note: `latency at concurrency 1; stack process CPU ${fmt(r.cpuUs)} µs/request (proxy + upstream)`,
+        };
+      }),
       {
-        scenario: `bare node:http reverse proxy (no auth), ${c}`,
-        value: `${fmt(bare.tput.rps)} req/s; ${lat(bare.lat)}`,
-        baseline: `${fmt(upstream.tput.rps)} req/s upstream directly`,
-        ratio: pct(bare.tput.rps, upstream.tput.rps),
-        note: `latency at concurrency 1; stack process CPU ${fmt(bare.cpuUs)} µs/request (proxy + upstream)`,
-      },
-      {
-        scenario: `auth-proxy: proxied GET with a valid session, ${c}`,
-        value: `${fmt(proxied.tput.rps)} req/s; ${lat(proxied.lat)}`,
-        baseline: `${fmt(bare.tput.rps)} req/s bare proxy`,
-        ratio: pct(proxied.tput.rps, bare.tput.rps),
-        note: `${added(proxied)}; sessions in Redis, cached per process; ${pct(proxied.tput.rps, upstream.tput.rps)} of upstream directly; stack process CPU ${fmt(proxied.cpuUs)} µs/request (proxy + upstream)`,
+        scenario: `auth-proxy (${PROXY_LIBRARY}): proxied GET with a valid session, ${c}`,
+        value: `${fmt(get('proxied').tput.rps)} req/s; ${lat(get('proxied').lat)}`,
+        baseline: `${fmt(bare.tput.rps)} req/s bare ${PROXY_LIBRARY}`,
+        ratio: pct(get('proxied').tput.rps, bare.tput.rps),
+        note: `${added(get('proxied'))}; sessions in Redis, cached per process; ${pct(get('proxied').tput.rps, upstream.tput.rps)} of upstream directly; stack process CPU ${fmt(get('proxied').cpuUs)} µs/request (proxy + upstream)`,
       },
       {
         scenario: `auth-proxy: forward-auth checks (/auth/nginx), ${c}`,
-        value: `${fmt(forward.tput.rps)} checks/s; ${lat(forward.lat)}`,
-        baseline: `${fmt(bare.tput.rps)} req/s bare proxy`,
-        ratio: pct(forward.tput.rps, bare.tput.rps),
-        note: `${added(forward)}; ${pct(forward.tput.rps, upstream.tput.rps)} of upstream directly; stack process CPU ${fmt(forward.cpuUs)} µs/request`,
+        value: `${fmt(get('forward').tput.rps)} checks/s; ${lat(get('forward').lat)}`,
+        baseline: `${fmt(bare.tput.rps)} req/s bare ${PROXY_LIBRARY}`,
+        ratio: pct(get('forward').tput.rps, bare.tput.rps),
+        note: `${added(get('forward'))}; ${pct(get('forward').tput.rps, upstream.tput.rps)} of upstream directly; stack process CPU ${fmt(get('forward').cpuUs)} µs/request`,
       },
     ];
   } finally {
