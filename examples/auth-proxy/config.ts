@@ -125,6 +125,13 @@ const rawSchema = z.strictObject({
        * session keeps working in another process (hence at most 60000). @default 5000
        */
       cache_ms: z.number().int().min(0).max(60_000).default(5000),
+      /**
+       * Seconds a session's identity (groups, email, name) may be old: past it, the next request
+       * refreshes the session (refresh token grant + userinfo) even when the access token is
+       * still good, so a change at tollgate reaches the gate within this bound. 0 = only when the
+       * access token is due. @default 300
+       */
+      refresh_identity: z.number().int().min(0).max(86_400).default(300),
     })
     .prefault({}),
   /**

@@ -30,7 +30,7 @@ import type { Identity } from './types.ts';
 /** tollgate's discovered metadata, fetched on first use and fetched again after a failure. */
 export interface ProviderClient {
   configuration(): Promise<client.Configuration>;
-  /** The session store's refresher: new tokens, identity re-read from userinfo. */
+  /** The session store's refresher: new tokens, identity re-read from userinfo (`identity_at`). */
   refresh(data: SessionData): Promise<SessionData>;
   /** ID token claims + userinfo -> the proxy's identity. */
   identity(config: client.Configuration, accessToken: string, claims: client.IDToken): Promise<Identity>;
@@ -97,6 +97,7 @@ export function createProviderClient(config: ProxyConfig): ProviderClient {
         access_token: tokens.access_token,
         refresh_token: tokens.refresh_token ?? data.refresh_token,
         expires_at: Math.floor(Date.now() / 1000) + (tokens.expires_in ?? 300),
+        identity_at: Math.floor(Date.now() / 1000),
       };
     },
   };

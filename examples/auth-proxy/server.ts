@@ -91,6 +91,7 @@ export async function startProxy(
     secret: config.cookie.secret,
     ttlSeconds: config.session.ttl,
     refresh: provider.refresh,
+    refreshIdentitySeconds: config.session.refresh_identity,
     cache,
     logger,
   });

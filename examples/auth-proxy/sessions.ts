@@ -24,6 +24,11 @@ export interface SessionData {
   refresh_token?: string;
   /** When the access token expires, epoch seconds. */
   expires_at: number;
+  /**
+   * When `identity` was last read from tollgate (sign-in or refresh), epoch seconds. Older than
+   * `refreshIdentitySeconds`, the session is refreshed like one whose token is due.
+   */
+  identity_at?: number;
   /** When the session ends whatever happens, epoch seconds. */
   ends_at: number;
 }
@@ -51,6 +56,12 @@ export interface SessionStoreOptions {
   /** Refresh when the access token has fewer seconds than this left. @default 60 */
   refreshBeforeSeconds?: number;
   /**
+   * Refresh (new tokens, identity re-read) when the identity is older than this many seconds,
+   * due token or not: the bound on how stale groups and email can be. 0 = only when the token
+   * is due. @default 0
+   */
+  refreshIdentitySeconds?: number;
+  /**
    * Decoded sessions kept in this process, invalidated across processes (Redis stores only).
    * Omitted = every read goes to `kv`.
    */
@@ -61,11 +72,17 @@ export interface SessionStoreOptions {
 }
 
 export interface SessionStore {
-  /** Stores a new session under a fresh ticket (sign-in always gets a new ticket: no fixation). */
+  /**
+   * Stores a new session under a fresh ticket (sign-in always gets a new ticket: no fixation).
+   * `identity_at` defaults to now.
+   */
   create(data: Omit<SessionData, 'ends_at'>): Promise<{ ticket: string; data: SessionData }>;
   /** The session as stored, or undefined (unknown, expired, or sealed under another secret). */
   load(ticket: string): Promise<SessionData | undefined>;
-  /** Like {@link load}, refreshing the tokens first when they are about to expire. */
+  /**
+   * Like {@link load}, refreshing first when the tokens are about to expire or the identity is
+   * older than `refreshIdentitySeconds`.
+   */
   loadFresh(ticket: string): Promise<SessionData | undefined>;
   save(ticket: string, data: SessionData): Promise<void>;
   destroy(ticket: string): Promise<void>;
@@ -107,6 +124,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
   const nowS = () => Math.floor(now() / 1000);
   const box = sessionBox(options.secret);
   const refreshBefore = options.refreshBeforeSeconds ?? 60;
+  const identityMaxAge = options.refreshIdentitySeconds ?? 0;
   const inflight = new Map<string, Promise<SessionData | undefined>>();
   const failedUntil = new Map<string, number>();
   const listeners = new Set<(hash: string) => void>();
@@ -124,7 +142,14 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     }
   };
   const usable = (d: SessionData) => d.expires_at > nowS() && d.ends_at > nowS();
-  const needsRefresh = (d: SessionData) => d.expires_at - nowS() < refreshBefore;
+  const needsRefresh = (d: SessionData) => {
+    const now = nowS();
+    // A session from before identity_at existed counts as read long ago: refreshed at once.
+    return (
+      d.expires_at - now < refreshBefore ||
+      (identityMaxAge > 0 && (d.identity_at ?? 0) + identityMaxAge <= now)
+    );
+  };
 
   /** The session as stored in `kv`, ended or not. */
   async function readByHash(hash: string): Promise<SessionData | undefined> {
@@ -220,7 +245,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
   return {
     async create(fields) {
       const ticket = newTicket();
-      const data: SessionData = { ...fields, ends_at: nowS() + options.ttlSeconds };
+      const data: SessionData = { identity_at: nowS(), ...fields, ends_at: nowS() + options.ttlSeconds };
       await saveByHash(hashTicket(ticket), data);
       return { ticket, data };
     },
