@@ -37,6 +37,7 @@ describe('auth-proxy configuration', () => {
       store: undefined,
       key_prefix: 'tollgate-proxy:',
       cache_ms: 5000,
+      refresh_identity: 300,
     });
     expect(config.rules.map((r) => r.policy)).toEqual(['bypass', 'mfa', 'authenticated']);
     expect(config.upstreams).toEqual([{ host: '127.0.0.1', url: 'http://127.0.0.1:8081' }]);

@@ -137,4 +137,37 @@ describe('auth-proxy sessions', () => {
     expect(ended.sort()).toEqual([hashTicket(a.ticket), hashTicket(b.ticket)].sort());
     expect(await sessions.destroyBySid('sid-1')).toBe(false);
   });
+
+  it('refreshes a session whose identity is older than refreshIdentitySeconds, token due or not', async () => {
+    let clock = Date.now();
+    const calls: number[] = [];
+    const sessions = createSessionStore({
+      kv: rawKv(),
+      locks: createMemoryLocks(() => clock),
+      secret: SECRET,
+      ttlSeconds: 3600,
+      refreshIdentitySeconds: 300,
+      now: () => clock,
+      refresh: async (data) => {
+        calls.push(clock);
+        return {
+          ...data,
+          identity: { ...data.identity, groups: ['auditors'] },
+          identity_at: Math.floor(clock / 1000),
+        };
+      },
+    });
+    const { ticket, data } = await sessions.create(fields(3600));
+    expect(data.identity_at).toBe(Math.floor(clock / 1000));
+    clock += 299_000;
+    expect((await sessions.loadFresh(ticket))?.identity.groups).toEqual(['staff']);
+    expect(calls).toHaveLength(0);
+    clock += 2_000;
+    expect((await sessions.loadFresh(ticket))?.identity.groups).toEqual(['auditors']);
+    expect(calls).toHaveLength(1);
+    // Read anew: fresh for another interval.
+    clock += 60_000;
+    await sessions.loadFresh(ticket);
+    expect(calls).toHaveLength(1);
+  });
 });
