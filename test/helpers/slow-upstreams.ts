@@ -8,6 +8,10 @@ import { connect, type Socket } from 'node:net';
 
 export interface SlowUpstream {
   url: string;
+  /** Requests received. */
+  readonly requests: number;
+  /** Requests whose connection the other side (the proxy) closed. */
+  readonly abandoned: number;
   close(): Promise<void>;
 }
 
@@ -43,6 +47,8 @@ export async function blackHole(): Promise<SlowUpstream> {
   for (let i = 0; i < 8 && (await connects(port, 300, fillers)); i++);
   return {
     url: `http://127.0.0.1:${port}`,
+    requests: 0,
+    abandoned: 0,
     async close() {
       for (const s of fillers) s.destroy();
       child.kill('SIGKILL');
@@ -51,7 +57,7 @@ export async function blackHole(): Promise<SlowUpstream> {
   };
 }
 
-async function serve(server: Server): Promise<SlowUpstream> {
+async function serve(server: Server, state = { requests: 0, abandoned: 0 }): Promise<SlowUpstream> {
   // Upgraded sockets are not the server's to close any more: track every one.
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
@@ -63,6 +69,12 @@ async function serve(server: Server): Promise<SlowUpstream> {
   const { port } = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}`,
+    get requests() {
+      return state.requests;
+    },
+    get abandoned() {
+      return state.abandoned;
+    },
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((r) => server.close(() => r()));
@@ -72,9 +84,13 @@ async function serve(server: Server): Promise<SlowUpstream> {
 
 /** Accepts connections and requests (WebSocket upgrades too) and never writes a byte. */
 export function silentUpstream(): Promise<SlowUpstream> {
-  const server = createServer(() => {});
+  const state = { requests: 0, abandoned: 0 };
+  const server = createServer((_req, res) => {
+    state.requests++;
+    res.once('close', () => state.abandoned++);
+  });
   server.on('upgrade', () => {});
-  return serve(server);
+  return serve(server, state);
 }
 
 /** Sends 200, its headers and a first chunk, then nothing more (the body stalls). */

@@ -6,7 +6,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { proxyConfig } from '../../examples/auth-proxy/config.ts';
+import { type ProxyConfig, proxyConfig } from '../../examples/auth-proxy/config.ts';
 import { type RunningProxy, startProxy } from '../../examples/auth-proxy/server.ts';
 import { createLogger } from '../../src/log.ts';
 import { freePort } from '../helpers/redis-server.ts';
@@ -17,30 +17,29 @@ let hole: SlowUpstream;
 let silent: SlowUpstream;
 let stalling: SlowUpstream;
 let proxy: RunningProxy;
+let config: ProxyConfig;
 
 beforeAll(async () => {
   [hole, silent, stalling] = await Promise.all([blackHole(), silentUpstream(), stallingUpstream()]);
   const closedPort = await freePort(); // nothing listens there
   const port = await freePort();
   const route = (prefix: string, url: string) => ({ host: '127.0.0.1', path_prefix: prefix, url });
-  proxy = await startProxy(
-    proxyConfig({
-      listen: { host: '127.0.0.1', port },
-      public_url: `http://127.0.0.1:${port}`,
-      // Only bypass routes are asked for here: tollgate is never contacted.
-      provider: { issuer: 'http://127.0.0.1:9', client_id: 'proxy', client_secret: PROXY_SECRET },
-      cookie: { secret: COOKIE_SECRET },
-      upstream_timeouts: { connect_ms: 300, response_ms: 300, idle_ms: 300 },
-      upstreams: [
-        route('/public/hole', hole.url),
-        route('/public/silent', silent.url),
-        route('/public/stall', stalling.url),
-        route('/public/closed', `http://127.0.0.1:${closedPort}`),
-      ],
-      rules: RULES,
-    }),
-    { logger: createLogger('silent') },
-  );
+  config = proxyConfig({
+    listen: { host: '127.0.0.1', port },
+    public_url: `http://127.0.0.1:${port}`,
+    // Only bypass routes are asked for here: tollgate is never contacted.
+    provider: { issuer: 'http://127.0.0.1:9', client_id: 'proxy', client_secret: PROXY_SECRET },
+    cookie: { secret: COOKIE_SECRET },
+    upstream_timeouts: { connect_ms: 300, response_ms: 300, idle_ms: 300 },
+    upstreams: [
+      route('/public/hole', hole.url),
+      route('/public/silent', silent.url),
+      route('/public/stall', stalling.url),
+      route('/public/closed', `http://127.0.0.1:${closedPort}`),
+    ],
+    rules: RULES,
+  });
+  proxy = await startProxy(config, { logger: createLogger('silent') });
 });
 
 afterAll(async () => {
@@ -83,6 +82,32 @@ describe('upstream_timeouts', () => {
 
   it('response_ms: an upstream that accepts and never answers is a 504', async () => {
     await expectGatewayPages('/public/silent/x', 504);
+  });
+
+  it('a client that goes away ends its upstream request too (no connection held until response_ms)', async () => {
+    // Default timeouts (a minute): only the client's going away can end the upstream request.
+    const port = await freePort();
+    const patient = await startProxy(
+      {
+        ...config,
+        listen: { host: '127.0.0.1', port },
+        public_url: `http://127.0.0.1:${port}`,
+        upstream_timeouts: { connect_ms: 5000, response_ms: 60_000, idle_ms: 60_000 },
+      },
+      { logger: createLogger('silent') },
+    );
+    try {
+      const before = silent.abandoned;
+      const seen = silent.requests;
+      const req = request(`${patient.url}/public/silent/long-poll`);
+      req.on('error', () => {});
+      req.end();
+      await expect.poll(() => silent.requests).toBe(seen + 1);
+      req.destroy();
+      await expect.poll(() => silent.abandoned, { timeout: 10_000 }).toBe(before + 1);
+    } finally {
+      await patient.close();
+    }
   });
 
   it('a refused connection is a 502', async () => {
