@@ -5,24 +5,49 @@
  * proxies it is the right-most `X-Forwarded-For` hop that is not itself trusted. The matching
  * and the walk are tollgate's own (src/server/forwarded.ts), so both read addresses alike.
  */
-import { normalizeAddress, trustedProxies, clientAddress as walkForwardedFor } from 'tollgate';
-
-export { normalizeAddress };
+import { normalizeAddress as normalize, trustedProxies, clientAddress as walkForwardedFor } from 'tollgate';
 
 /** True when the address is in one of the configured entries. */
 export type TrustedProxyTest = (address: string | undefined) => boolean;
 
 const compiled = new WeakMap<readonly string[], TrustedProxyTest>();
+/** Most addresses remembered per memo before it starts over. */
+const MEMO_SIZE = 4096;
+
+/**
+ * `fn` remembered per address: every request asks about its socket peer several times (client
+ * address, trusted or not, X-Forwarded-For), and a keep-alive connection keeps its peer.
+ */
+function memo<R>(fn: (address: string) => R): (address: string) => R {
+  const seen = new Map<string, R>();
+  return (address) => {
+    // Longer than any address with brackets and port: not worth remembering (nor its memory).
+    if (address.length > 64) return fn(address);
+    if (seen.has(address)) return seen.get(address) as R;
+    const result = fn(address);
+    if (seen.size >= MEMO_SIZE) seen.clear();
+    seen.set(address, result);
+    return result;
+  };
+}
+
+const normalizeKnown = memo(normalize);
+
+/** The address in canonical form (no port or brackets, IPv4-mapped IPv6 as IPv4), or undefined. */
+export function normalizeAddress(value: string | undefined): string | undefined {
+  return value ? normalizeKnown(value) : undefined;
+}
 
 /** A membership test for the entries, compiled once per (configuration) list. */
 export function trustedProxyTest(entries: readonly string[]): TrustedProxyTest {
   const known = compiled.get(entries);
   if (known) return known;
   const inList = trustedProxies(entries);
-  const test: TrustedProxyTest = (address) => {
+  const check = memo((address) => {
     const peer = normalizeAddress(address);
-    return entries.length > 0 && peer !== undefined && inList(peer);
-  };
+    return peer !== undefined && inList(peer);
+  });
+  const test: TrustedProxyTest = (address) => entries.length > 0 && address !== undefined && check(address);
   compiled.set(entries, test);
   return test;
 }
