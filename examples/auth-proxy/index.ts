@@ -14,3 +14,4 @@ export { ALWAYS_STRIPPED_HEADERS, IDENTITY_HEADER_DEFAULTS } from './identity-he
 export { type ProxyCliIo, runProxyCli } from './main.ts';
 export { type RunningProxy, type StartProxyOptions, startProxy } from './server.ts';
 export type { Decision, Identity, Policy, RequestTarget, Rule } from './types.ts';
+export { WS_CLOSE } from './websocket-proxy.ts';

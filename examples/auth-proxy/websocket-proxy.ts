@@ -160,11 +160,22 @@ export function createWebSocketProxy(deps: { config: ProxyConfig; logger: Logger
 
   return {
     open(req, socket, head, target) {
+      // The library proxies WebSockets only (and a GET): anything else is refused here.
+      if (req.method !== 'GET' || String(req.headers.upgrade).toLowerCase() !== 'websocket') {
+        refuseUpgrade(socket, 400, 'Bad Request');
+        return Promise.resolve(undefined);
+      }
       return new Promise((resolve) => {
         let settled = false;
         pending.set(socket, (t) => {
           settled = true;
           resolve(t);
+        });
+        // Gone before any answer (the client hung up): nothing more will settle it.
+        socket.once('close', () => {
+          if (settled) return;
+          settled = true;
+          resolve(undefined);
         });
         // http-proxy-3 copies the request's own headers and URL: ours replace the client's.
         req.headers = {

@@ -4,7 +4,7 @@
 // the session ends is delivered whole before the close frame. `ws` is the client.
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -122,6 +122,18 @@ describe('auth-proxy WebSockets: close codes', () => {
     upstream.write('world');
     expect(await closing).toEqual({ code: 4401, reason: 'session ended' });
     expect(messages).toEqual(['helloworld']);
+  });
+
+  it('refuses an upgrade to anything but a WebSocket with 400', async () => {
+    const { cookie } = await signedIn();
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${stack.url}/ws`, { headers: { cookie, connection: 'Upgrade', upgrade: 'h2c' } });
+      req.once('response', (res) => resolve(res.statusCode ?? 0));
+      req.once('upgrade', () => reject(new Error('upgraded')));
+      req.once('error', reject);
+      req.end();
+    });
+    expect(status).toBe(400);
   });
 
   it('a proxy that shuts down closes its WebSockets with 1001', async () => {
