@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createPasswordHasher } from '../accounts/password.ts';
+import { MAX_PASSWORD_LENGTH, passwordProblem } from '../accounts/password-policy.ts';
 import type { Account } from '../accounts/types.ts';
 import type { Credential } from '../factors/types.ts';
 import {
@@ -36,9 +37,10 @@ const afterLogout = (told: boolean) => (told ? EXIT.ok : EXIT.partial);
 
 async function newPassword(io: CliIo, minLength: number): Promise<string> {
   const password = await readPassword(io);
-  if (password.length < minLength)
-    throw new CliError(`password too short: use at least ${minLength} characters`);
-  if (password.length > 1024) throw new CliError('password too long: at most 1024 characters');
+  const problem = passwordProblem(password, minLength);
+  if (problem === 'too_short') throw new CliError(`password too short: use at least ${minLength} characters`);
+  if (problem === 'too_long')
+    throw new CliError(`password too long: at most ${MAX_PASSWORD_LENGTH} characters`);
   return password;
 }
 
