@@ -6,6 +6,13 @@ export { authenticate } from './accounts/authenticate.ts';
 export { accountClaims, SCOPE_CLAIMS } from './accounts/claims.ts';
 export { createFindAccount } from './accounts/find-account.ts';
 export { createPasswordHasher, type PasswordHasher } from './accounts/password.ts';
+export { MAX_PASSWORD_LENGTH, passwordProblem } from './accounts/password-policy.ts';
+export {
+  createPasswordReset,
+  type PasswordReset,
+  type PasswordResetOptions,
+  resetHmacKey,
+} from './accounts/password-reset.ts';
 export type { Account, AccountPatch, AccountRecord, AccountStore, NewAccount } from './accounts/types.ts';
 export { loadConfig, parseConfig } from './config/load.ts';
 export { configSchema, createConfigSchema, type TollgateConfig } from './config/schema.ts';

@@ -183,11 +183,36 @@ const argon2Schema = z
   })
   .default({ memory_cost: 19456, time_cost: 2, parallelism: 1 });
 
+/**
+ * "Forgot password?" on the login page: a code to the account's verified email address, then
+ * a new password (interactions/reset.ts, src/accounts/password-reset.ts).
+ */
+const passwordResetSchema = z
+  .strictObject({
+    /**
+     * Offer the reset. @default true when tollgate has an email delivery (`delivery.email`, or
+     * the demo's file outbox that the `otp` section falls back to)
+     */
+    enabled: z.boolean().optional(),
+    /** Seconds a reset code lives. @default 900 */
+    ttl: z.number().int().min(60).max(3600).default(900),
+    /** Digits per reset code. @default 8 */
+    digits: z.number().int().min(6).max(10).default(8),
+    /** Wrong codes per reset code. @default 5 */
+    max_attempts: z.number().int().min(1).max(10).default(5),
+    /** Reset requests per address (per username when the name has no verified address) per hour. @default 3 */
+    per_address: z.number().int().min(1).max(100).default(3),
+    /** Reset requests per client IP per hour. @default 20 */
+    per_ip: z.number().int().min(1).max(10_000).default(20),
+  })
+  .prefault({});
+
 const accountsSchema = z
   .strictObject({
     password_hash: argon2Schema,
-    /** Passwords shorter than this are refused by the CLI. @default 8 */
+    /** Passwords shorter than this are refused (the CLI and the password reset). @default 8 */
     min_password_length: z.number().int().min(8).default(8),
+    password_reset: passwordResetSchema,
     /** Created at start when the store has no account at all: for the demo only. */
     demo_user: z
       .strictObject({
@@ -199,10 +224,7 @@ const accountsSchema = z
       })
       .optional(),
   })
-  .default({
-    password_hash: { memory_cost: 19456, time_cost: 2, parallelism: 1 },
-    min_password_length: 8,
-  });
+  .prefault({});
 
 /** `host:port`, IPv6 hosts in brackets; port 0 picks a free port (tests). */
 const listenAddress = z
@@ -291,6 +313,13 @@ export function createConfigSchema(
           code: 'custom',
           path: ['delivery', 'sms'],
           message: 'mfa.factors has sms: configure delivery.sms',
+        });
+      }
+      if (config.accounts.password_reset.enabled === true && !config.delivery.email && !config.otp) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['accounts', 'password_reset', 'enabled'],
+          message: 'the password reset sends its code by email: configure delivery.email',
         });
       }
       const usesOtp = enabled.has('email') || enabled.has('sms') || config.clients.some((c) => c.otp_api);

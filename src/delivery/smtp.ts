@@ -47,7 +47,15 @@ const COPY: Record<Purpose, { subject: string; heading: string; intro: string }>
     heading: 'Your verification code',
     intro: 'Enter this code in {app} to verify it is you.',
   },
+  password_reset: {
+    subject: 'Reset your password for {app}',
+    heading: 'Reset your password',
+    intro: 'Enter this code on the reset page to choose a new password for {app}.',
+  },
 };
+
+/** The templates in views/email/ of a purpose: the reset has its own wording around the code. */
+const template = (purpose: Purpose) => (purpose === 'password_reset' ? 'password-reset' : 'code');
 
 // Control characters (CR/LF above all) in an app name must not reach a header or break a line.
 const oneLine = (s: string) => s.replace(/\p{Cc}+/gu, ' ').trim();
@@ -58,7 +66,8 @@ export function codeSubject(message: CodeMessage): string {
 }
 
 /**
- * Renders the default code email from `views/email/code.text.ejs` and `code.html.ejs`.
+ * Renders the default code email from `views/email/code.text.ejs` and `code.html.ejs`
+ * (`password-reset.*.ejs` for a password reset).
  * @param options.viewsDir folder holding `email/`. @default the package's views/
  */
 export async function renderCodeEmail(
@@ -81,8 +90,14 @@ export async function renderCodeEmail(
   };
   // Synchronous templates (see src/render.ts); ejs 7 still hands back a Promise.
   const [text, html] = await Promise.all([
-    ejs.renderFile(join(viewsDir, 'email', 'code.text.ejs'), data, { async: false, cache: true }),
-    ejs.renderFile(join(viewsDir, 'email', 'code.html.ejs'), data, { async: false, cache: true }),
+    ejs.renderFile(join(viewsDir, 'email', `${template(message.purpose)}.text.ejs`), data, {
+      async: false,
+      cache: true,
+    }),
+    ejs.renderFile(join(viewsDir, 'email', `${template(message.purpose)}.html.ejs`), data, {
+      async: false,
+      cache: true,
+    }),
   ]);
   return { subject, text, html };
 }

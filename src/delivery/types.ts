@@ -7,8 +7,11 @@
 /** Where a code goes. */
 export type Channel = 'email' | 'sms';
 
-/** Why the code is sent; shown in messages and passed to webhooks. */
-export type Purpose = 'login' | 'enrolment' | 'verification';
+/**
+ * Why the code is sent; shown in messages and passed to webhooks. `password_reset`: the
+ * "Forgot password?" code (src/accounts/password-reset.ts).
+ */
+export type Purpose = 'login' | 'enrolment' | 'verification' | 'password_reset';
 
 /** One code to deliver. The code is in here and must never be logged. */
 export interface CodeMessage {

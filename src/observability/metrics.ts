@@ -22,9 +22,10 @@ const LABELS = ['event', 'factor', 'channel', 'reason'] as const;
 /**
  * Events whose `reason` stays in the audit log only. A password failure's reason (unknown user,
  * wrong password, disabled) would tell anyone who can scrape which usernames exist and which
- * disabled accounts' passwords were right: as a label, every such failure reads the same.
+ * disabled accounts' passwords were right: as a label, every such failure reads the same. A
+ * password reset's (sent, unknown user, no verified address) likewise.
  */
-const AUDIT_ONLY_REASON = new Set(['login.failed']);
+const AUDIT_ONLY_REASON = new Set(['login.failed', 'password.reset_requested']);
 
 /** Label values come from our own code, but stay bounded: anything unexpected becomes "other". */
 function label(value: unknown): string {
