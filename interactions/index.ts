@@ -4,6 +4,7 @@ import type Provider from 'oidc-provider';
 import { createMemoryCredentialStore } from '../adapters/memory-credentials.ts';
 import { createMemoryKeyValueStore } from '../adapters/memory-kv.ts';
 import type { PasswordHasher } from '../src/accounts/password.ts';
+import type { PasswordReset } from '../src/accounts/password-reset.ts';
 import type { AccountStore } from '../src/accounts/types.ts';
 import { ConfigError, InteractionNotFound } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
@@ -24,6 +25,16 @@ import { checkCsrf, expectPrompt, loadInteraction } from './load.ts';
 import { showLogin, submitPassword, submitSignIn } from './login.ts';
 import { chooseFactor, resendCode, showSecondFactor, verifyFactor } from './mfa.ts';
 import { loadPending } from './pending.ts';
+import {
+  type ResetDeps,
+  showNewPassword,
+  showResetCode,
+  showResetRequest,
+  submitNewPassword,
+  submitResetCode,
+  submitResetRequest,
+  withResetLink,
+} from './reset.ts';
 
 /** Options of {@link createInteractionRouter}. */
 export interface InteractionOptions {
@@ -38,6 +49,11 @@ export interface InteractionOptions {
   render?: Render;
   /** Second factors (`createMfaParts`). @default none: every login ends after the password */
   mfa?: MfaParts;
+  /**
+   * "Forgot password?" on the login page: a code to the account's verified email address
+   * (`createPasswordReset`, src/accounts/password-reset.ts). @default undefined: no reset
+   */
+  passwordReset?: PasswordReset;
   /** Serve the account page at /account (needs the `tollgate-account` client). @default undefined: off */
   accountPage?: { issuer: string; sessions?: AccountSessionsDeps };
   /**
@@ -76,9 +92,11 @@ function checkStore(mfa: MfaParts, options: InteractionOptions): void {
  */
 export function createInteractionRouter(provider: Provider, options: InteractionOptions): Router {
   const csrf = createCsrf(options.csrfSecret);
+  const render = options.render ?? createRenderer();
   const deps: InteractionDeps = {
     provider,
-    render: options.render ?? createRenderer(),
+    // With the reset on, the login page links to it.
+    render: options.passwordReset ? withResetLink(render) : render,
     accounts: options.accounts,
     hasher: options.hasher,
     logger: options.logger,
@@ -149,6 +167,25 @@ export function createInteractionRouter(provider: Provider, options: Interaction
   };
   for (const page of ['login', 'sign-in/:factor', 'mfa/:factor/resend', 'recovery/regenerate', 'consent'])
     router.get(`/interaction/:uid/${page}`, ...route(reopened));
+  if (options.passwordReset) {
+    // "Forgot password?": username -> code by email -> new password -> back to the second-factor step.
+    const reset: ResetDeps = { ...deps, reset: options.passwordReset };
+    router.get('/interaction/:uid/reset', ...route(load, atLogin, showResetRequest(reset)));
+    router.post(
+      '/interaction/:uid/reset',
+      ...route(parseForm, load, verified, atLogin, submitResetRequest(reset)),
+    );
+    router.get('/interaction/:uid/reset/code', ...route(load, atLogin, showResetCode(reset)));
+    router.post(
+      '/interaction/:uid/reset/code',
+      ...route(parseForm, load, verified, atLogin, submitResetCode(reset)),
+    );
+    router.get('/interaction/:uid/reset/password', ...route(load, atLogin, showNewPassword(reset)));
+    router.post(
+      '/interaction/:uid/reset/password',
+      ...route(parseForm, load, verified, atLogin, submitNewPassword(reset)),
+    );
+  }
   if (options.accountPage) {
     const { issuer, sessions } = options.accountPage;
     const account = createAccountRouter(provider, deps, csrf, issuer, sessions);

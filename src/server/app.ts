@@ -5,10 +5,11 @@ import { createInteractionRouter } from '../../interactions/index.ts';
 import { errorPageLinks } from '../../interactions/ways-on.ts';
 import { createFindAccount } from '../accounts/find-account.ts';
 import { createPasswordHasher, type PasswordHasher } from '../accounts/password.ts';
+import { createPasswordReset, type PasswordReset, resetHmacKey } from '../accounts/password-reset.ts';
 import { createOtpApiRouter } from '../api/otp/router.ts';
 import { DEFAULT_OUTBOX_DIR, isDevelopmentCookieKey, isDevelopmentKey } from '../config/development.ts';
 import { clientSchema, type TollgateConfig } from '../config/schema.ts';
-import { createDeliveries } from '../delivery/index.ts';
+import { createDeliveries, type Deliveries } from '../delivery/index.ts';
 import type { FactorDefinition } from '../factors/types.ts';
 import type { Logger } from '../log.ts';
 import { createMfaParts, type MfaParts } from '../mfa/parts.ts';
@@ -21,6 +22,7 @@ import { generateJwks, loadJwks } from '../provider/keys.ts';
 import { fillSingleRedirectUri } from '../provider/single-redirect-uri.ts';
 import { createRenderer } from '../render.ts';
 import { createSessionActivity, recordSessionActivity } from '../sessions/activity.ts';
+import { endAccountSessions } from '../sessions/end-account-sessions.ts';
 import { publicMetadataCaching } from './cache-headers.ts';
 import { errorHandler, isStoreOutage } from './error-handler.ts';
 import { forwardedHeaders } from './forwarded.ts';
@@ -35,15 +37,26 @@ export interface Tollgate {
   store: Store;
   hasher: PasswordHasher;
   mfa: MfaParts;
+  /** "Forgot password?", when on (`accounts.password_reset`). */
+  passwordReset?: PasswordReset;
   metrics: Metrics;
   /** Closes the store connections (not the HTTP server). */
   close(): Promise<void>;
 }
 
-/** Code delivery and OTP sessions, when the configuration has an `otp` section. */
-function createOtp(config: TollgateConfig, store: Store, logger: Logger): OtpService | undefined {
+/**
+ * The email and SMS transports, when something sends codes: the `otp` section (factors, the OTP
+ * API, with the demo's file outbox when no email transport is set) or a configured
+ * `delivery.email` (the password reset).
+ */
+function createCodeDeliveries(config: TollgateConfig, logger: Logger): Deliveries {
+  if (!config.otp && !config.delivery.email) return {};
+  return createDeliveries(config.delivery, logger, config.otp ? { outboxDir: DEFAULT_OUTBOX_DIR } : {});
+}
+
+/** OTP sessions, when the configuration has an `otp` section. */
+function createOtp(config: TollgateConfig, store: Store, deliveries: Deliveries): OtpService | undefined {
   if (!config.otp) return undefined;
-  const deliveries = createDeliveries(config.delivery, logger, { outboxDir: DEFAULT_OUTBOX_DIR });
   return createOtpService({
     store: store.otp,
     deliveries,
@@ -53,6 +66,45 @@ function createOtp(config: TollgateConfig, store: Store, logger: Logger): OtpSer
     maxAttempts: config.otp.max_attempts,
     resendCooldown: config.otp.resend_cooldown,
     maxSends: config.otp.max_sends,
+  });
+}
+
+/**
+ * "Forgot password?" (`accounts.password_reset`): on by default when there is an email
+ * transport. Resetting ends the account's sessions here, with back-channel logouts signed by
+ * this provider, and lifts the password lockout of the name.
+ */
+function createReset(
+  config: TollgateConfig,
+  parts: { store: Store; deliveries: Deliveries; hasher: PasswordHasher; mfa: MfaParts; logger: Logger },
+  provider: Provider,
+): PasswordReset | undefined {
+  const settings = config.accounts.password_reset;
+  const email = parts.deliveries.email;
+  if (settings.enabled === false || !email) return undefined;
+  const { store } = parts;
+  return createPasswordReset({
+    accounts: store.accounts,
+    otp: store.otp,
+    kv: store.kv,
+    email,
+    hmacKey: resetHmacKey(config.otp?.hmac_key, config.cookies.keys[0] as string),
+    hasher: parts.hasher,
+    minPasswordLength: config.accounts.min_password_length,
+    ttl: settings.ttl,
+    digits: settings.digits,
+    maxAttempts: settings.max_attempts,
+    perAddress: settings.per_address,
+    perIp: settings.per_ip,
+    endSessions: (accountId) =>
+      endAccountSessions(
+        { adapter: store.adapter, accounts: store.accounts, provider: async () => provider },
+        accountId,
+      ),
+    unlockPassword: (username) => parts.mfa.passwordRegulation.unlock(username),
+    logger: parts.logger,
+    redis: store.redis,
+    keyPrefix: store.keyPrefix,
   });
 }
 
@@ -117,7 +169,8 @@ export function createTollgate(
     );
     jwks = generateJwks();
   }
-  const otp = createOtp(config, store, logger);
+  const deliveries = createCodeDeliveries(config, logger);
+  const otp = createOtp(config, store, deliveries);
   const mfa = createMfaParts(config, store, { otp, logger, factors: options.factors });
   // Error pages offer a way on: back to the app, else signing in again at the account page.
   const links = (ctx: Context) => errorPageLinks(provider, { signIn: ACCOUNT_PATH })(ctx);
@@ -140,6 +193,7 @@ export function createTollgate(
   });
   // Sign-outs, back-channel logouts and revocations as audit events (logout.*, token.*).
   auditProviderEvents(provider, logger);
+  const passwordReset = createReset(config, { store, deliveries, hasher, mfa, logger }, provider);
   // Before anything reads ctx.ip or the forwarded headers.
   provider.use(forwardedHeaders(config.trusted_proxies));
   provider.use(metrics.httpMiddleware());
@@ -159,6 +213,7 @@ export function createTollgate(
     logger,
     render,
     mfa,
+    passwordReset,
     accountPage: { issuer: config.issuer, sessions: { adapter: store.adapter, activity } },
     // The embedded store was chosen by configuration, and store.ts has warned about it.
     unsafeMemoryStore: store.kind === 'memory',
@@ -177,5 +232,5 @@ export function createTollgate(
     provider.use(api.allowedMethods());
   }
   provider.use(interactions.allowedMethods());
-  return { provider, store, hasher, mfa, metrics, close: () => store.close() };
+  return { provider, store, hasher, mfa, passwordReset, metrics, close: () => store.close() };
 }
