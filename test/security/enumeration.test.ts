@@ -3,7 +3,8 @@
 // the first four get the same status and page, a locked name (known or not) the same 429
 // page, and all five take the same time (medians of 100 interleaved tries within 10%). The
 // OTP API's client authentication likewise for an unknown client, a wrong secret, a client
-// without the API and an empty secret (it has no lockout; 100 tries of 5 requests each). There is no password reset yet.
+// without the API and an empty secret (it has no lockout; 100 tries of 5 requests each). The
+// password reset's same answer for every name is test/security/password-reset*.test.ts.
 // Regression: an empty password and a locked name answered without running argon2, so they
 // came back several times faster than a real check.
 // Timed with the real minimum argon2id cost (19456 KiB, t=2, p=1): lower values are refused.

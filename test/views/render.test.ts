@@ -105,6 +105,36 @@ const messageData = (over: Data = {}): Data => ({
   ...over,
 });
 
+const resetRequestData = (over: Data = {}): Data => ({
+  title: 'Reset your password',
+  clientName: 'Acme Dashboard',
+  action: '/interaction/i-123/reset',
+  csrf: 'csrf-token-789',
+  username: '',
+  backUrl: '/interaction/i-123',
+  ...over,
+});
+
+const resetCodeData = (over: Data = {}): Data => ({
+  title: 'Enter the code',
+  action: '/interaction/i-123/reset/code',
+  csrf: 'csrf-token-789',
+  minutes: 15,
+  againUrl: '/interaction/i-123/reset',
+  backUrl: '/interaction/i-123',
+  ...over,
+});
+
+const resetPasswordData = (over: Data = {}): Data => ({
+  title: 'Choose a new password',
+  action: '/interaction/i-123/reset/password',
+  csrf: 'csrf-token-789',
+  minLength: 8,
+  maxLength: 1024,
+  backUrl: '/interaction/i-123',
+  ...over,
+});
+
 const cases: Array<{ view: string; data: Data; title: string }> = [
   { view: 'login', data: loginData(), title: 'Sign in' },
   {
@@ -176,6 +206,25 @@ const cases: Array<{ view: string; data: Data; title: string }> = [
       abortUrl: '/interaction/u/abort?csrf=x',
     },
     title: 'Set up a second factor',
+  },
+  { view: 'login', data: loginData({ resetUrl: '/interaction/i-123/reset' }), title: 'Sign in' },
+  { view: 'reset-request', data: resetRequestData(), title: 'Reset your password' },
+  {
+    view: 'reset-request',
+    data: resetRequestData({ error: 'Enter your username.' }),
+    title: 'Reset your password',
+  },
+  { view: 'reset-code', data: resetCodeData(), title: 'Enter the code' },
+  {
+    view: 'reset-code',
+    data: resetCodeData({ error: 'That code is not correct.' }),
+    title: 'Enter the code',
+  },
+  { view: 'reset-password', data: resetPasswordData(), title: 'Choose a new password' },
+  {
+    view: 'reset-password',
+    data: resetPasswordData({ error: 'Use at least 8 characters.' }),
+    title: 'Choose a new password',
   },
 ];
 
@@ -552,5 +601,53 @@ describe('views/message.ejs', () => {
     expect(html).not.toContain('<script');
     expect(html).not.toContain('<img src=x');
     expect(html).toContain('<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>');
+  });
+});
+
+describe('the password reset views', () => {
+  it('links "Forgot password?" under the login form only when the reset is on', async () => {
+    const withReset = await render('login', loginData({ resetUrl: '/interaction/i-123/reset' }));
+    const link = one(withReset, 'a', (t) => t.attrs.get('href') === '/interaction/i-123/reset');
+    expect(withReset.slice(link.index)).toMatch(/^<a[^>]*>Forgot password\?<\/a>/);
+    expect(link.index).toBeGreaterThan(withReset.indexOf('</form>'));
+    expect(await render('login', loginData())).not.toContain('Forgot password?');
+    expect(await render('login', loginData({ resetUrl: '/r', passwordOnly: true }))).not.toContain(
+      'Forgot password?',
+    );
+  });
+
+  it.each([
+    ['reset-request', resetRequestData(), 'username', '/interaction/i-123/reset'],
+    ['reset-code', resetCodeData(), 'code', '/interaction/i-123/reset/code'],
+    ['reset-password', resetPasswordData(), 'password', '/interaction/i-123/reset/password'],
+  ])('%s posts its field with the CSRF token', async (view, data, name, action) => {
+    const html = await render(view, data);
+    const form = one(html, 'form', () => true);
+    expect(form.attrs.get('method')).toBe('post');
+    expect(form.attrs.get('action')).toBe(action);
+    expect(one(html, 'input', (t) => t.attrs.get('name') === 'csrf').attrs.get('value')).toBe(
+      'csrf-token-789',
+    );
+    expect(one(html, 'input', (t) => t.attrs.get('name') === name).attrs.has('required')).toBe(true);
+  });
+
+  it('asks for the new password twice, with new-password autocomplete and the policy length', async () => {
+    const html = await render('reset-password', resetPasswordData());
+    for (const name of ['password', 'confirm']) {
+      const input = one(html, 'input', (t) => t.attrs.get('name') === name);
+      expect(input.attrs.get('type')).toBe('password');
+      expect(input.attrs.get('autocomplete')).toBe('new-password');
+      expect(input.attrs.get('minlength')).toBe('8');
+    }
+    expect(html).toContain('Use at least 8 characters.');
+  });
+
+  it('escapes hostile values', async () => {
+    const html = await render(
+      'reset-request',
+      resetRequestData({ clientName: HOSTILE_NAME, username: HOSTILE_ATTR, error: HOSTILE_NAME }),
+    );
+    expect(html).not.toContain('<script');
+    expect(html).not.toContain('<img src=x');
   });
 });
