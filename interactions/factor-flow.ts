@@ -196,7 +196,8 @@ export async function submitEnrolment(
       return host.show(factor, result.view);
     case 'undelivered':
       await host.save();
-      return host.show(factor, result.view, undefined, 503);
+      // Too many codes is the user's to wait out (429); a channel that failed is ours (503).
+      return host.show(factor, result.view, undefined, result.limited ? 429 : 503);
     case 'refused': {
       await host.refused(factor);
       await host.save();

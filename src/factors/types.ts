@@ -124,7 +124,8 @@ export type EnrolmentResult =
       show?: FactorView;
     }
   | { outcome: 'next'; view: FactorView }
-  | { outcome: 'undelivered'; view: FactorView }
+  /** `limited`: the send limits refused another code (429); else the channel failed (503). */
+  | { outcome: 'undelivered'; view: FactorView; limited?: boolean }
   | { outcome: 'refused'; error: VerifyFailure; view: FactorView };
 
 /**

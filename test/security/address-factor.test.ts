@@ -114,6 +114,7 @@ describe('address factor: enrolment and login codes are kept apart', () => {
     // Refused by the send limits: a delivery outcome of its own, not a wrong answer.
     expect(refused.outcome).toBe('undelivered');
     expect(refused.outcome === 'undelivered' && refused.view.data.error).toBe(TOO_MANY_SENDS);
+    expect(refused.outcome === 'undelivered' && refused.limited).toBe(true);
     expect(messages).toHaveLength(1);
   });
 });

@@ -235,7 +235,11 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
         req.state.address = parsed.data;
         const failure = await send(req, parsed.data, 'enrolment');
         if (failure)
-          return { outcome: 'undelivered', view: view('enrol', { address: parsed.data, error: failure }) };
+          return {
+            outcome: 'undelivered',
+            view: view('enrol', { address: parsed.data, error: failure }),
+            limited: failure === TOO_MANY_SENDS,
+          };
         return {
           outcome: 'next',
           view: view('confirm', {
