@@ -10,6 +10,7 @@ import { ACR_TWO_FACTOR } from '../src/policy/acr.ts';
 import { decideFor } from '../src/policy/request.ts';
 import type { Csrf } from '../src/security/csrf.ts';
 import { ACCOUNT_CLIENT_ID, ACCOUNT_PATH } from './account-client.ts';
+import { changePassword } from './account-password.ts';
 import { type AccountSessionsDeps, endOtherSessions, sessionRows } from './account-sessions.ts';
 import { clientName, type InteractionDeps } from './context.ts';
 import {
@@ -61,6 +62,8 @@ export function createAccountRouter(
   issuer: string,
   /** Lists and ends the user's sessions on the page; without it the page shows none. */
   sessions?: AccountSessionsDeps,
+  /** The shortest new password the page accepts (`accounts.min_password_length`). */
+  minPasswordLength = 12,
 ): Router {
   const router = new Router({ prefix: ACCOUNT_PATH });
   const { mfa } = deps;
@@ -362,6 +365,28 @@ export function createAccountRouter(
     router.post('/sessions/end-others', ...end(true));
     router.post('/sessions/:id/end', ...end(false));
   }
+
+  // A new password: the current one again, then the new one twice.
+  router.post(
+    '/password',
+    ...route(loadSession, parseForm as unknown as AccountStep, checkCsrf, async (ctx) => {
+      const { me, form } = ctx.state;
+      const text = (name: string) =>
+        typeof form[name] === 'string' ? (form[name] as string).slice(0, 1025) : '';
+      const result = await changePassword(
+        deps,
+        { accountId: me.account.id, username: me.account.username, sessionId: me.sessionId, ip: ctx.ip },
+        {
+          current: text('current_password'),
+          next: text('new_password'),
+          confirm: text('new_password_confirm'),
+        },
+        { minLength: minPasswordLength, sessions, provider },
+      );
+      if (result.ok) return showAccount(ctx, result.message);
+      await showAccount(ctx, undefined, result.error, result.status);
+    }),
+  );
 
   router.post(
     '/factors/:id/remove',

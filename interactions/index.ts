@@ -55,7 +55,7 @@ export interface InteractionOptions {
    */
   passwordReset?: PasswordReset;
   /** Serve the account page at /account (needs the `tollgate-account` client). @default undefined: off */
-  accountPage?: { issuer: string; sessions?: AccountSessionsDeps };
+  accountPage?: { issuer: string; sessions?: AccountSessionsDeps; minPasswordLength?: number };
   /**
    * Accept pending logins and attempt counters in this process's memory: without `mfa` built on
    * Redis (`assembleMfa({ kv, redis, ... })`) the router refuses to start, because a restart
@@ -187,8 +187,8 @@ export function createInteractionRouter(provider: Provider, options: Interaction
     );
   }
   if (options.accountPage) {
-    const { issuer, sessions } = options.accountPage;
-    const account = createAccountRouter(provider, deps, csrf, issuer, sessions);
+    const { issuer, sessions, minPasswordLength } = options.accountPage;
+    const account = createAccountRouter(provider, deps, csrf, issuer, sessions, minPasswordLength);
     router.use(account.routes(), account.allowedMethods());
   }
   return router;

@@ -214,7 +214,11 @@ export function createTollgate(
     render,
     mfa,
     passwordReset,
-    accountPage: { issuer: config.issuer, sessions: { adapter: store.adapter, activity } },
+    accountPage: {
+      issuer: config.issuer,
+      sessions: { adapter: store.adapter, activity },
+      minPasswordLength: config.accounts.min_password_length,
+    },
     // The embedded store was chosen by configuration, and store.ts has warned about it.
     unsafeMemoryStore: store.kind === 'memory',
   });
