@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import ejs from 'ejs';
 import type { Context } from 'koa';
 import { VIEWS_DIR } from './paths.ts';
+import type { Branding } from './ui/branding.ts';
 
 /** Renders an EJS page from views/ into a Koa response. */
 export type Render = (
@@ -20,6 +21,11 @@ export interface RenderOptions {
    * the shipped one. @default none
    */
   overridesDir?: string;
+  /**
+   * The operator's branding (`loadBranding(config.ui)`): every page gets it as `brand`, and the
+   * CSP allows its https logo and its stylesheet. @default the plain tollgate look
+   */
+  brand?: Branding;
 }
 
 /**
@@ -38,6 +44,24 @@ function templatePath(viewsDir: string, view: string, overridesDir?: string): st
   return existsSync(override) ? override : file;
 }
 
+/** The folders of the page being rendered, for {@link includeOverride}. */
+let rendering: { viewsDir: string; overridesDir?: string } | undefined;
+
+/**
+ * Where an included template (`partials/head`, ...) is: the operator's file of the same name
+ * under `overridesDir` when there is one, so partials are overridden like pages. EJS keeps a
+ * compiled template (with the includer it was compiled with) in one cache per process, shared by
+ * every renderer, so the includer is this one function, reading the folders of the page being
+ * rendered: `rendering`, set around the synchronous render.
+ */
+function includeOverride(_path: string, resolved: string): { filename: string } {
+  if (!rendering?.overridesDir) return { filename: resolved };
+  const name = relative(rendering.viewsDir, resolved);
+  if (name.startsWith(`..${sep}`) || isAbsolute(name)) return { filename: resolved };
+  const override = join(rendering.overridesDir, name);
+  return { filename: existsSync(override) ? override : resolved };
+}
+
 /**
  * Page renderer. Every page gets `Cache-Control: no-store` (they carry CSRF tokens, and later
  * secrets such as TOTP keys) and a strict CSP: no script at all, or only this origin's files on
@@ -45,6 +69,10 @@ function templatePath(viewsDir: string, view: string, overridesDir?: string): st
  * @param viewsDir folder of the templates. @default the package's views/
  */
 export function createRenderer(viewsDir: string = VIEWS_DIR, options: RenderOptions = {}): Render {
+  const brand = options.brand?.view;
+  const folders = { viewsDir, overridesDir: options.overridesDir };
+  const imgSrc = ["'self'", 'data:', ...(options.brand?.csp.img ?? [])].join(' ');
+  const styleSrc = ["'unsafe-inline'", ...(options.brand?.csp.style ?? [])].join(' ');
   return async (ctx, view, data, status) => {
     // Synchronous templates: with `async: true`, `<%- include() %>` yields a Promise and every
     // page would print "[object Promise]" instead of its <head> (styles, title) and footer.
@@ -52,15 +80,26 @@ export function createRenderer(viewsDir: string = VIEWS_DIR, options: RenderOpti
     // `resolveView` lets a page include a factor's fragment (the login page's passkey button)
     // through the same operator overrides as a whole page.
     const resolveView = (name: string) => templatePath(viewsDir, name, options.overridesDir);
-    const html = await ejs.renderFile(
-      resolveView(view),
-      { ...data, resolveView },
-      {
-        async: false,
-        cache: true,
-        views: [viewsDir],
-      },
-    );
+    // renderFile renders synchronously (async: false) inside the promise it returns, so no other
+    // page's render runs between setting and clearing `rendering`.
+    rendering = folders;
+    let html: Promise<string>;
+    try {
+      html = ejs.renderFile(
+        resolveView(view),
+        { brand, ...data, resolveView },
+        {
+          async: false,
+          cache: true,
+          // `partials/` too: an operator's own copy of head.ejs includes `brand` as the shipped one does.
+          views: [viewsDir, join(viewsDir, 'partials')],
+          includer: includeOverride,
+        },
+      );
+    } finally {
+      rendering = undefined;
+    }
+    const body = await html;
     if (status !== undefined) ctx.status = status;
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
@@ -70,10 +109,10 @@ export function createRenderer(viewsDir: string = VIEWS_DIR, options: RenderOpti
     const scripts = Array.isArray(data.scripts) && data.scripts.length > 0 ? " script-src 'self';" : '';
     ctx.set(
       'Content-Security-Policy',
-      `default-src 'none';${scripts} style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'`,
+      `default-src 'none';${scripts} style-src ${styleSrc}; img-src ${imgSrc}; frame-ancestors 'none'`,
     );
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'no-referrer');
-    ctx.body = html;
+    ctx.body = body;
   };
 }

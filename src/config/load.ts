@@ -5,6 +5,7 @@ import { BUILTIN_FACTOR_OPTIONS } from '../factors/builtin-options.ts';
 import type { FactorDefinition } from '../factors/types.ts';
 import { PACKAGE_ROOT } from '../paths.ts';
 import { loadJwks } from '../provider/keys.ts';
+import { loadBranding } from '../ui/branding.ts';
 import { configSchema, createConfigSchema, type TollgateConfig } from './schema.ts';
 import { loadYamlConfig, parseYamlConfig } from './yaml.ts';
 
@@ -77,10 +78,12 @@ export function loadConfig(
 }
 
 /**
- * Checks the files the configuration names (the private JWKS of `jwks.file`), so a missing or
- * broken one stops start-up with a {@link ConfigError} naming the field, not a stack trace.
+ * Checks the files the configuration names (the private JWKS of `jwks.file`, the logo,
+ * stylesheet and views folder of `ui`), so a missing or broken one stops start-up with a
+ * {@link ConfigError} naming the field, not a stack trace.
  */
 export function checkConfigFiles(config: TollgateConfig, source: string): void {
+  loadBranding(config.ui, source);
   if (!config.jwks.file) return;
   try {
     loadJwks(config.jwks.file);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BUILTIN_FACTOR_OPTIONS } from '../factors/builtin-options.ts';
 import { clientFactorId, deliverySchema, type MfaSection, mfaSchemaFor, otpSchema } from './schema-mfa.ts';
 import { emptyToUndefined, optionalString } from './schema-parts.ts';
+import { uiSchema } from './schema-ui.ts';
 
 /**
  * The operator's configuration file, validated at start-up. Field names are snake_case like
@@ -293,6 +294,8 @@ export function createConfigSchema(
           ),
         })
         .prefault({}),
+      /** How the pages look: `ui.branding` (name, logo, colour, CSS, support line) and `ui.views_dir`. */
+      ui: uiSchema,
       /** Log level of the JSON logs. @default "info" */
       log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     })

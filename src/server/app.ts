@@ -23,6 +23,8 @@ import { fillSingleRedirectUri } from '../provider/single-redirect-uri.ts';
 import { createRenderer } from '../render.ts';
 import { createSessionActivity, recordSessionActivity } from '../sessions/activity.ts';
 import { endAccountSessions } from '../sessions/end-account-sessions.ts';
+import { brandingAssets } from '../ui/assets.ts';
+import { loadBranding } from '../ui/branding.ts';
 import { publicMetadataCaching } from './cache-headers.ts';
 import { errorHandler, isStoreOutage } from './error-handler.ts';
 import { forwardedHeaders } from './forwarded.ts';
@@ -125,7 +127,10 @@ export function createTollgate(
      * `[...BUILTIN_FACTORS, ...factors]` so those options are validated.
      */
     factors?: readonly FactorDefinition[];
-    /** An operator's folder of templates overriding the shipped ones (see `createRenderer`). */
+    /**
+     * An operator's folder of templates overriding the shipped ones (see `createRenderer`).
+     * @default `ui.views_dir`
+     */
     viewsOverrides?: string;
   } = {},
 ): Tollgate {
@@ -159,7 +164,12 @@ export function createTollgate(
       'DEVELOPMENT OTP HMAC KEY IN USE: set TOLLGATE_OTP_KEY for real use.',
     );
   }
-  const render = createRenderer(undefined, { overridesDir: options.viewsOverrides });
+  // Logo, stylesheet and views folder are read and checked here (a ConfigError naming the field).
+  const branding = loadBranding(config.ui);
+  const render = createRenderer(undefined, {
+    overridesDir: options.viewsOverrides ?? branding.viewsDir,
+    brand: branding,
+  });
   const hasher = createPasswordHasher(config.accounts.password_hash);
   let jwks = config.jwks.file ? loadJwks(config.jwks.file) : undefined;
   if (!jwks) {
@@ -203,6 +213,7 @@ export function createTollgate(
   provider.use(issuerOrigin(config.issuer));
   provider.use(publicMetadataCaching());
   provider.use(healthRouter(() => store.ping(), logger).routes());
+  provider.use(brandingAssets(branding));
   // Where and when each session is used, for the account page and `tollgate sessions list`.
   const activity = createSessionActivity(store.kv, config.ttl.session);
   provider.use(recordSessionActivity(activity));
