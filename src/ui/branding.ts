@@ -41,7 +41,7 @@ export interface BrandView {
 /**
  * The primary colour on buttons (with its readable text colour), and on links and focus rings
  * in each colour scheme only where it reads there: 4.5:1 for links, 3:1 for a focus ring
- * against the card (WCAG 1.4.3, 1.4.11). Elsewhere the built-in colours stay.
+ * against both the card and the page around it (WCAG 1.4.3, 1.4.11). Elsewhere the built-in colours stay.
  */
 export interface BrandColours {
   primary: string;
@@ -58,17 +58,17 @@ export interface SchemeColours {
   focus?: string;
 }
 
-/** The card's background in each scheme (views/partials/head.ejs `--card`). */
-const CARD = { light: '#ffffff', dark: '#161b22' } as const;
+/** The surfaces text sits on in each scheme: the card and the page (views/partials/head.ejs `--card`, `--bg`). */
+const SURFACES = { light: ['#ffffff', '#f3f4f6'], dark: ['#161b22', '#0e1116'] } as const;
 
-function schemeColours(primary: string, scheme: keyof typeof CARD): SchemeColours {
-  const card = CARD[scheme];
+function schemeColours(primary: string, scheme: keyof typeof SURFACES): SchemeColours {
+  const worst = Math.min(...SURFACES[scheme].map((surface) => contrast(primary, surface)));
   const out: SchemeColours = {};
-  if (contrast(primary, card) >= MIN_TEXT_CONTRAST) {
+  if (worst >= MIN_TEXT_CONTRAST) {
     out.link = primary;
     out.linkHover = mix(primary, scheme === 'light' ? '#000000' : '#ffffff', 0.2);
   }
-  if (contrast(primary, card) >= 3) out.focus = primary;
+  if (worst >= 3) out.focus = primary;
   return out;
 }
 
