@@ -51,11 +51,16 @@ const authorizeUrl = (tg: RunningTollgate) =>
  * Opens the login page at one size in light mode, saves it as `<name>.png` to the artifacts and
  * the README's screenshots, and hands the page over with the CSP violations it reported.
  */
-async function openLogin(tg: RunningTollgate, size: keyof typeof SIZES, name: string) {
+async function openLogin(
+  tg: RunningTollgate,
+  size: keyof typeof SIZES,
+  name: string,
+  colorScheme: 'light' | 'dark' = 'light',
+) {
   browser ??= await launchChromium();
   const context = await browser.newContext({
     viewport: SIZES[size],
-    colorScheme: 'light',
+    colorScheme,
     deviceScaleFactor: 1,
   });
   context.setDefaultTimeout(15_000);
@@ -71,7 +76,7 @@ async function openLogin(tg: RunningTollgate, size: keyof typeof SIZES, name: st
   await page.waitForLoadState('load');
   const file = `${name}-${size}.png`;
   await page.screenshot({ path: join(ARTIFACTS, file) });
-  copyFileSync(join(ARTIFACTS, file), join(DOCS, file));
+  if (colorScheme === 'light') copyFileSync(join(ARTIFACTS, file), join(DOCS, file));
   return { page, violations, failed, close: () => context.close() };
 }
 
@@ -167,4 +172,23 @@ describe('the login page, branded and plain, on a desktop and a phone', () => {
       }
     });
   }
+
+  it("branded in dark mode: the button keeps the brand colour, links keep the dark scheme's colour", async () => {
+    const { page, violations, close } = await openLogin(
+      branded as RunningTollgate,
+      'phone',
+      'login-branded-dark',
+      'dark',
+    );
+    try {
+      expect(await style(page, 'button.btn-primary', 'background-color')).toBe(GREEN);
+      expect(await style(page, 'button.btn-primary', 'color')).toBe('rgb(255, 255, 255)');
+      // #0b7a3e reads below 4.5:1 on the dark card: the support link stays the built-in light blue.
+      expect(await style(page, '.brand-support a', 'color')).toBe('rgb(110, 168, 254)');
+      expect(await scrollsSideways(page)).toBe(false);
+      expect(violations).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
 });
