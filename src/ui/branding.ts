@@ -183,8 +183,11 @@ export function loadBranding(ui: UiConfig, source = 'the configuration'): Brandi
     });
   }
   if (b?.logo && /^https:\/\//i.test(b.logo)) {
-    branding.view.logo = new URL(b.logo).href;
-    branding.csp.img.push(new URL(b.logo).href);
+    const url = new URL(b.logo);
+    branding.view.logo = url.href;
+    // A CSP source is an origin and a path: no query (matching ignores it anyway), and `;` and
+    // `,` (which end a directive or a policy) percent-encoded, as the browser decodes both sides.
+    branding.csp.img.push(`${url.origin}${url.pathname.replace(/;/g, '%3B').replace(/,/g, '%2C')}`);
   } else if (b?.logo) {
     const file = b.logo;
     attempt(() => {

@@ -136,6 +136,12 @@ describe('ui.branding configuration', () => {
     expect(b.view.logo).toBe('https://cdn.example.com/acme/logo.svg');
     expect(b.csp.img).toEqual(['https://cdn.example.com/acme/logo.svg']);
     expect(b.logo).toBeUndefined();
+    // The CSP names the path only: a query, `;` or `,` never ends up in the policy.
+    const odd = loadBranding(
+      parse('  branding:\n    logo: "https://cdn.example.com/a;b,c/logo.png?size=2"\n').ui,
+    );
+    expect(odd.view.logo).toBe('https://cdn.example.com/a;b,c/logo.png?size=2');
+    expect(odd.csp.img).toEqual(['https://cdn.example.com/a%3Bb%2Cc/logo.png']);
   });
 
   it('`tollgate config check` says which file is missing, in one line, without a stack trace', async () => {
