@@ -26,6 +26,12 @@ export interface StartRedisOptions {
   appendonly?: boolean;
   /** Working directory; when omitted, a fresh temporary one, removed when this process ends. */
   dir?: string;
+  /** More redis-server arguments (`--cluster-enabled yes`, `--replicaof ...`). @default none */
+  args?: string[];
+  /** Listen on this port instead of a free one. */
+  port?: number;
+  /** The binary's arguments are a config file first (`redis-server FILE --sentinel`). */
+  configFile?: string;
 }
 
 const NOT_FOUND =
@@ -80,10 +86,11 @@ function installExitHook(): void {
   }
 }
 
-function findRedisServer(): string {
+/** The path of a Redis binary (`redis-server`, `redis-cli`); throws how to install it when missing. */
+export function findRedisBinary(name: 'redis-server' | 'redis-cli'): string {
   const candidates = [
-    '/usr/bin/redis-server',
-    ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'redis-server')),
+    `/usr/bin/${name}`,
+    ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, name)),
   ];
   for (const candidate of candidates) {
     try {
@@ -93,7 +100,9 @@ function findRedisServer(): string {
       // not here; try the next one
     }
   }
-  throw new Error(NOT_FOUND);
+  throw new Error(
+    name === 'redis-server' ? NOT_FOUND : NOT_FOUND.replace('redis-server not found', `${name} not found`),
+  );
 }
 
 /** A loopback port nobody listens on right now, never one the OS hands to `listen(0)`. */
@@ -156,21 +165,23 @@ function exited(proc: ChildProcess): boolean {
  * PING. Throws when redis-server is not installed: the suite never silently skips Redis tests.
  */
 export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisServer> {
-  const bin = findRedisServer();
+  const bin = findRedisBinary('redis-server');
   installExitHook();
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   let dir = opts.dir;
   if (dir === undefined) {
     dir = mkdtempSync(join(tmpdir(), 'tollgate-redis-'));
     ownDirs.add(dir);
   }
   const args = [
+    ...(opts.configFile ? [opts.configFile] : []),
     ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--daemonize', 'no'],
     ...['--appendonly', opts.appendonly ? 'yes' : 'no'],
     // With the default `everysec`, a busy disk makes Redis postpone the AOF write while replies
     // still go out, so a SIGKILL can lose acknowledged writes (seen under load: a refresh token
     // issued just before the kill). Tests that assert durability need `always`.
     ...(opts.appendonly ? ['--appendfsync', 'always'] : []),
+    ...(opts.args ?? []),
   ];
   let proc: ChildProcess | undefined;
   let log = '';

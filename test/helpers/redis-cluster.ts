@@ -1,0 +1,165 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { findRedisBinary, type RedisServer, startRedis } from './redis-server.ts';
+
+const run = promisify(execFile);
+
+/** A throwaway Redis Cluster on loopback ports, for one test file. */
+export interface RedisCluster {
+  /** Every node, masters first as created (each master's replica follows the masters). */
+  servers: RedisServer[];
+  /** `{ host, port }` of every node: the `store.redis.cluster.nodes` of a configuration. */
+  nodes: { host: string; port: number }[];
+  /** Runs redis-cli against the first node; resolves with its output. */
+  cli(...args: string[]): Promise<string>;
+  /**
+   * Moves `slots` hash slots from the master that holds the most to another master
+   * (`redis-cli --cluster reshard`), while clients keep working. Resolves when the move is done.
+   */
+  reshard(slots: number): Promise<void>;
+  /** Stops every node. */
+  stop(): Promise<void>;
+}
+
+/** Options for {@link startRedisCluster}. */
+export interface StartClusterOptions {
+  /** @default 3 */
+  masters?: number;
+  /** Replicas per master. @default 1 */
+  replicas?: number;
+  /** More redis-server arguments for every node (`--requirepass`, TLS). */
+  args?: string[];
+  /** Arguments redis-cli needs to talk to the nodes (`-a PASSWORD`, `--tls ...`). */
+  cliArgs?: string[];
+}
+
+const READY_TIMEOUT_MS = 30_000;
+
+/** CLUSTER INFO of one node, on a connection of its own; the error's text when it does not answer. */
+async function clusterInfo(port: number, password: string | undefined): Promise<string> {
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    password,
+    lazyConnect: true,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return String(await client.cluster('INFO'));
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * Starts `masters` x (1 + `replicas`) redis-server processes with `--cluster-enabled yes`, joins
+ * them with `redis-cli --cluster create ... --cluster-replicas N --cluster-yes`, and resolves once
+ * every node reports `cluster_state:ok` and knows every other. Throws when redis-server or
+ * redis-cli is missing: the suite never silently skips Cluster tests. Start one per test file:
+ * it takes a few seconds.
+ */
+export async function startRedisCluster(opts: StartClusterOptions = {}): Promise<RedisCluster> {
+  const cli = findRedisBinary('redis-cli');
+  const masters = opts.masters ?? 3;
+  const replicas = opts.replicas ?? 1;
+  const count = masters * (1 + replicas);
+  const servers: RedisServer[] = [];
+  try {
+    const started = await Promise.all(
+      Array.from({ length: count }, () =>
+        startRedis({
+          args: [
+            ...['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'],
+            // Failure detection within 2 s, for the tests that stop a node.
+            ...['--cluster-node-timeout', '2000'],
+            ...(opts.args ?? []),
+          ],
+        }),
+      ),
+    );
+    servers.push(...started);
+    const addresses = servers.map((s) => `127.0.0.1:${s.port}`);
+    const cliArgs = opts.cliArgs ?? [];
+    const auth = cliArgs.includes('-a') ? cliArgs[cliArgs.indexOf('-a') + 1] : undefined;
+    await run(
+      cli,
+      [
+        ...cliArgs,
+        '--cluster',
+        'create',
+        ...addresses,
+        '--cluster-replicas',
+        String(replicas),
+        '--cluster-yes',
+      ],
+      {
+        timeout: READY_TIMEOUT_MS,
+      },
+    );
+    // Bounded poll: every node must see the whole cluster as served before a test starts.
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      const infos = await Promise.all(servers.map((s) => clusterInfo(s.port, auth)));
+      const ready = infos.every(
+        (info) => info.includes('cluster_state:ok') && info.includes(`cluster_known_nodes:${count}`),
+      );
+      if (ready) break;
+      if (Date.now() > deadline) throw new Error(`redis cluster did not become ready:\n${infos.join('\n')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const first = servers[0] as RedisServer;
+    const cluster: RedisCluster = {
+      servers,
+      nodes: servers.map((s) => ({ host: '127.0.0.1', port: s.port })),
+      async cli(...args) {
+        const { stdout } = await run(cli, [...cliArgs, '-p', String(first.port), ...args], {
+          timeout: READY_TIMEOUT_MS,
+        });
+        return stdout;
+      },
+      async reshard(slots) {
+        const nodes = await cluster.cli('CLUSTER', 'NODES');
+        const owners = nodes
+          .split('\n')
+          .filter((line) => line.includes('master') && !line.includes('fail'))
+          .map((line) => {
+            const fields = line.split(' ');
+            const ranges = fields.slice(8).filter((r) => /^\d/.test(r));
+            const owned = ranges.reduce((n, r) => {
+              const [a, b] = r.split('-').map(Number);
+              return n + ((b ?? a ?? 0) - (a ?? 0) + 1);
+            }, 0);
+            return { id: fields[0] as string, owned };
+          })
+          .sort((x, y) => y.owned - x.owned);
+        const from = owners[0];
+        const to = owners[owners.length - 1];
+        if (!from || !to || from === to) throw new Error(`no two masters to reshard between:\n${nodes}`);
+        await run(
+          cli,
+          [
+            ...cliArgs,
+            '--cluster',
+            'reshard',
+            `127.0.0.1:${first.port}`,
+            ...['--cluster-from', from.id, '--cluster-to', to.id],
+            ...['--cluster-slots', String(slots), '--cluster-yes'],
+          ],
+          { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
+        );
+      },
+      async stop() {
+        await Promise.all(servers.map((s) => s.stop()));
+      },
+    };
+    return cluster;
+  } catch (err) {
+    await Promise.all(servers.map((s) => s.kill()));
+    throw err;
+  }
+}
