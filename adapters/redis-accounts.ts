@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type {
   Account,
   AccountPatch,
@@ -8,19 +7,19 @@ import type {
 } from '../src/accounts/types.ts';
 import { newAccountRecord, normalizeUsername, toAccount } from '../src/accounts/types.ts';
 import { AccountError } from '../src/errors.ts';
+import type { RedisClient } from './redis-client.ts';
+import { accountKeys, assertKeyPrefix } from './redis-layout.ts';
 
 /*
- * Key layout (prefix omitted):
+ * Key layout (adapters/redis-layout.ts, prefix omitted):
  *   account:{id}         hash, one field per account attribute (groups as JSON)
  *   account:usernames    hash, normalised username -> id (uniqueness and listing)
- * A hash per account lets an update touch only the fields it changes, atomically.
+ * A hash per account lets an update touch only the fields it changes, atomically. The account
+ * hash and the username entry are on different Cluster slots, so no script touches both:
+ * create writes the account, then claims the username (HSETNX); delete removes the account,
+ * then frees its username. A username whose account is gone (a crash between the two steps)
+ * is free again: the next create takes it over.
  */
-
-// Creates the account only if the username is free: KEYS[1]=usernames, KEYS[2]=account key.
-const CREATE = `
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call('HSET', KEYS[2], unpack(ARGV, 3))
-return 1`;
 
 // Patches an existing account: ARGV = n_set, field, value, ..., fields to delete...
 const UPDATE = `
@@ -30,14 +29,23 @@ if n > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 2, 1 + n * 2)) end
 if #ARGV > 1 + n * 2 then redis.call('HDEL', KEYS[1], unpack(ARGV, 2 + n * 2)) end
 return 1`;
 
-// Removes an account and its username entry, if the entry still names it: KEYS[1]=usernames,
-// KEYS[2]=account key, ARGV[1]=id.
+// Removes an account: KEYS[1]=account key. Returns its username, false when there was none.
 const DELETE = `
-local username = redis.call('HGET', KEYS[2], 'username')
-if not username then return 0 end
-if redis.call('HGET', KEYS[1], username) == ARGV[1] then redis.call('HDEL', KEYS[1], username) end
-redis.call('DEL', KEYS[2])
+local username = redis.call('HGET', KEYS[1], 'username')
+if not username then return false end
+redis.call('DEL', KEYS[1])
+return username`;
+
+// Sets a hash field only while it holds the expected value: KEYS[1]=usernames, ARGV = field,
+// expected, new value ('' = delete the field). 1 when changed.
+const SWAP_FIELD = `
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+if ARGV[3] == '' then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1`;
+
+/** Rounds of "the username's account is gone, take it over" before create gives up. */
+const MAX_CLAIM_ROUNDS = 4;
 
 function encode(value: unknown): string {
   if (typeof value === 'boolean') return value ? '1' : '0';
@@ -67,12 +75,26 @@ function flatten(obj: Record<string, unknown>): string[] {
 
 /** Account store on Redis; `keyPrefix` is the deployment's prefix (e.g. `tollgate:`). */
 export function createRedisAccountStore(
-  redis: Redis,
+  redis: RedisClient,
   options: { keyPrefix: string; now?: () => number },
 ): AccountStore {
   const now = () => Math.floor((options.now ?? Date.now)() / 1000);
-  const usernamesKey = `${options.keyPrefix}account:usernames`;
-  const accountKey = (id: string) => `${options.keyPrefix}account:${id}`;
+  assertKeyPrefix(options.keyPrefix);
+  const keys = accountKeys(options.keyPrefix);
+  const usernamesKey = keys.usernames;
+  const accountKey = keys.account;
+
+  /** Claims `username` for `id`: true when it is ours, false when a live account has it. */
+  async function claim(username: string, id: string): Promise<boolean> {
+    for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
+      if ((await redis.hsetnx(usernamesKey, username, id)) === 1) return true;
+      const owner = await redis.hget(usernamesKey, username);
+      if (owner === null) continue;
+      if ((await redis.exists(accountKey(owner))) === 1) return false;
+      if ((await redis.eval(SWAP_FIELD, 1, usernamesKey, username, owner, id)) === 1) return true;
+    }
+    return false;
+  }
 
   async function findById(id: string) {
     return decode(await redis.hgetall(accountKey(id)));
@@ -82,16 +104,12 @@ export function createRedisAccountStore(
     async create(input: NewAccount): Promise<Account> {
       const record = newAccountRecord(input, now());
       const { username } = record;
-      const created = await redis.eval(
-        CREATE,
-        2,
-        usernamesKey,
-        accountKey(record.id),
-        username,
-        record.id,
-        ...flatten({ ...record }),
-      );
-      if (created !== 1) throw new AccountError('account_exists', `account ${username} already exists`);
+      // The account first, under its fresh id: a username never names a half-written account.
+      await redis.hset(accountKey(record.id), ...flatten({ ...record }));
+      if (!(await claim(username, record.id))) {
+        await redis.del(accountKey(record.id));
+        throw new AccountError('account_exists', `account ${username} already exists`);
+      }
       return toAccount(record);
     },
     findById,
@@ -102,11 +120,12 @@ export function createRedisAccountStore(
     async list() {
       const ids = Object.values(await redis.hgetall(usernamesKey));
       if (ids.length === 0) return [];
-      const pipeline = redis.pipeline();
-      for (const id of ids) pipeline.hgetall(accountKey(id));
-      const results = (await pipeline.exec()) ?? [];
+      // One HGETALL per account, sent together (on a Cluster, grouped per node).
+      const results = await Promise.all(
+        ids.map((id) => redis.hgetall(accountKey(id)).catch(() => undefined)),
+      );
       return results
-        .map(([err, fields]) => (err ? undefined : decode(fields as Record<string, string>)))
+        .map((fields) => (fields ? decode(fields) : undefined))
         .filter((r): r is AccountRecord => r !== undefined)
         .map(toAccount)
         .sort((a, b) => a.username.localeCompare(b.username));
@@ -122,7 +141,11 @@ export function createRedisAccountStore(
       return toAccount(record);
     },
     async delete(id) {
-      return (await redis.eval(DELETE, 2, usernamesKey, accountKey(id), id)) === 1;
+      const username = await redis.eval(DELETE, 1, accountKey(id));
+      if (typeof username !== 'string') return false;
+      // Frees the username only while it still names this account.
+      await redis.eval(SWAP_FIELD, 1, usernamesKey, username, id, '');
+      return true;
     },
     async count() {
       return redis.hlen(usernamesKey);

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Credential, CredentialStore } from '../src/factors/types.ts';
+import type { RedisClient } from './redis-client.ts';
+import { accountKeys } from './redis-layout.ts';
 
 /*
- * Key layout (prefix omitted): cred:{accountId} is a hash, credential id -> JSON. One key per
+ * Key layout (adapters/redis-layout.ts, prefix omitted): cred:{accountId} is a hash, credential id -> JSON. One key per
  * account makes "every factor of this user" one HGETALL and "reset MFA" one DEL.
  * Single use of codes is not enforced here but with KeyValueStore.setIfAbsent, which is atomic.
  */
@@ -25,11 +26,11 @@ const MAX_SWAP_ROUNDS = 16;
 
 /** Credential store on Redis. */
 export function createRedisCredentialStore(
-  redis: Redis,
+  redis: RedisClient,
   options: { keyPrefix: string; now?: () => number },
 ): CredentialStore {
   const now = () => Math.floor((options.now ?? Date.now)() / 1000);
-  const key = (accountId: string) => `${options.keyPrefix}cred:${accountId}`;
+  const key = accountKeys(options.keyPrefix).credentials;
   const parse = (json: string | null | undefined) => (json ? (JSON.parse(json) as Credential) : undefined);
 
   const store: CredentialStore = {

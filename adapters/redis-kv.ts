@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { KeyValueStore } from '../src/factors/types.ts';
+import type { RedisClient } from './redis-client.ts';
 
 /** Short-lived key-value state on Redis; every key under `{keyPrefix}kv:`. */
-export function createRedisKeyValueStore(redis: Redis, options: { keyPrefix: string }): KeyValueStore {
+export function createRedisKeyValueStore(redis: RedisClient, options: { keyPrefix: string }): KeyValueStore {
   const k = (key: string) => `${options.keyPrefix}kv:${key}`;
   const ttl = (seconds: number) => Math.max(1, Math.ceil(seconds));
   return {

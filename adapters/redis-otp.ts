@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Channel } from '../src/delivery/types.ts';
 import type {
   ClaimStatus,
@@ -8,6 +7,7 @@ import type {
   OtpStore,
 } from '../src/otp/store.ts';
 import type { OtpStatus } from '../src/otp/types.ts';
+import type { RedisClient } from './redis-client.ts';
 
 /*
  * Key layout (prefix omitted): otp:{id} is a hash, one field per record attribute (metadata and
@@ -77,7 +77,7 @@ function decode(fields: Record<string, string>): OtpRecord | undefined {
  * OTP sessions on Redis, under `{keyPrefix}otp:{id}`.
  * @param options.keyPrefix the deployment's prefix, with its separator (`tollgate:`).
  */
-export function createRedisOtpStore(redis: Redis, options: { keyPrefix: string }): OtpStore {
+export function createRedisOtpStore(redis: RedisClient, options: { keyPrefix: string }): OtpStore {
   const key = (id: string) => `${options.keyPrefix}otp:${id}`;
   return {
     async create(record, ttlSeconds) {

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import {
   ACCOUNT_INDEX_MAX,
@@ -9,190 +7,51 @@ import {
   indexEntry,
 } from './account-index.ts';
 import { CONSUMABLE_MODELS, DEFAULT_CLOCK_TOLERANCE, storageTtl } from './memory.ts';
+import type { RedisClient } from './redis-client.ts';
+import { assertKeyPrefix, oidcKeys, POINTER } from './redis-layout.ts';
+import { CONSUME, DESTROY, DROP_POINTER, REVOKE, TRACK, UPSERT } from './redis-oidc-scripts.ts';
+import { runScript } from './redis-script.ts';
 
 /*
- * oidc-provider storage on Redis. Key layout (P = keyPrefix, e.g. "tollgate:"):
- *
- *   P{Model}:{id}             JSON string of the payload; consumable models carry their consumed
- *                             stamp as its first key: {"consumed":<epoch s>,...}
- *   Puid:{Model}:{uid}        string -> id (Session), same TTL as the record
- *   PuserCode:{Model}:{code}  string -> id (DeviceCode), same TTL as the record
- *   Pgrant:{grantId}          sorted set of record keys without P ("AccessToken:{id}") scored by
- *                             their expiry (epoch ms, Redis clock); expires with its last member
- *   PbyAccount:{accountId}    sorted set of the account's Session and Grant record keys without P,
- *                             scored the same way, at most ACCOUNT_INDEX_MAX (adapters/account-index.ts)
+ * oidc-provider storage on Redis; the key layout is in adapters/redis-layout.ts. In short: a
+ * record lives at its home P{Model}:{id}, unless it belongs to a grant: then it lives in the
+ * grant's slot, P{Model}:{grantId}:id, beside the grant's index and the Grant record, and its
+ * home holds "@grantId". So a grant's records and its index change in one script, and
+ * revocation deletes them in one script too, on a Cluster as on one server.
  *
  * Records leave out what their key already says: a payload whose `kind` is the model name and
  * whose `jti` is the id (every payload oidc-provider saves) is stored without both, followed by a
  * newline, and read back with both. Any other payload is stored as given, without the newline.
+ * Consumable models carry their consumed stamp as the first member: {"consumed":<epoch s>,...}.
  *
- * Every write and every multi-key read is one Lua script: atomic, one round trip, and the
- * scores use Redis's own clock, so several tollgate processes with skewed clocks cannot let a
- * grant index expire before its tokens (which would make revokeByGrantId miss them).
- *
- * Scripts touch keys they derive from stored data (index -> record, grant -> members), so this
- * layout is for standalone or Sentinel Redis, not Redis Cluster. Consume needs SET KEEPTTL
- * (Redis >= 6).
+ * Round trips: find() of a record without a grant is one GET; of a grant's record two (home,
+ * then the record), one when this process has seen the record's grant before. findByUid() and
+ * findByUserCode() add the pointer's GET. upsert() sends its few commands together (one round
+ * trip); destroy() takes two. Needs Redis >= 6.2 (GETDEL, SET GET, SET KEEPTTL).
  */
 
 /** Options for {@link createRedisAdapter}. */
 export interface RedisAdapterOptions {
-  /** Prepended to every key; carries its own separator. */
+  /** Prepended to every key; carries its own separator, and no `{` or `}`. */
   keyPrefix: string;
   /** Seconds a record outlives its `expiresIn`. @default 15 */
   clockTolerance?: number;
 }
 
-interface LuaScript {
-  lua: string;
-  sha: string;
-}
-
-function script(lua: string): LuaScript {
-  return { lua, sha: createHash('sha1').update(lua).digest('hex') };
-}
-
 /**
  * Ends a record stored without its `kind` and `jti`. JSON allows trailing whitespace, so the
- * value still decodes as is (JSON.parse, cjson in DESTROY).
+ * value still decodes as is.
  */
 const STRIPPED = '\n';
 
 /** The consumed stamp at the head of a stored record: the only `consumed` that counts. */
 const STAMP = /^\{"consumed":(\d+)[,}]/;
 
-/**
- * `now`: milliseconds since the epoch on the Redis server's clock. `int()`: Lua turns numbers
- * into strings with 14 significant digits, which would round epoch milliseconds one day.
- */
-const LUA_NOW_MS = `local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local function int(n) return string.format('%d', n) end`;
+/** Grants remembered per process for records seen (a record's grant never changes). */
+const GRANT_CACHE_MAX = 10_000;
 
-/**
- * `STAMP`: matches the consumed stamp of a stored record (as {@link STAMP}). `stamped(raw, s)`:
- * the record JSON `raw` with stamp `s` as its first key, replacing a stamp it already has; an
- * empty object `{}` gets no trailing comma.
- */
-const LUA_STAMP = `local STAMP = '^{"consumed":(%d+)[,}]'
-local function stamped(raw, s)
-  local rest = string.match(raw, '^{"consumed":%d+([,}].*)$')
-  if not rest then
-    rest = string.sub(raw, 2)
-    if string.sub(rest, 1, 1) ~= '}' then rest = ',' .. rest end
-  end
-  return '{"consumed":' .. s .. rest
-end`;
-
-/**
- * KEYS: record, then ARGV[5] index keys, then the grant key when ARGV[6] == '1', then the account
- * index key when ARGV[8] == '1'.
- * ARGV: record JSON, id, ttl seconds ('0' = none), consumable '1' | '0', index key count, has
- * grant, member (the record key without the prefix), has account index, account index cap.
- */
-const UPSERT = script(`${LUA_NOW_MS}
-${LUA_STAMP}
-local record, payload, id, ttl = KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3])
-if ARGV[4] == '1' then
-  -- Keep an existing stamp: a save racing a consume must not un-consume.
-  local old = redis.call('GET', record)
-  local stamp = old and string.match(old, STAMP)
-  if stamp then payload = stamped(payload, stamp) end
-end
-if ttl > 0 then redis.call('SET', record, payload, 'EX', ttl) else redis.call('SET', record, payload) end
-local indexes = tonumber(ARGV[5])
-for i = 2, indexes + 1 do
-  if ttl > 0 then redis.call('SET', KEYS[i], id, 'EX', ttl) else redis.call('SET', KEYS[i], id) end
-end
--- Adds the record to a sorted set scored by its expiry, drops expired members (and, past max,
--- the soonest-expiring ones), and lets the set expire with its last member.
-local function track(set, max)
-  local score = '+inf'
-  if ttl > 0 then score = int(now + ttl * 1000) end
-  redis.call('ZADD', set, score, ARGV[7])
-  redis.call('ZREMRANGEBYSCORE', set, '-inf', '(' .. int(now))
-  if max > 0 then
-    local over = redis.call('ZCARD', set) - max
-    if over > 0 then redis.call('ZREMRANGEBYRANK', set, 0, over - 1) end
-  end
-  local last = redis.call('ZRANGE', set, -1, -1, 'WITHSCORES')
-  if last[2] == 'inf' then
-    redis.call('PERSIST', set)
-  elseif last[2] then
-    redis.call('PEXPIREAT', set, int(math.ceil(tonumber(last[2]))))
-  end
-end
-local at = indexes + 2
-if ARGV[6] == '1' then
-  track(KEYS[at], 0)
-  at = at + 1
-end
-if ARGV[8] == '1' then track(KEYS[at], tonumber(ARGV[9])) end
-return 1`);
-
-/**
- * KEYS: record. Stamps 'consumed' once, and only on a record that exists (no TTL-less stub);
- * KEEPTTL leaves the record's expiry as it was.
- */
-const CONSUME = script(`${LUA_STAMP}
-local raw = redis.call('GET', KEYS[1])
-if not raw or string.match(raw, STAMP) then return 0 end
-local t = redis.call('TIME')
-redis.call('SET', KEYS[1], stamped(raw, t[1]), 'KEEPTTL')
-return 1`);
-
-/** KEYS: index key. ARGV: record key prefix. Returns {record JSON, id}. */
-const FIND_BY_INDEX = script(`local id = redis.call('GET', KEYS[1])
-if not id then return nil end
-local raw = redis.call('GET', ARGV[1] .. id)
-if not raw then return nil end
-return { raw, id }`);
-
-/**
- * KEYS: record. ARGV: id, uid index prefix, userCode index prefix, grant prefix, member, account
- * index prefix ('' = this model is not indexed by account).
- * Reads the payload to find its index entries; an index is deleted only while it still points
- * at this id, because a newer record (a regenerated Session) may own it now.
- */
-const DESTROY = script(`local raw = redis.call('GET', KEYS[1])
-redis.call('DEL', KEYS[1])
-if not raw then return 0 end
-local ok, p = pcall(cjson.decode, raw)
-if not ok or type(p) ~= 'table' then return 1 end
-local function drop(key)
-  if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key) end
-end
-if type(p.uid) == 'string' then drop(ARGV[2] .. p.uid) end
-if type(p.userCode) == 'string' then drop(ARGV[3] .. p.userCode) end
-if type(p.grantId) == 'string' then redis.call('ZREM', ARGV[4] .. p.grantId, ARGV[5]) end
-if ARGV[6] ~= '' and type(p.accountId) == 'string' then redis.call('ZREM', ARGV[6] .. p.accountId, ARGV[5]) end
-return 1`);
-
-/**
- * KEYS: grant key. ARGV: key prefix. Deletes every member record and the set; unpack() is
- * bounded, so batches.
- */
-const REVOKE = script(`local members = redis.call('ZRANGE', KEYS[1], 0, -1)
-for i = 1, #members, 1000 do
-  local keys = {}
-  for j = i, math.min(i + 999, #members) do keys[#keys + 1] = ARGV[1] .. members[j] end
-  redis.call('DEL', unpack(keys))
-end
-redis.call('DEL', KEYS[1])
-return #members`);
-
-async function run(redis: Redis, s: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
-  try {
-    return await redis.evalsha(s.sha, keys.length, ...keys, ...args);
-  } catch (err) {
-    // First use after a Redis (re)start: the script cache is empty. EVALSHA did nothing, so
-    // sending the body is safe and still atomic.
-    if (err instanceof Error && err.message.startsWith('NOSCRIPT')) {
-      return redis.eval(s.lua, keys.length, ...keys, ...args);
-    }
-    throw err;
-  }
-}
+/** Members deleted per revocation script. */
+const REVOKE_BATCH = 1000;
 
 /** The stored form of `payload` (see the layout above). */
 function serialize(payload: AdapterPayload, model: string, id: string): string {
@@ -207,7 +66,7 @@ function serialize(payload: AdapterPayload, model: string, id: string): string {
  * carried itself (a stale copy re-saved after the consume).
  */
 function parse(raw: unknown, model: string, id: string, consumable: boolean): AdapterPayload | undefined {
-  if (typeof raw !== 'string') return undefined;
+  if (typeof raw !== 'string' || raw.startsWith(POINTER)) return undefined;
   const payload = JSON.parse(raw) as AdapterPayload;
   const stamp = consumable ? STAMP.exec(raw) : null;
   if (stamp) payload.consumed = Number(stamp[1]);
@@ -218,21 +77,32 @@ function parse(raw: unknown, model: string, id: string, consumable: boolean): Ad
   return payload;
 }
 
+/** Sets a pointer with the record's lifetime ('0' = none). */
+function setPointer(redis: RedisClient, key: string, value: string, ttl: number): Promise<unknown> {
+  return ttl > 0 ? redis.set(key, value, 'EX', ttl) : redis.set(key, value);
+}
+
 /**
  * Creates an oidc-provider adapter class that stores every model in Redis under
- * `options.keyPrefix`. Pass a client from `createRedisClient` (adapters/redis-client.ts); the
- * adapter neither connects nor closes it. `consume()` on a model outside CONSUMABLE_MODELS rejects
- * with a TypeError rather than silently not consuming.
+ * `options.keyPrefix`. Pass a client from `createRedisClient` (adapters/redis-client.ts): one
+ * server, Sentinel or Cluster; the adapter neither connects nor closes it. `consume()` on a model
+ * outside CONSUMABLE_MODELS rejects with a TypeError rather than silently not consuming.
  */
-export function createRedisAdapter(redis: Redis, options: RedisAdapterOptions): AccountIndexedAdapter {
-  const prefix = options.keyPrefix;
+export function createRedisAdapter(redis: RedisClient, options: RedisAdapterOptions): AccountIndexedAdapter {
+  assertKeyPrefix(options.keyPrefix);
+  const keys = oidcKeys(options.keyPrefix);
   const clockTolerance = options.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE;
-  const grantPrefix = `${prefix}grant:`;
-  const accountPrefix = `${prefix}byAccount:`;
+  // "Model:id" -> grantId, oldest first: saves reading the home of a record seen before.
+  const grants = new Map<string, string>();
+  const remember = (member: string, grantId: string) => {
+    if (grants.get(member) === grantId) return;
+    grants.set(member, grantId);
+    if (grants.size > GRANT_CACHE_MAX) grants.delete(grants.keys().next().value as string);
+  };
 
   return class RedisAdapter implements Adapter {
     static async listByAccount(accountId: string): Promise<AccountIndexEntry[]> {
-      const flat = await redis.zrange(accountPrefix + accountId, '0', '-1', 'WITHSCORES');
+      const flat = await redis.zrange(keys.byAccount(accountId), '0', '-1', 'WITHSCORES');
       const entries: AccountIndexEntry[] = [];
       for (let i = 0; i < flat.length; i += 2) {
         const score = flat[i + 1] === 'inf' ? undefined : Number(flat[i + 1]);
@@ -245,89 +115,153 @@ export function createRedisAdapter(redis: Redis, options: RedisAdapterOptions): 
     readonly #model: string;
     readonly #accountIndexed: boolean;
     readonly #consumable: boolean;
-    readonly #recordPrefix: string;
-    readonly #uidPrefix: string;
-    readonly #userCodePrefix: string;
 
     constructor(model: string) {
       this.#model = model;
       this.#consumable = CONSUMABLE_MODELS.has(model);
       this.#accountIndexed = ACCOUNT_INDEXED_MODELS.has(model);
-      this.#recordPrefix = `${prefix}${model}:`;
-      this.#uidPrefix = `${prefix}uid:${model}:`;
-      this.#userCodePrefix = `${prefix}userCode:${model}:`;
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+      const model = this.#model;
       const ttl = storageTtl(expiresIn, clockTolerance) ?? 0;
-      const keys = [this.#recordPrefix + id];
-      if (typeof payload.uid === 'string') keys.push(this.#uidPrefix + payload.uid);
-      if (typeof payload.userCode === 'string') keys.push(this.#userCodePrefix + payload.userCode);
-      const indexes = keys.length - 1;
-      const hasGrant = typeof payload.grantId === 'string';
-      if (hasGrant) keys.push(grantPrefix + payload.grantId);
-      const byAccount = this.#accountIndexed && typeof payload.accountId === 'string';
-      if (byAccount) keys.push(accountPrefix + payload.accountId);
-      await run(redis, UPSERT, keys, [
-        serialize(payload, this.#model, id),
-        id,
-        ttl,
-        this.#consumable ? '1' : '0',
-        indexes,
-        hasGrant ? '1' : '0',
-        this.#member(id),
-        byAccount ? '1' : '0',
-        ACCOUNT_INDEX_MAX,
-      ]);
+      const member = this.#member(id);
+      const record = serialize(payload, model, id);
+      const consumable = this.#consumable ? '1' : '0';
+      const grantId = typeof payload.grantId === 'string' ? payload.grantId : undefined;
+      // Sent together, answered in one round trip; each command is on its own slot.
+      const writes: Promise<unknown>[] = [];
+      let home: Promise<string | null> | undefined;
+      if (grantId === undefined) {
+        writes.push(runScript(redis, UPSERT, [keys.home(model, id)], [record, ttl, consumable, member]));
+      } else {
+        const at = keys.member(model, grantId, id);
+        writes.push(runScript(redis, UPSERT, [at, keys.grant(grantId)], [record, ttl, consumable, member]));
+        // The home points at the grant. What it held before tells whether the record lived
+        // there, consumed, before it joined its grant (a device code the user approved).
+        const pointer = POINTER + grantId;
+        home =
+          ttl > 0
+            ? redis.set(keys.home(model, id), pointer, 'EX', ttl, 'GET')
+            : redis.set(keys.home(model, id), pointer, 'GET');
+        remember(member, grantId);
+      }
+      if (typeof payload.uid === 'string')
+        writes.push(setPointer(redis, keys.uid(model, payload.uid), id, ttl));
+      if (typeof payload.userCode === 'string') {
+        writes.push(setPointer(redis, keys.userCode(model, payload.userCode), id, ttl));
+      }
+      if (this.#accountIndexed && typeof payload.accountId === 'string') {
+        writes.push(
+          runScript(redis, TRACK, [keys.byAccount(payload.accountId)], [member, ttl, ACCOUNT_INDEX_MAX]),
+        );
+      }
+      const [before] = await Promise.all([home, ...writes]);
+      const stamp = this.#consumable && typeof before === 'string' ? STAMP.exec(before) : null;
+      if (grantId !== undefined && stamp) {
+        await runScript(redis, CONSUME, [keys.member(model, grantId, id)], [stamp[1] as string]);
+      }
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      return parse(await redis.get(this.#recordPrefix + id), this.#model, id, this.#consumable);
+      const model = this.#model;
+      const known = grants.get(this.#member(id));
+      if (known !== undefined) return this.#parse(await redis.get(keys.member(model, known, id)), id);
+      const raw = await redis.get(keys.home(model, id));
+      if (raw === null || !raw.startsWith(POINTER)) return this.#parse(raw, id);
+      const grantId = raw.slice(POINTER.length);
+      remember(this.#member(id), grantId);
+      return this.#parse(await redis.get(keys.member(model, grantId, id)), id);
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      const payload = await this.#findByIndex(this.#uidPrefix + uid);
-      // A record re-upserted with another uid leaves the old index behind until it expires.
+      const id = await redis.get(keys.uid(this.#model, uid));
+      const payload = id === null ? undefined : await this.find(id);
+      // A record re-upserted with another uid leaves the old pointer behind until it expires.
       return payload?.uid === uid ? payload : undefined;
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      const payload = await this.#findByIndex(this.#userCodePrefix + userCode);
+      const id = await redis.get(keys.userCode(this.#model, userCode));
+      const payload = id === null ? undefined : await this.find(id);
       return payload?.userCode === userCode ? payload : undefined;
     }
 
-    async #findByIndex(indexKey: string): Promise<AdapterPayload | undefined> {
-      const found = await run(redis, FIND_BY_INDEX, [indexKey], [this.#recordPrefix]);
-      if (!Array.isArray(found)) return undefined;
-      return parse(found[0], this.#model, String(found[1]), this.#consumable);
-    }
-
     async consume(id: string): Promise<void> {
-      if (!this.#consumable) throw new TypeError(`${this.#model} records cannot be consumed`);
-      await run(redis, CONSUME, [this.#recordPrefix + id], []);
+      const model = this.#model;
+      if (!this.#consumable) throw new TypeError(`${model} records cannot be consumed`);
+      const known = grants.get(this.#member(id));
+      const first = known === undefined ? keys.home(model, id) : keys.member(model, known, id);
+      const result = await runScript(redis, CONSUME, [first], ['']);
+      if (typeof result === 'string' && result.startsWith(POINTER)) {
+        const grantId = result.slice(POINTER.length);
+        remember(this.#member(id), grantId);
+        await runScript(redis, CONSUME, [keys.member(model, grantId, id)], ['']);
+      }
     }
 
     async destroy(id: string): Promise<void> {
-      await run(
-        redis,
-        DESTROY,
-        [this.#recordPrefix + id],
-        [
-          id,
-          this.#uidPrefix,
-          this.#userCodePrefix,
-          grantPrefix,
-          this.#member(id),
-          this.#accountIndexed ? accountPrefix : '',
-        ],
-      );
+      const model = this.#model;
+      const member = this.#member(id);
+      // The home first: once it is gone, nothing finds the record any more.
+      let raw: string | null = await redis.getdel(keys.home(model, id));
+      const grantId = raw?.startsWith(POINTER) ? raw.slice(POINTER.length) : grants.get(member);
+      if (grantId !== undefined && (raw === null || raw.startsWith(POINTER))) {
+        const found = await runScript(
+          redis,
+          DESTROY,
+          [keys.member(model, grantId, id), keys.grant(grantId)],
+          [member],
+        );
+        raw = typeof found === 'string' ? found : null;
+      }
+      grants.delete(member);
+      if (raw === null) return;
+      let p: AdapterPayload;
+      try {
+        p = JSON.parse(raw) as AdapterPayload;
+      } catch {
+        return;
+      }
+      // Pointers are dropped only while they still name this id: a newer record (a regenerated
+      // Session) may own them now.
+      const drops: Promise<unknown>[] = [];
+      if (typeof p.uid === 'string')
+        drops.push(runScript(redis, DROP_POINTER, [keys.uid(model, p.uid)], [id]));
+      if (typeof p.userCode === 'string') {
+        drops.push(runScript(redis, DROP_POINTER, [keys.userCode(model, p.userCode)], [id]));
+      }
+      if (this.#accountIndexed && typeof p.accountId === 'string') {
+        drops.push(redis.zrem(keys.byAccount(p.accountId), member));
+      }
+      await Promise.all(drops);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await run(redis, REVOKE, [grantPrefix + grantId], [prefix]);
+      const index = keys.grant(grantId);
+      // Batches until the index is empty; a record saved meanwhile is in the next batch.
+      for (;;) {
+        const members = await redis.zrange(index, '0', String(REVOKE_BATCH - 1));
+        if (members.length === 0) return;
+        const records: string[] = [];
+        const homes: string[] = [];
+        for (const m of members) {
+          const at = m.indexOf(':');
+          records.push(keys.member(m.slice(0, at), grantId, m.slice(at + 1)));
+          homes.push(keys.home(m.slice(0, at), m.slice(at + 1)));
+          grants.delete(m);
+        }
+        await runScript(redis, REVOKE, [index, ...records], members);
+        // Each home is a slot of its own; a home left behind (a crash here) points at nothing.
+        await Promise.all(homes.map((home) => redis.del(home)));
+      }
     }
 
-    /** This record's entry in a grant index: its key without the prefix. */
+    #parse(raw: unknown, id: string): AdapterPayload | undefined {
+      return parse(raw, this.#model, id, this.#consumable);
+    }
+
+    /** This record's entry in an index: "{Model}:{id}". */
     #member(id: string): string {
       return `${this.#model}:${id}`;
     }

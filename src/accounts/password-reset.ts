@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
+import type { RedisClient } from '../../adapters/redis-client.ts';
 import type { Delivery, DeliveryResult } from '../delivery/types.ts';
 import type { KeyValueStore } from '../factors/types.ts';
 import type { Logger } from '../log.ts';
@@ -58,7 +58,7 @@ export interface PasswordResetOptions {
   unlockPassword(username: string): Promise<unknown>;
   logger: Logger;
   /** Limits live in Redis when given, else in memory. */
-  redis?: Redis;
+  redis?: RedisClient;
   /** @default "" */
   keyPrefix?: string;
   /** @default Date.now */
@@ -126,7 +126,7 @@ export function resetHmacKey(otpHmacKey: string | undefined, cookieKey: string):
 
 /** Requests per key per hour; `take` says when to retry once used up. */
 function hourly(
-  store: { redis?: Redis; keyPrefix: string },
+  store: { redis?: RedisClient; keyPrefix: string },
   name: string,
   points: number,
   now: () => number,

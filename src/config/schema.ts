@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BUILTIN_FACTOR_OPTIONS } from '../factors/builtin-options.ts';
 import { clientFactorId, deliverySchema, type MfaSection, mfaSchemaFor, otpSchema } from './schema-mfa.ts';
 import { emptyToUndefined, optionalString } from './schema-parts.ts';
+import { emptyRedisToUndefined, redisSchema } from './schema-redis.ts';
 import { uiSchema } from './schema-ui.ts';
 
 /**
@@ -9,52 +10,10 @@ import { uiSchema } from './schema-ui.ts';
  * OIDC client metadata, so a client block reads the same here as in the specs.
  */
 
-const sentinelSchema = z.strictObject({
-  /** Name of the monitored master. */
-  name: z.string().min(1),
-  nodes: z
-    .array(z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }))
-    .min(1),
-  password: optionalString,
-  sentinel_password: optionalString,
-});
-
-/** A URL ioredis can connect to. */
-function isRedisUrl(url: string): boolean {
-  try {
-    const u = new URL(url);
-    return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '';
-  } catch {
-    return false;
-  }
-}
-
-const redisSchema = z
-  .strictObject({
-    /** `redis://[:password@]host:port/db` or `rediss://` for TLS. */
-    url: optionalString.refine((u) => u === undefined || isRedisUrl(u), {
-      message: 'use redis://[:password@]host:port/db, or rediss:// for TLS',
-    }),
-    sentinel: sentinelSchema.optional(),
-    /** Prefix of every key tollgate writes, so one Redis can serve several deployments. @default "tollgate:" */
-    key_prefix: z.string().default('tollgate:'),
-  })
-  .refine((r) => !(r.url && r.sentinel), { message: 'set either url or sentinel, not both' });
-
 const storeSchema = z
   .strictObject({
     /** Omit (or leave url empty) to use the embedded in-memory store: demo only, data is lost on restart. */
-    redis: z.preprocess((v) => {
-      if (
-        v &&
-        typeof v === 'object' &&
-        !('sentinel' in v) &&
-        emptyToUndefined((v as { url?: unknown }).url) === undefined
-      ) {
-        return undefined;
-      }
-      return v;
-    }, redisSchema.optional()),
+    redis: z.preprocess(emptyRedisToUndefined, redisSchema.optional()),
   })
   .default({ redis: undefined });
 

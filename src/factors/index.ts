@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../adapters/redis-client.ts';
 import type { AccountStore } from '../accounts/types.ts';
 import type { Logger } from '../log.ts';
 import type { OtpService } from '../otp/service.ts';
@@ -31,7 +31,7 @@ export interface FactorDeps {
   /** Injected clock (ms) for deterministic tests. */
   now?: () => number;
   /** Send limits of email/SMS codes live in Redis when given, else in memory. */
-  redis?: Redis;
+  redis?: RedisClient;
   /** @default "" */
   keyPrefix?: string;
   /** The issuer URL, for factors bound to the origin (passkeys). */

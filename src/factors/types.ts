@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { z } from 'zod';
+import type { RedisClient } from '../../adapters/redis-client.ts';
 import type { Account, AccountStore } from '../accounts/types.ts';
 import type { Logger } from '../log.ts';
 import type { OtpService } from '../otp/service.ts';
@@ -232,7 +232,7 @@ export interface FactorContext<Options = unknown> {
   logger?: Logger;
   /** Clock in epoch ms. */
   now: () => number;
-  redis?: Redis;
+  redis?: RedisClient;
   keyPrefix: string;
   /** The server's issuer URL (passkeys derive their relying party from it). */
   issuer?: string;

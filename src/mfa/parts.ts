@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { isMemoryKeyValueStore } from '../../adapters/memory-kv.ts';
+import type { RedisClient } from '../../adapters/redis-client.ts';
 import type { MfaConfig, TollgateConfig } from '../config/schema.ts';
 import { createFactors, type FactorRegistry } from '../factors/index.ts';
 import type { CredentialStore, FactorDefinition, KeyValueStore } from '../factors/types.ts';
@@ -55,7 +55,7 @@ export interface MfaOptions {
   credentials: CredentialStore;
   kv: KeyValueStore;
   /** Rate limits live in Redis when given, else in memory. */
-  redis?: Redis;
+  redis?: RedisClient;
   /** @default "" */
   keyPrefix?: string;
   /** Signs the remember-browser cookie; use the first cookie key. */

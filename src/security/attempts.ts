@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
+import type { RedisClient } from '../../adapters/redis-client.ts';
 import type { VerifyFailure } from '../factors/types.ts';
 import type { Regulation, RegulationAttempt } from './regulation.ts';
 
@@ -85,7 +85,7 @@ export interface AttemptsOptions {
   perChallenge: number;
   /** Seconds a challenge's count is kept: at least the life of a login page. */
   challengeTtl: number;
-  redis?: Redis;
+  redis?: RedisClient;
   /** @default "" */
   keyPrefix?: string;
 }

@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
 import {
   type IRateLimiterOptions,
   RateLimiterMemory,
   RateLimiterRedis,
   type RateLimiterRes,
 } from 'rate-limiter-flexible';
+import type { RedisClient } from '../../adapters/redis-client.ts';
 import type { MfaConfig } from '../config/schema.ts';
 
 /** Whether second-factor attempts are allowed right now. */
@@ -74,7 +74,7 @@ type Limiter = RateLimiterMemory | RateLimiterRedis;
  */
 export function createRegulation(
   config: MfaConfig['regulation'],
-  store: { redis?: Redis; keyPrefix: string },
+  store: { redis?: RedisClient; keyPrefix: string },
   now: () => number = Date.now,
   scope = MFA_SCOPE,
 ): Regulation {
@@ -191,7 +191,7 @@ export interface SendLimiter {
 
 /** `points` sends per key within `duration` seconds, in Redis when given, else in memory. */
 export function createSendLimiter(
-  store: { redis?: Redis; keyPrefix?: string },
+  store: { redis?: RedisClient; keyPrefix?: string },
   name: string,
   points: number,
   duration: number,

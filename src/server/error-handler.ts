@@ -8,16 +8,27 @@ import type { Render } from '../render.ts';
 /**
  * ioredis errors that mean "Redis is not there right now" rather than a bug of ours. "Command
  * timed out" is a Redis that accepts connections but does not answer (frozen, partitioned): the
- * `commandTimeout` of adapters/redis-client.ts gives up on it, and that is an outage too.
+ * `commandTimeout` of adapters/redis-client.ts gives up on it, and that is an outage too. So are a
+ * failover in progress (a demoted master answers READONLY, a cluster without a master for some
+ * slots CLUSTERDOWN) and a Cluster client that cannot reach any node.
  */
 export function isStoreOutage(err: Error): boolean {
   return (
     err.name === 'MaxRetriesPerRequestError' ||
-    /Connection is closed|Stream isn't writeable|Command timed out|ECONNREFUSED|ECONNRESET|connect ETIMEDOUT/.test(
-      err.message,
-    )
+    err.name === 'ClusterAllFailedError' ||
+    STORE_OUTAGE.test(err.message)
   );
 }
+
+const STORE_OUTAGE = new RegExp(
+  [
+    "Connection is closed|Stream isn't writeable|Command timed out",
+    'ECONNREFUSED|ECONNRESET|connect ETIMEDOUT|EHOSTUNREACH|EPIPE',
+    '^READONLY|^LOADING|^MASTERDOWN|^CLUSTERDOWN|^TRYAGAIN|^NOREPLICAS',
+    'Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available',
+    'All sentinels are unreachable|Cluster isn.t ready',
+  ].join('|'),
+);
 
 /** Maps anything thrown by our routes to a {@link TollgateError}. */
 export function toTollgateError(err: unknown): TollgateError {

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { AccountIndexedAdapter } from '../../adapters/account-index.ts';
 import { createMemoryAdapter } from '../../adapters/memory.ts';
 import { createMemoryAccountStore } from '../../adapters/memory-accounts.ts';
@@ -7,7 +6,8 @@ import { createMemoryKeyValueStore } from '../../adapters/memory-kv.ts';
 import { createMemoryOtpStore } from '../../adapters/memory-otp.ts';
 import { createRedisAdapter } from '../../adapters/redis.ts';
 import { createRedisAccountStore } from '../../adapters/redis-accounts.ts';
-import { createRedisClient } from '../../adapters/redis-client.ts';
+import type { RedisClient } from '../../adapters/redis-client.ts';
+import { checkRedis, createRedisClient } from '../../adapters/redis-client.ts';
 import { createRedisCredentialStore } from '../../adapters/redis-credentials.ts';
 import { createRedisKeyValueStore } from '../../adapters/redis-kv.ts';
 import { createRedisOtpStore } from '../../adapters/redis-otp.ts';
@@ -31,8 +31,8 @@ export interface Store {
   /** Prefix of every Redis key (rate limiters add their own below it). */
   keyPrefix: string;
   /** The Redis connection, when there is one (readiness, later stores). */
-  redis?: Redis;
-  /** Throws when the backend does not answer. */
+  redis?: RedisClient;
+  /** Throws when the backend does not answer (on a Cluster: a master, or the cluster's state). */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -72,7 +72,7 @@ export function createStore(config: TollgateConfig, logger: Logger): Store {
     otp: createRedisOtpStore(redis, { keyPrefix }),
     keyPrefix,
     async ping() {
-      await redis.ping();
+      await checkRedis(redis);
     },
     async close() {
       await redis.quit().catch(() => redis.disconnect());

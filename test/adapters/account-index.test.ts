@@ -4,6 +4,7 @@ import { ACCOUNT_INDEX_MAX, type AccountIndexedAdapter } from '../../adapters/ac
 import { createMemoryAdapter } from '../../adapters/memory.ts';
 import { createRedisAdapter } from '../../adapters/redis.ts';
 import { createRedisClient } from '../../adapters/redis-client.ts';
+import { oidcKeys } from '../../adapters/redis-layout.ts';
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
 
 /*
@@ -122,7 +123,7 @@ suite(
           }
         }
       },
-      indexStored: async (accountId) => (await client.exists(`${prefix}byAccount:${accountId}`)) === 1,
+      indexStored: async (accountId) => (await client.exists(oidcKeys(prefix).byAccount(accountId))) === 1,
     };
   },
   async () => {

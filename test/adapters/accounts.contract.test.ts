@@ -1,29 +1,41 @@
-// One contract for both account stores: the Redis one on a real redis-server, and memory.
+// One contract for both account stores: the Redis one on a real redis-server and on a Redis
+// Cluster, and memory.
+import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryAccountStore } from '../../adapters/memory-accounts.ts';
 import { createRedisAccountStore } from '../../adapters/redis-accounts.ts';
+import { createRedisClient, type RedisClient } from '../../adapters/redis-client.ts';
+import { accountKeys } from '../../adapters/redis-layout.ts';
 import type { AccountStore } from '../../src/accounts/types.ts';
 import { AccountError } from '../../src/errors.ts';
+import { type RedisCluster, startRedisCluster } from '../helpers/redis-cluster.ts';
 import { startRedis } from '../helpers/redis-server.ts';
 
 let redisServer: Awaited<ReturnType<typeof startRedis>>;
 let redis: Redis;
+let cluster: RedisCluster;
+let clusterClient: RedisClient;
 let prefixes = 0;
 
 beforeAll(async () => {
-  redisServer = await startRedis();
+  [redisServer, cluster] = await Promise.all([startRedis(), startRedisCluster()]);
   redis = new Redis(redisServer.url);
+  clusterClient = createRedisClient({ cluster: { nodes: cluster.nodes }, key_prefix: '' });
+  await once(clusterClient, 'ready');
 });
 
 afterAll(async () => {
   await redis?.quit();
+  await clusterClient?.quit();
   await redisServer?.stop();
+  await cluster?.stop();
 });
 
 const stores: [string, () => AccountStore][] = [
   ['memory', () => createMemoryAccountStore()],
   ['redis', () => createRedisAccountStore(redis, { keyPrefix: `acct${prefixes++}:` })],
+  ['redis cluster', () => createRedisAccountStore(clusterClient, { keyPrefix: `acct${prefixes++}:` })],
 ];
 
 describe.each(stores)('%s account store', (_name, make) => {
@@ -120,5 +132,22 @@ describe.each(stores)('%s account store', (_name, make) => {
     const found = await store.findById(a.id);
     found?.groups.push('mutated');
     expect((await store.findById(a.id))?.groups).toEqual(['g']);
+  });
+});
+
+describe('redis account store across slots', () => {
+  it('a username whose account is gone (a crash between the two steps) is free again, once', async () => {
+    const prefix = `acct${prefixes++}:`;
+    const store = createRedisAccountStore(clusterClient, { keyPrefix: prefix });
+    const old = await store.create({ username: 'dora', password_hash: 'h' });
+    // What a delete cut short after removing the account leaves: the username entry alone.
+    await clusterClient.del(accountKeys(prefix).account(old.id));
+    expect(await store.findByUsername('dora')).toBeUndefined();
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, () => store.create({ username: 'dora', password_hash: 'h2' })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect((await store.findByUsername('dora'))?.id).not.toBe(old.id);
+    expect(await store.list()).toHaveLength(1);
   });
 });

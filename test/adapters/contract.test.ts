@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { AdapterConstructor, AdapterPayload } from 'oidc-provider';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -7,7 +8,9 @@ import {
   type MemoryAdapterConstructor,
 } from '../../adapters/memory.ts';
 import { createRedisAdapter } from '../../adapters/redis.ts';
-import { createRedisClient } from '../../adapters/redis-client.ts';
+import { createRedisClient, dataNodes, type RedisClient } from '../../adapters/redis-client.ts';
+import { oidcKeys, POINTER } from '../../adapters/redis-layout.ts';
+import { type RedisCluster, startRedisCluster } from '../helpers/redis-cluster.ts';
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
 import { token } from './helpers.ts';
 
@@ -84,6 +87,48 @@ function memoryBackend(): Backend & { clock: { now: number } } {
   };
 }
 
+/**
+ * Where a logical key of the harness (the memory adapter's names) is in Redis: the layout of
+ * adapters/redis-layout.ts, a record found through its home.
+ */
+async function redisKeyOf(redis: RedisClient, prefix: string, key: string): Promise<string> {
+  const keys = oidcKeys(prefix);
+  const [head = '', second = '', ...rest] = key.split(':');
+  if (head === 'grant') return keys.grant([second, ...rest].join(':'));
+  if (head === 'uid') return keys.uid(second, rest.join(':'));
+  if (head === 'userCode') return keys.userCode(second, rest.join(':'));
+  const id = [second, ...rest].join(':');
+  const home = await redis.get(keys.home(head, id));
+  return home?.startsWith(POINTER) ? keys.member(head, home.slice(POINTER.length), id) : keys.home(head, id);
+}
+
+/** The contract's harness over a Redis client (one server or a Cluster), prefix `test:`. */
+function redisHarness(redis: RedisClient): Harness {
+  const p = 'test:';
+  const at = (key: string) => redisKeyOf(redis, p, key);
+  const keys = oidcKeys(p);
+  return {
+    Adapter: createRedisAdapter(redis, { keyPrefix: p }),
+    ttl: async (key) => redis.ttl(await at(key)),
+    exists: async (key) => (await redis.exists(await at(key))) === 1,
+    // Members are record keys without the prefix.
+    grantMembers: (grantId) => redis.zrange(keys.grant(grantId), '0', '-1'),
+    async addExpiredGrantMember(grantId, member) {
+      await redis.zadd(keys.grant(grantId), '1', member);
+    },
+    async setConsumed(key, value) {
+      // The stamp is the first key of the stored JSON, replacing any stamp already there.
+      const where = await at(key);
+      const raw = await redis.get(where);
+      if (raw === null) throw new Error(`no record ${key}`);
+      const rest = raw.replace(/^\{("consumed":\d+,?)?/, '');
+      await redis.set(where, `{"consumed":${value}${rest.startsWith('}') ? '' : ','}${rest}`, 'KEEPTTL');
+    },
+    // Redis stamps with its own clock; on this host that is the same one.
+    nowSeconds: () => Math.floor(Date.now() / 1000),
+  };
+}
+
 function redisBackend(): Backend & { server?: RedisServer; redis?: Redis } {
   const backend: Backend & { server?: RedisServer; redis?: Redis } = {
     async start() {
@@ -98,33 +143,33 @@ function redisBackend(): Backend & { server?: RedisServer; redis?: Redis } {
       const redis = backend.redis;
       if (!redis) throw new Error('start() first');
       await redis.flushall();
-      const p = 'test:';
-      return {
-        Adapter: createRedisAdapter(redis, { keyPrefix: p }),
-        ttl: (key) => redis.ttl(p + key),
-        exists: async (key) => (await redis.exists(p + key)) === 1,
-        // Members are record keys without the prefix.
-        grantMembers: (grantId) => redis.zrange(`${p}grant:${grantId}`, '0', '-1'),
-        async addExpiredGrantMember(grantId, member) {
-          await redis.zadd(`${p}grant:${grantId}`, '1', member);
-        },
-        async setConsumed(key, value) {
-          // The stamp is the first key of the stored JSON, replacing any stamp already there.
-          const raw = await redis.get(p + key);
-          if (raw === null) throw new Error(`no record ${key}`);
-          const rest = raw.replace(/^\{("consumed":\d+,?)?/, '');
-          await redis.set(
-            p + key,
-            `{"consumed":${value}${rest.startsWith('}') ? '' : ','}${rest}`,
-            'KEEPTTL',
-          );
-        },
-        // Redis stamps with its own clock; on this host that is the same one.
-        nowSeconds: () => Math.floor(Date.now() / 1000),
-      };
+      return redisHarness(redis);
     },
   };
   return backend;
+}
+
+/** The same contract on a 3-master, 3-replica Redis Cluster: every script on one slot. */
+function clusterBackend(): Backend {
+  let cluster: RedisCluster | undefined;
+  let redis: RedisClient | undefined;
+  return {
+    async start() {
+      cluster = await startRedisCluster();
+      redis = createRedisClient({ cluster: { nodes: cluster.nodes }, key_prefix: 'test:' });
+      // dataNodes() lists the masters once the client has read the slot map.
+      await once(redis, 'ready');
+    },
+    async stop() {
+      await redis?.quit();
+      await cluster?.stop();
+    },
+    async fresh() {
+      if (!redis) throw new Error('start() first');
+      await Promise.all(dataNodes(redis).map((node) => node.flushall()));
+      return redisHarness(redis);
+    },
+  };
 }
 
 /** The key expires in `seconds` + clock tolerance, give or take the second that may have passed. */
@@ -408,9 +453,9 @@ function contract(name: string, backend: Backend): void {
 }
 
 const memory = memoryBackend();
-const redis = redisBackend();
 contract('memory', memory);
-contract('redis', redis);
+contract('redis', redisBackend());
+contract('redis cluster', clusterBackend());
 
 describe('memory adapter clock', () => {
   it('hides records once expiresIn + tolerance has passed, and sweeps them from the map', async () => {

@@ -125,7 +125,7 @@ clients:
     const byPath = (path: string) => problems.filter((p) => p.startsWith(`${path}: `));
     expect(byPath('issuer')).toHaveLength(1);
     expect(byPath('cookies.keys.0')).toEqual(['cookies.keys.0: use at least 32 characters']);
-    expect(byPath('store.redis')).toEqual(['store.redis: set either url or sentinel, not both']);
+    expect(byPath('store.redis')).toEqual(['store.redis: set one of url, sentinel or cluster']);
     expect(byPath('accounts.password_hash.memory_cost')).toHaveLength(1);
     expect(byPath('accounts.password_hash.memory_cost')[0]).toContain('19456');
     expect(byPath('clients.0.redirect_uris')).toEqual([

@@ -4,6 +4,7 @@
 // the session and the tokens issued before it (the belt behind the account index, issue 12.4).
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accountKeys } from '../../adapters/redis-layout.ts';
 import { Browser } from '../helpers/browser.ts';
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
 import {
@@ -58,7 +59,7 @@ describe('a live session of an account that is gone', () => {
   it('deleted from the store: a fresh sign-in, no 5xx', async () => {
     const { account, browser } = await signedIn('stale-deleted');
     const client = tg.tollgate.store.redis;
-    await client?.del(`tg:account:${account.id}`);
+    await client?.del(accountKeys('tg:').account(account.id));
     await client?.hdel('tg:account:usernames', 'stale-deleted');
     await expectFreshSignIn(browser, tg.url, app);
   });

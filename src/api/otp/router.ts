@@ -1,6 +1,5 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import type { Redis } from 'ioredis';
 import type { Context } from 'koa';
 import {
   type IRateLimiterOptions,
@@ -9,6 +8,7 @@ import {
   type RateLimiterRes,
 } from 'rate-limiter-flexible';
 import { type ZodType, z } from 'zod';
+import type { RedisClient } from '../../../adapters/redis-client.ts';
 import type { ClientConfig } from '../../config/schema.ts';
 import {
   DeliveryFailed,
@@ -56,7 +56,7 @@ export interface OtpApiOptions {
   otp: OtpService;
   limits: OtpApiLimits;
   /** Rate-limit counters shared by every process; omitted: process memory (single process only). */
-  redis?: Redis;
+  redis?: RedisClient;
   /** Prefix of the rate-limit keys in Redis (`tollgate:`). */
   keyPrefix: string;
   logger: Logger;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../adapters/redis-client.ts';
 import type { Channel } from '../../delivery/types.ts';
 import { createSendLimiter, type SendLimiter } from '../../security/regulation.ts';
 import type { FactorDefinition } from '../types.ts';
@@ -14,7 +14,7 @@ export const SENDS_PER_ADDRESS_PER_HOUR = 5;
  */
 export function channelSendLimits(
   channel: Channel,
-  store: { redis?: Redis; keyPrefix?: string },
+  store: { redis?: RedisClient; keyPrefix?: string },
 ): { perAccount: SendLimiter; perAddress: SendLimiter } {
   return {
     perAccount: createSendLimiter(store, `${channel}-send-account`, SENDS_PER_ACCOUNT_PER_HOUR, 3600),
