@@ -146,6 +146,23 @@ export class RateLimited extends TollgateError {
   }
 }
 
+/**
+ * The Redis store under a key prefix is in a key layout this code does not write
+ * (adapters/redis-layout.ts): `newer` needs a newer tollgate, `older` needs
+ * `tollgate store migrate --apply` first. Starting on it would lose or corrupt data.
+ */
+export class StoreLayoutError extends Error {
+  readonly code: 'layout_newer' | 'layout_older';
+  /** The layout found in the store. */
+  readonly found: number;
+  constructor(code: StoreLayoutError['code'], found: number, message: string) {
+    super(message);
+    this.name = 'StoreLayoutError';
+    this.code = code;
+    this.found = found;
+  }
+}
+
 /** A code could not be delivered (email/SMS transport failed); the caller may try again. */
 export class DeliveryFailed extends TollgateError {
   constructor(description = 'The code could not be delivered.') {

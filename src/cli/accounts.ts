@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AccountRecord } from '../accounts/types.ts';
 import { loadConfig, resolveConfigPath } from '../config/load.ts';
 import type { TollgateConfig } from '../config/schema.ts';
+import { StoreLayoutError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { createStore, type Store } from '../server/store.ts';
 import { CliError, EXIT } from './io.ts';
@@ -50,6 +51,14 @@ export async function openStore(
     ]);
   } catch (err) {
     await store.close().catch(() => {});
+    throw new CliError(`cannot reach Redis: ${(err as Error).message}`, EXIT.unavailable);
+  }
+  try {
+    // A store in another key layout: writing accounts into it would hide them from tollgate.
+    await store.ensureLayout();
+  } catch (err) {
+    await store.close().catch(() => {});
+    if (err instanceof StoreLayoutError) throw new CliError(err.message, EXIT.failed);
     throw new CliError(`cannot reach Redis: ${(err as Error).message}`, EXIT.unavailable);
   }
   return { store, config };

@@ -3,6 +3,7 @@ import { configCommand } from './config.ts';
 import { CliError, type CliIo, EXIT } from './io.ts';
 import { keysCommand } from './keys.ts';
 import { sessionsCommand } from './sessions.ts';
+import { storeCommand } from './store.ts';
 import { usersCommand } from './users.ts';
 
 const HELP = `tollgate: OpenID Connect provider with multi-factor login
@@ -14,6 +15,9 @@ usage:
   tollgate keys generate --out FILE [--force]
   tollgate config check [--config FILE] [--strict]
                                           validate; --strict also refuses development defaults
+  tollgate store migrate [--config FILE] [--apply]
+                                          move Redis data of the previous key layout (dry run
+                                          without --apply)
 
 The configuration file is --config FILE, else $TOLLGATE_CONFIG, else examples/tollgate.yaml.
 Exit codes: 0 ok, 1 refused (config check --strict: development defaults left), 2 usage or
@@ -34,6 +38,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await keysCommand(args, io);
       case 'config':
         return await configCommand(args, io);
+      case 'store':
+        return await storeCommand(args, io);
       case 'serve': {
         const { serve } = await import('../server/main.ts');
         await serve(args);

@@ -2,10 +2,12 @@ import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { ensureDemoUser } from '../accounts/demo-user.ts';
 import { checkConfigFiles, isShippedExample, loadConfig, resolveConfigPath } from '../config/load.ts';
-import { ConfigError } from '../errors.ts';
-import { createLogger } from '../log.ts';
+import { ConfigError, StoreLayoutError } from '../errors.ts';
+import { createLogger, type Logger } from '../log.ts';
 import { startMetricsServer } from '../observability/metrics-server.ts';
 import { createTollgate } from './app.ts';
+import { isStoreOutage } from './error-handler.ts';
+import type { Store } from './store.ts';
 
 /** The listen port: `PORT` from the environment when set, else the configuration's. */
 function listenPort(env: string | undefined, configured: number): number {
@@ -47,6 +49,36 @@ function exitOnStartupError(err: unknown, listening?: string): never {
   throw err;
 }
 
+/** Pause between checks of a store that does not answer yet at start-up. */
+const LAYOUT_RETRY_MS = 1000;
+
+/**
+ * Before serving: the store must be in the key layout this code writes. A store in another one
+ * ends start-up with one line (exit 1); a Redis that does not answer yet is waited for.
+ */
+async function checkStoreLayout(store: Store, logger: Logger): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await store.ensureLayout();
+      return;
+    } catch (err) {
+      if (err instanceof StoreLayoutError) {
+        process.stderr.write(`tollgate: ${err.message}\n`);
+        await store.close().catch(() => {});
+        process.exit(1);
+      }
+      if (!(err instanceof Error) || !isStoreOutage(err)) throw err;
+      if (attempt % 10 === 0) {
+        logger.warn(
+          { event: 'store.layout_waiting', message: (err as Error).message },
+          'waiting for Redis to check its key layout before serving',
+        );
+      }
+      await new Promise((r) => setTimeout(r, LAYOUT_RETRY_MS));
+    }
+  }
+}
+
 /** `npm run serve` / `tollgate serve`: loads the config, opens the store, serves HTTP until SIGTERM. */
 export async function serve(argv: string[] = process.argv.slice(2)): Promise<void> {
   let path: string;
@@ -67,6 +99,7 @@ export async function serve(argv: string[] = process.argv.slice(2)): Promise<voi
   }
   const logger = createLogger(config.log_level);
   const tollgate = createTollgate(config, logger);
+  await checkStoreLayout(tollgate.store, logger);
   const demoUser = await ensureDemoUser(config, tollgate.store.accounts, tollgate.hasher, logger, {
     source: path,
   });

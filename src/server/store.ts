@@ -10,6 +10,7 @@ import type { RedisClient } from '../../adapters/redis-client.ts';
 import { checkRedis, createRedisClient } from '../../adapters/redis-client.ts';
 import { createRedisCredentialStore } from '../../adapters/redis-credentials.ts';
 import { createRedisKeyValueStore } from '../../adapters/redis-kv.ts';
+import { ensureLayout } from '../../adapters/redis-layout-version.ts';
 import { createRedisOtpStore } from '../../adapters/redis-otp.ts';
 import type { AccountStore } from '../accounts/types.ts';
 import type { TollgateConfig } from '../config/schema.ts';
@@ -32,6 +33,11 @@ export interface Store {
   keyPrefix: string;
   /** The Redis connection, when there is one (readiness, later stores). */
   redis?: RedisClient;
+  /**
+   * Resolves once the store is known to be in the key layout this code writes (a new Redis store
+   * is marked as such); throws {@link StoreLayoutError} otherwise. Call before serving or writing.
+   */
+  ensureLayout(): Promise<void>;
   /** Throws when the backend does not answer (on a Cluster: a master, or the cluster's state). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -53,6 +59,7 @@ export function createStore(config: TollgateConfig, logger: Logger): Store {
       kv: createMemoryKeyValueStore(),
       otp: createMemoryOtpStore(),
       keyPrefix: '',
+      ensureLayout: async () => {},
       ping: async () => {},
       close: async () => {},
     };
@@ -71,6 +78,7 @@ export function createStore(config: TollgateConfig, logger: Logger): Store {
     kv: createRedisKeyValueStore(redis, { keyPrefix }),
     otp: createRedisOtpStore(redis, { keyPrefix }),
     keyPrefix,
+    ensureLayout: () => ensureLayout(redis, keyPrefix),
     async ping() {
       await checkRedis(redis);
     },
