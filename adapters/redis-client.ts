@@ -85,8 +85,9 @@ export function createRedisClient(config: RedisConfig, opts: RedisClientOptions 
       retryDelayOnClusterDown: CLUSTER_RETRY_DELAY_MS,
       retryDelayOnTryAgain: CLUSTER_RETRY_DELAY_MS,
       slotsRefreshTimeout: CONNECT_TIMEOUT_MS,
-      // Commands to several slots (a revocation's pointers) go out per node in one write.
-      enableAutoPipelining: true,
+      // No auto-pipelining: a pipeline mixes slots, and ioredis does not follow MOVED/ASK for
+      // those while slots move between masters (a reshard): each command follows its own.
+      enableAutoPipelining: false,
       // Reads from the masters only: a replica may not have a record written a moment ago.
       scaleReads: 'master',
       // TLS certificates name hosts; the slot map names addresses. Keep the configured names.
@@ -133,6 +134,17 @@ function tlsOptions(config: RedisConfig): ConnectionOptions | undefined {
     ...(tls.servername ? { servername: tls.servername } : {}),
     rejectUnauthorized: tls.reject_unauthorized,
   };
+}
+
+/**
+ * A second connection like `client`, for SUBSCRIBE (a subscribed connection takes no other
+ * command). A Cluster's subscriber follows the cluster's nodes on its own.
+ */
+export function duplicateForSubscriber(client: RedisClient, connectionName: string): RedisClient {
+  if (isCluster(client)) {
+    return client.duplicate(undefined, { redisOptions: { ...client.options.redisOptions, connectionName } });
+  }
+  return client.duplicate({ autoResubscribe: false, connectionName });
 }
 
 /** True for a Redis Cluster client. */

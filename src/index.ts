@@ -15,7 +15,8 @@ export {
 } from './accounts/password-reset.ts';
 export type { Account, AccountPatch, AccountRecord, AccountStore, NewAccount } from './accounts/types.ts';
 export { loadConfig, parseConfig } from './config/load.ts';
-export { configSchema, createConfigSchema, type TollgateConfig } from './config/schema.ts';
+export { configSchema, createConfigSchema, type RedisConfig, type TollgateConfig } from './config/schema.ts';
+export { redisConnectionSchema } from './config/schema-redis.ts';
 export { loadYamlConfig, parseYamlConfig, validateConfig } from './config/yaml.ts';
 export * from './errors.ts';
 export { BUILTIN_FACTORS } from './factors/builtin.ts';

@@ -1,4 +1,4 @@
-import { loadYamlConfig, parseYamlConfig, validateConfig } from 'tollgate';
+import { loadYamlConfig, parseYamlConfig, redisConnectionSchema, validateConfig } from 'tollgate';
 import { z } from 'zod';
 import { IDENTITY_HEADER_DEFAULTS } from './identity-headers.ts';
 import { DEFAULT_ACR } from './levels.ts';
@@ -110,10 +110,15 @@ const rawSchema = z.strictObject({
         .int()
         .min(60)
         .default(8 * 3600),
-      /** `redis://` URL; omitted = in-process memory (one proxy process only). */
+      /**
+       * `redis://` URL, or the block tollgate's `store.redis` takes (`url`, `sentinel` or
+       * `cluster`, with `tls`; no key_prefix); omitted = in-process memory (one proxy process only).
+       */
       store: z
-        .string()
-        .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+        .union([
+          z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+          redisConnectionSchema,
+        ])
         .optional(),
       /** Prefix of every Redis key the proxy writes. @default "tollgate-proxy:" */
       key_prefix: z.string().default('tollgate-proxy:'),

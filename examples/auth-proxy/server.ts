@@ -1,11 +1,10 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
 import type { KeyValueStore } from 'tollgate';
 import { createLogger, type Logger } from 'tollgate';
 import { createMemoryKeyValueStore } from 'tollgate/adapters/memory-kv';
-import { createRedisClient } from 'tollgate/adapters/redis-client';
+import { createRedisClient, type RedisClient } from 'tollgate/adapters/redis-client';
 import { createRedisKeyValueStore } from 'tollgate/adapters/redis-kv';
 import { createAssertionSigner } from './assertion.ts';
 import type { ProxyConfig } from './config.ts';
@@ -53,7 +52,7 @@ export interface RunningProxy {
 function storeFor(
   config: ProxyConfig,
   logger: Logger,
-): { kv: KeyValueStore; locks: Locks; redis?: Redis; cache?: SessionCache<SessionData> } {
+): { kv: KeyValueStore; locks: Locks; redis?: RedisClient; cache?: SessionCache<SessionData> } {
   const { store, key_prefix, cache_ms } = config.session;
   if (!store) {
     logger.warn(
@@ -61,7 +60,10 @@ function storeFor(
     );
     return { kv: guardStore(createMemoryKeyValueStore()), locks: guardLocks(createMemoryLocks()) };
   }
-  const redis = createRedisClient({ url: store, key_prefix });
+  const redis = createRedisClient(
+    typeof store === 'string' ? { url: store, key_prefix } : { ...store, key_prefix },
+    { connectionName: 'tollgate-proxy' },
+  );
   // Without a listener ioredis prints every reconnect error; requests report failures as 503.
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'auth-proxy: redis error'));
   return {

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'tollgate';
+import { duplicateForSubscriber, type RedisClient } from 'tollgate/adapters/redis-client';
 
 /**
  * A per-process cache of decoded sessions, so a proxied request needs no Redis round trip.
@@ -16,7 +16,7 @@ import type { Logger } from 'tollgate';
 /** Options of {@link createSessionCache}. */
 export interface SessionCacheOptions {
   /** The proxy's Redis client: it publishes, and is duplicated for the subscriber connection. */
-  redis: Redis;
+  redis: RedisClient;
   /** Prefix of the proxy's Redis keys; the channel is `{keyPrefix}proxy-session-invalidate`. */
   keyPrefix: string;
   /** Longest time an entry is used after the Redis read that produced it, in ms. */
@@ -80,7 +80,7 @@ export function createSessionCache<T>(options: SessionCacheOptions): SessionCach
   };
 
   // Auto-resubscription is ours (on 'ready'), so the cache knows exactly when messages flow again.
-  const subscriber = redis.duplicate({ autoResubscribe: false, connectionName: 'tollgate-proxy-invalidate' });
+  const subscriber = duplicateForSubscriber(redis, 'tollgate-proxy-invalidate');
   subscriber.on('message', (from: string, hash: string) => {
     if (from === channel) evict(hash);
   });

@@ -1,8 +1,8 @@
 import { createHash, hash, hkdfSync, randomBytes } from 'node:crypto';
 import { parseCookie, stringifySetCookie } from 'cookie';
-import type { Redis } from 'ioredis';
 import type { KeyValueStore, Logger } from 'tollgate';
 import { createSecretBox, type SecretBox } from 'tollgate';
+import type { RedisClient } from 'tollgate/adapters/redis-client';
 import type { SessionCache } from './session-cache.ts';
 import type { Identity } from './types.ts';
 
@@ -308,7 +308,7 @@ export function createMemoryLocks(now: () => number = Date.now): Locks {
 const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /** Locks shared by every proxy process on one Redis, under `{keyPrefix}lock:`. */
-export function createRedisLocks(redis: Redis, keyPrefix: string): Locks {
+export function createRedisLocks(redis: RedisClient, keyPrefix: string): Locks {
   const k = (key: string) => `${keyPrefix}lock:${key}`;
   return {
     async acquire(key, ttlMs) {

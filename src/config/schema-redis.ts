@@ -57,19 +57,37 @@ function isRedisUrl(url: string): boolean {
   }
 }
 
-export const redisSchema = z
-  .strictObject({
-    /** `redis://[user:password@]host:port/db` or `rediss://` for TLS. */
-    url: optionalString.refine((u) => u === undefined || isRedisUrl(u), {
-      message: 'use redis://[user:password@]host:port/db, or rediss:// for TLS',
-    }),
-    sentinel: sentinelSchema.optional(),
-    cluster: clusterSchema.optional(),
-    /**
-     * TLS to every node (sentinels included): `true`, or options (CA, client certificate). With
-     * `url`, `rediss://` turns TLS on and this only adds options. @default false
-     */
-    tls: tlsSchema.optional(),
+const connectionFields = {
+  /** `redis://[user:password@]host:port/db` or `rediss://` for TLS. */
+  url: optionalString.refine((u) => u === undefined || isRedisUrl(u), {
+    message: 'use redis://[user:password@]host:port/db, or rediss:// for TLS',
+  }),
+  sentinel: sentinelSchema.optional(),
+  cluster: clusterSchema.optional(),
+  /**
+   * TLS to every node (sentinels included): `true`, or options (CA, client certificate). With
+   * `url`, `rediss://` turns TLS on and this only adds options. @default false
+   */
+  tls: tlsSchema.optional(),
+};
+
+type Connection = { url?: string; sentinel?: unknown; cluster?: unknown; tls?: unknown };
+
+/** One of url, sentinel or cluster; tls only with a rediss:// url. */
+function refineConnection<T extends z.ZodType<Connection>>(schema: T) {
+  return schema
+    .refine((r) => [r.url, r.sentinel, r.cluster].filter((v) => v !== undefined).length <= 1, {
+      message: 'set one of url, sentinel or cluster',
+    })
+    .refine((r) => !(r.url?.startsWith('redis:') && r.tls !== undefined && r.tls !== false), {
+      message: 'tls needs a rediss:// url',
+      path: ['tls'],
+    });
+}
+
+export const redisSchema = refineConnection(
+  z.strictObject({
+    ...connectionFields,
     /** Prefix of every key tollgate writes, so one Redis can serve several deployments. @default "tollgate:" */
     key_prefix: z
       .string()
@@ -77,14 +95,18 @@ export const redisSchema = z
         message: 'no { or }: hash tags (Redis Cluster slots) are placed by tollgate',
       })
       .default('tollgate:'),
-  })
-  .refine((r) => [r.url, r.sentinel, r.cluster].filter((v) => v !== undefined).length <= 1, {
+  }),
+);
+
+/**
+ * Where a Redis is, without a key prefix (the auth-proxy's `session.store`, whose prefix is a
+ * field of its own): one of url, sentinel or cluster, with tls.
+ */
+export const redisConnectionSchema = refineConnection(
+  z.strictObject(connectionFields).refine((r) => r.url || r.sentinel || r.cluster, {
     message: 'set one of url, sentinel or cluster',
-  })
-  .refine((r) => !(r.url?.startsWith('redis:') && r.tls !== undefined && r.tls !== false), {
-    message: 'tls needs a rediss:// url',
-    path: ['tls'],
-  });
+  }),
+);
 
 /** A `store.redis` block without url, sentinel or cluster stands for "no Redis". */
 export function emptyRedisToUndefined(v: unknown): unknown {
