@@ -18,6 +18,8 @@ export interface RedisCluster {
    * (`redis-cli --cluster reshard`), while clients keep working. Resolves when the move is done.
    */
   reshard(slots: number): Promise<void>;
+  /** Each node's port and role as the cluster sees it now (`fail` once it is marked down). */
+  roles(): Promise<{ port: number; role: 'master' | 'replica'; failed: boolean }[]>;
   /** Stops every node. */
   stop(): Promise<void>;
 }
@@ -152,6 +154,20 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
           ],
           { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
         );
+      },
+      async roles() {
+        const nodes = await cluster.cli('CLUSTER', 'NODES');
+        return nodes
+          .split('\n')
+          .filter((line) => line.trim() !== '')
+          .map((line) => {
+            const [, address = '', flags = ''] = line.split(' ');
+            return {
+              port: Number(address.split('@')[0]?.split(':')[1]),
+              role: flags.includes('master') ? ('master' as const) : ('replica' as const),
+              failed: flags.includes('fail'),
+            };
+          });
       },
       async stop() {
         await Promise.all(servers.map((s) => s.stop()));

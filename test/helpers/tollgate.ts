@@ -53,6 +53,8 @@ export interface RunningTollgate {
 
 export interface StartOptions {
   redisUrl?: string;
+  /** A whole `store.redis` block (`cluster`, `sentinel`, `tls`...) instead of `redisUrl`; key_prefix `tg:`. */
+  redis?: Record<string, unknown>;
   jwksFile?: string;
   port?: number;
   /** Merged over the generated configuration (before validation). */
@@ -78,7 +80,11 @@ export async function startTollgate(options: StartOptions = {}): Promise<Running
     issuer: url,
     port,
     cookies: { keys: [TEST_COOKIE_KEY] },
-    store: options.redisUrl ? { redis: { url: options.redisUrl, key_prefix: 'tg:' } } : {},
+    store: options.redis
+      ? { redis: { key_prefix: 'tg:', ...options.redis } }
+      : options.redisUrl
+        ? { redis: { url: options.redisUrl, key_prefix: 'tg:' } }
+        : {},
     jwks: { file: options.jwksFile },
     clients: testClients(),
     log_level: 'silent',
