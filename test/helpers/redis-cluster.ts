@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
-import { findRedisBinary, type RedisServer, startRedis } from './redis-server.ts';
+import { Redis, type RedisOptions } from 'ioredis';
+import { findRedisBinary, freePort, type RedisServer, startRedis } from './redis-server.ts';
+import type { TestCertificates } from './tls.ts';
 
 const run = promisify(execFile);
 
@@ -30,32 +32,76 @@ export interface StartClusterOptions {
   masters?: number;
   /** Replicas per master. @default 1 */
   replicas?: number;
-  /** More redis-server arguments for every node (`--requirepass`, TLS). */
-  args?: string[];
-  /** Arguments redis-cli needs to talk to the nodes (`-a PASSWORD`, `--tls ...`). */
-  cliArgs?: string[];
+  /** An ACL user every client must sign in as (the default user is off; replicas use it too). */
+  auth?: { username: string; password: string };
+  /** TLS only: clients, replication and the cluster bus (no plain port). */
+  tls?: TestCertificates;
 }
 
 const READY_TIMEOUT_MS = 30_000;
 
-/** CLUSTER INFO of one node, on a connection of its own; the error's text when it does not answer. */
-async function clusterInfo(port: number, password: string | undefined): Promise<string> {
-  const client = new Redis({
+/** Options of a direct connection to one node, as the cluster's clients must connect. */
+function nodeOptions(opts: StartClusterOptions): RedisOptions {
+  return {
     host: '127.0.0.1',
-    port,
-    password,
     lazyConnect: true,
     retryStrategy: () => null,
-  });
+    ...(opts.auth ?? {}),
+    ...(opts.tls ? { tls: { ca: readFileSync(opts.tls.ca) } } : {}),
+  };
+}
+
+/** One command to one node on a connection of its own; the error's text when it fails. */
+async function askNode(port: number, opts: StartClusterOptions, ...command: string[]): Promise<string> {
+  const client = new Redis({ ...nodeOptions(opts), port });
   client.on('error', () => {});
   try {
     await client.connect();
-    return String(await client.cluster('INFO'));
+    return String(await client.call(command[0] as string, ...command.slice(1)));
   } catch (err) {
-    return (err as Error).message;
+    return `error: ${(err as Error).message}`;
   } finally {
     client.disconnect();
   }
+}
+
+/** redis-server arguments for the ACL user and TLS of `opts`. */
+function serverArgs(port: number, opts: StartClusterOptions): string[] {
+  const { auth, tls } = opts;
+  return [
+    ...(auth
+      ? [
+          ...[
+            '--user',
+            'default',
+            'off',
+            '--user',
+            auth.username,
+            'on',
+            `>${auth.password}`,
+            '~*',
+            '&*',
+            '+@all',
+          ],
+          ...['--masteruser', auth.username, '--masterauth', auth.password],
+        ]
+      : []),
+    ...(tls
+      ? [
+          ...['--port', '0', '--tls-port', String(port), '--tls-cluster', 'yes', '--tls-replication', 'yes'],
+          ...['--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca],
+          ...['--tls-auth-clients', 'no'],
+        ]
+      : []),
+  ];
+}
+
+/** redis-cli arguments for the ACL user and TLS of `opts`. */
+function cliArgsFor(opts: StartClusterOptions): string[] {
+  return [
+    ...(opts.auth ? ['--user', opts.auth.username, '--pass', opts.auth.password, '--no-auth-warning'] : []),
+    ...(opts.tls ? ['--tls', '--cacert', opts.tls.ca] : []),
+  ];
 }
 
 /**
@@ -72,22 +118,27 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
   const count = masters * (1 + replicas);
   const servers: RedisServer[] = [];
   try {
+    const probe = async (port: number) => (await askNode(port, opts, 'PING')) === 'PONG';
     const started = await Promise.all(
-      Array.from({ length: count }, () =>
-        startRedis({
+      Array.from({ length: count }, async () => {
+        const port = await freePort();
+        return startRedis({
+          port,
           args: [
             ...['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'],
+            // The bus port is picked like the others (port + 10000 could be anyone's).
+            ...['--cluster-port', String(await freePort())],
             // Failure detection within 2 s, for the tests that stop a node.
             ...['--cluster-node-timeout', '2000'],
-            ...(opts.args ?? []),
+            ...serverArgs(port, opts),
           ],
-        }),
-      ),
+          ...(opts.auth || opts.tls ? { ready: probe } : {}),
+        });
+      }),
     );
     servers.push(...started);
     const addresses = servers.map((s) => `127.0.0.1:${s.port}`);
-    const cliArgs = opts.cliArgs ?? [];
-    const auth = cliArgs.includes('-a') ? cliArgs[cliArgs.indexOf('-a') + 1] : undefined;
+    const cliArgs = cliArgsFor(opts);
     await run(
       cli,
       [
@@ -106,7 +157,7 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
     // Bounded poll: every node must see the whole cluster as served before a test starts.
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
-      const infos = await Promise.all(servers.map((s) => clusterInfo(s.port, auth)));
+      const infos = await Promise.all(servers.map((s) => askNode(s.port, opts, 'CLUSTER', 'INFO')));
       const ready = infos.every(
         (info) => info.includes('cluster_state:ok') && info.includes(`cluster_known_nodes:${count}`),
       );

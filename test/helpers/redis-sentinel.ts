@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { freePort, type RedisServer, startRedis } from './redis-server.ts';
+import type { TestCertificates } from './tls.ts';
 
 /** A throwaway Sentinel group on loopback ports: a master, its replica and three sentinels. */
 export interface RedisSentinelGroup {
@@ -27,13 +28,70 @@ export interface StartSentinelOptions {
   name?: string;
   /** Milliseconds without an answer before the sentinels call the master down. @default 1000 */
   downAfterMs?: number;
+  /**
+   * An ACL user every client must sign in as, on the data nodes and on the sentinels alike (the
+   * default user is off); the replica and the sentinels use it too.
+   */
+  auth?: { username: string; password: string };
+  /** TLS only, on every process: clients, replication, and the sentinels' own connections. */
+  tls?: TestCertificates;
 }
 
 const READY_TIMEOUT_MS = 30_000;
 
+/** How a test connects to one of the processes. */
+function connection(opts: StartSentinelOptions): RedisOptions {
+  return {
+    host: '127.0.0.1',
+    lazyConnect: true,
+    retryStrategy: () => null,
+    ...(opts.auth ?? {}),
+    ...(opts.tls ? { tls: { ca: readFileSync(opts.tls.ca) } } : {}),
+  };
+}
+
+/** redis-server arguments for the ACL user and TLS of `opts`, on `port`. */
+function serverArgs(port: number, opts: StartSentinelOptions): string[] {
+  const { auth, tls } = opts;
+  return [
+    ...(auth
+      ? ['--user', 'default', 'off', '--user', auth.username, 'on', `>${auth.password}`, '~*', '&*', '+@all']
+      : []),
+    ...(tls
+      ? [
+          ...[
+            '--port',
+            '0',
+            '--tls-port',
+            String(port),
+            '--tls-replication',
+            'yes',
+            '--tls-auth-clients',
+            'no',
+          ],
+          ...['--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca],
+        ]
+      : []),
+  ];
+}
+
+/** True once the process on `port` answers PING as `opts` connects. */
+async function answers(port: number, opts: StartSentinelOptions): Promise<boolean> {
+  const client = new Redis({ ...connection(opts), port });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
 /** One question to a sentinel on a connection of its own. */
-async function askSentinel(port: number, ...args: string[]): Promise<unknown> {
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null });
+async function askSentinel(opts: StartSentinelOptions, port: number, ...args: string[]): Promise<unknown> {
+  const client = new Redis({ ...connection(opts), port });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -52,12 +110,20 @@ async function askSentinel(port: number, ...args: string[]): Promise<unknown> {
 export async function startRedisSentinel(opts: StartSentinelOptions = {}): Promise<RedisSentinelGroup> {
   const name = opts.name ?? 'tollgate';
   const started: RedisServer[] = [];
+  const custom = opts.auth || opts.tls ? { ready: (port: number) => answers(port, opts) } : {};
+  const server = async (args: string[], extra: { configFile?: string } = {}) => {
+    const port = await freePort();
+    const s = await startRedis({ port, args: [...serverArgs(port, opts), ...args], ...custom, ...extra });
+    started.push(s);
+    return s;
+  };
+  const replicaAuth = opts.auth
+    ? ['--masteruser', opts.auth.username, '--masterauth', opts.auth.password]
+    : [];
   try {
     // No 5 s pause before the replica's first sync (Redis 7's diskless default).
-    const master = await startRedis({ args: ['--repl-diskless-sync-delay', '0'] });
-    started.push(master);
-    const replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(master.port)] });
-    started.push(replica);
+    const master = await server(['--repl-diskless-sync-delay', '0', ...replicaAuth]);
+    const replica = await server(['--replicaof', '127.0.0.1', String(master.port), ...replicaAuth]);
     const sentinels = await Promise.all(
       Array.from({ length: 3 }, async () => {
         // Sentinels rewrite their configuration file as they learn: each gets its own.
@@ -70,13 +136,18 @@ export async function startRedisSentinel(opts: StartSentinelOptions = {}): Promi
             `sentinel down-after-milliseconds ${name} ${opts.downAfterMs ?? 1000}`,
             `sentinel failover-timeout ${name} 10000`,
             `sentinel parallel-syncs ${name} 1`,
+            ...(opts.auth
+              ? [
+                  `sentinel auth-user ${name} ${opts.auth.username}`,
+                  `sentinel auth-pass ${name} ${opts.auth.password}`,
+                ]
+              : []),
             '',
           ].join('\n'),
         );
-        return startRedis({ dir, configFile: file, port: await freePort(), args: ['--sentinel'] });
+        return server(['--sentinel'], { configFile: file });
       }),
     );
-    started.push(...sentinels);
     // Bounded poll: the sentinels find the replica and each other through the master (hello
     // messages every 2 s).
     const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -84,8 +155,8 @@ export async function startRedisSentinel(opts: StartSentinelOptions = {}): Promi
       const views = await Promise.all(
         sentinels.map(async (s) => {
           try {
-            const replicas = (await askSentinel(s.port, 'REPLICAS', name)) as unknown[];
-            const peers = (await askSentinel(s.port, 'SENTINELS', name)) as unknown[];
+            const replicas = (await askSentinel(opts, s.port, 'REPLICAS', name)) as unknown[];
+            const peers = (await askSentinel(opts, s.port, 'SENTINELS', name)) as unknown[];
             // The replica counts once its link is up (its first sync is done).
             const linked = (replicas as string[][]).some((r) =>
               r.join(' ').includes('master-link-status ok'),
@@ -109,6 +180,7 @@ export async function startRedisSentinel(opts: StartSentinelOptions = {}): Promi
       nodes: sentinels.map((s) => ({ host: '127.0.0.1', port: s.port })),
       async masterPort() {
         const [, port] = (await askSentinel(
+          opts,
           sentinels[0]?.port ?? 0,
           'GET-MASTER-ADDR-BY-NAME',
           name,

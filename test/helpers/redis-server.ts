@@ -32,6 +32,11 @@ export interface StartRedisOptions {
   port?: number;
   /** The binary's arguments are a config file first (`redis-server FILE --sentinel`). */
   configFile?: string;
+  /**
+   * True once the server answers. @default a raw PING answered +PONG on `port` (a server behind
+   * TLS or without the default user needs a probe of its own)
+   */
+  ready?: (port: number) => Promise<boolean>;
 }
 
 const NOT_FOUND =
@@ -204,7 +209,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisSer
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (Date.now() < deadline) {
       if (exited(child)) break;
-      if (await pingOnce(port)) return;
+      if (await (opts.ready ?? pingOnce)(port)) return;
       // Bounded poll (READY_TIMEOUT_MS): redis-server prints nothing we could wait on reliably.
       await new Promise((r) => setTimeout(r, 50));
     }
