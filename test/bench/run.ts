@@ -10,10 +10,12 @@ import { hash, verify } from '@node-rs/argon2';
 import { Redis } from 'ioredis';
 import * as oidc from 'openid-client';
 import { createRedisAccountStore } from '../../adapters/redis-accounts.ts';
+import { createRedisClient, type RedisClient } from '../../adapters/redis-client.ts';
 import { createRedisCredentialStore } from '../../adapters/redis-credentials.ts';
 import { totp } from '../../src/factors/totp/otp.ts';
 import { createSecretBox } from '../../src/security/secret-box.ts';
 import { Browser } from '../helpers/browser.ts';
+import { startRedisCluster } from '../helpers/redis-cluster.ts';
 import { freePort, startRedis } from '../helpers/redis-server.ts';
 import { COOKIE, proxyClient } from '../proxy/helpers.ts';
 import { type LoadResult, load } from './http-load.ts';
@@ -28,8 +30,8 @@ const DEMO_USER = 'demo';
 /** BENCH_CPU_PROF=dir: the server and proxy children write V8 CPU profiles there (`--cpu-prof`). */
 const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const nodeFlags = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-/** BENCH_ONLY=login,memory,grants,proxy: run only these groups (all by default), e.g. to profile one. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'login,memory,grants,proxy').split(','));
+/** BENCH_ONLY=login,memory,grants,proxy,cluster: run only these groups (all by default), e.g. to profile one. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'login,memory,grants,proxy,cluster').split(','));
 /** Workers of the grant runs (one refresh-token chain each). */
 const GRANT_WORKERS = 16;
 
@@ -67,7 +69,7 @@ async function rate(
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 
 async function startServer(
-  redisUrl: string | undefined,
+  redis: string | Record<string, unknown> | undefined,
   port: number,
   extraClients: unknown[] = [],
 ): Promise<ChildProcess> {
@@ -79,7 +81,9 @@ async function startServer(
     JSON.stringify({
       issuer,
       port,
-      store: redisUrl ? { redis: { url: redisUrl, key_prefix: 'b:' } } : {},
+      store: redis
+        ? { redis: { ...(typeof redis === 'string' ? { url: redis } : redis), key_prefix: 'b:' } }
+        : {},
       cookies: { keys: ['bench-cookie-key-0123456789abcdef0123'] },
       log_level: 'error',
       // Created at start on an empty store: the password-only user of the refresh and proxy runs.
@@ -111,8 +115,8 @@ async function startServer(
 }
 
 /** Users with the same password (one hash) and a TOTP credential each, straight into Redis. */
-async function seedUsers(redisUrl: string, n: number) {
-  const redis = new Redis(redisUrl);
+async function seedUsers(store: string | RedisClient, n: number) {
+  const redis = typeof store === 'string' ? new Redis(store) : store;
   const accounts = createRedisAccountStore(redis, { keyPrefix: 'b:' });
   const credentials = createRedisCredentialStore(redis, { keyPrefix: 'b:' });
   const box = createSecretBox([{ id: 'k1', key: MFA_KEY }]);
@@ -129,7 +133,7 @@ async function seedUsers(redisUrl: string, n: number) {
     });
     users.push({ username: `user${i}`, seed, nextStep: -1 });
   }
-  await redis.quit();
+  if (typeof store === 'string') await redis.quit();
   return users;
 }
 
@@ -304,6 +308,70 @@ async function proxyRows(issuer: string, port: number, redisUrl: string): Promis
   }
 }
 
+/** A full MFA login at `base` (authorize -> password -> TOTP -> code -> token with PKCE), user after user. */
+async function mfaLogin(
+  base: string,
+  users: Awaited<ReturnType<typeof seedUsers>>,
+): Promise<() => Promise<void>> {
+  const web = await oidc.discovery(
+    new URL(base),
+    'web',
+    undefined,
+    oidc.ClientSecretBasic(SECRET),
+    insecureRequests,
+  );
+  let cursor = 0;
+  const login = async () => {
+    const user = users[cursor++ % users.length] as (typeof users)[number];
+    const step = Math.floor(Date.now() / 30_000);
+    // Each code is accepted once per credential and step: use step+1 when now was used.
+    const use = user.nextStep >= step ? user.nextStep + 1 : step;
+    if (use > step + 1) throw new Error('not enough users for this rate: raise the seeded count');
+    user.nextStep = use;
+    const { verifier, browser, next: challenge } = await passwordStep(web, user.username);
+    const code = totp(user.seed, use * 30_000, { algorithm: 'SHA1', digits: 6, period: 30 });
+    const callback = await browser.submit(challenge, { code }, CALLBACK);
+    await oidc.authorizationCodeGrant(web, new URL(callback.url), {
+      pkceCodeVerifier: verifier,
+      expectedState: 's',
+    });
+  };
+  return login;
+}
+
+/** Full MFA logins on a Redis Cluster (its own tollgate process), against `standalone` rates. */
+async function clusterRows(standalone: Map<number, number>): Promise<Row[]> {
+  const cluster = await startRedisCluster();
+  const client = createRedisClient({ cluster: { nodes: cluster.nodes }, key_prefix: 'b:' });
+  const port = await freePort();
+  let server: ChildProcess | undefined;
+  try {
+    const users = await seedUsers(client, 3000);
+    server = await startServer({ cluster: { nodes: cluster.nodes } }, port);
+    const login = await mfaLogin(`http://127.0.0.1:${port}`, users);
+    await login();
+    const out: Row[] = [];
+    for (const c of [1, 4, 16]) {
+      const cpuBefore = cpuSeconds(server.pid);
+      const r = await rate(c, login);
+      const cpuMs = ((cpuSeconds(server.pid) - cpuBefore) / (r * SECONDS)) * 1000;
+      const base = standalone.get(c) ?? 0;
+      out.push({
+        scenario: `full MFA login, concurrency ${c} (Redis Cluster, 3 masters + 3 replicas)`,
+        value: `${fmt(r)} logins/s`,
+        baseline: `${fmt(base)} logins/s on one redis-server`,
+        ratio: base > 0 ? `${((r / base) * 100).toFixed(0)}%` : '-',
+        note: `server process CPU ${cpuMs.toFixed(1)} ms per login; the six redis-servers share the same 2 cores`,
+      });
+    }
+    return out;
+  } finally {
+    server?.kill('SIGTERM');
+    await client.quit();
+    await cluster.stop();
+  }
+}
+
 async function main() {
   mkdirSync('test-artifacts', { recursive: true });
   const redis = await startRedis();
@@ -323,33 +391,14 @@ async function main() {
 
     // Full MFA login: authorize -> password -> TOTP -> code -> token with PKCE.
     const users = await seedUsers(redis.url, 3000);
-    const web = await oidc.discovery(
-      new URL(url),
-      'web',
-      undefined,
-      oidc.ClientSecretBasic(SECRET),
-      insecure,
-    );
-    let cursor = 0;
-    const login = async () => {
-      const user = users[cursor++ % users.length] as (typeof users)[number];
-      const step = Math.floor(Date.now() / 30_000);
-      // Each code is accepted once per credential and step: use step+1 when now was used.
-      const use = user.nextStep >= step ? user.nextStep + 1 : step;
-      if (use > step + 1) throw new Error('not enough users for this rate: raise the seeded count');
-      user.nextStep = use;
-      const { verifier, browser, next: challenge } = await passwordStep(web, user.username);
-      const code = totp(user.seed, use * 30_000, { algorithm: 'SHA1', digits: 6, period: 30 });
-      const callback = await browser.submit(challenge, { code }, CALLBACK);
-      await oidc.authorizationCodeGrant(web, new URL(callback.url), {
-        pkceCodeVerifier: verifier,
-        expectedState: 's',
-      });
-    };
+    const login = await mfaLogin(url, users);
     await login();
-    for (const c of ONLY.has('login') ? [1, 4, 16] : []) {
+    const standalone = new Map<number, number>();
+    for (const c of ONLY.has('login') || ONLY.has('cluster') ? [1, 4, 16] : []) {
       const cpuBefore = cpuSeconds(server.pid);
       const r = await rate(c, login);
+      standalone.set(c, r);
+      if (!ONLY.has('login')) continue;
       const cpuMs = ((cpuSeconds(server.pid) - cpuBefore) / (r * SECONDS)) * 1000;
       rows.push({
         scenario: `full MFA login, concurrency ${c} (Redis)`,
@@ -359,6 +408,9 @@ async function main() {
         note: `server process CPU ${cpuMs.toFixed(1)} ms per login, argon2id included`,
       });
     }
+
+    // The same logins on a 3-master, 3-replica Redis Cluster, beside the single server above.
+    if (ONLY.has('cluster')) rows.push(...(await clusterRows(standalone)));
 
     // Redis memory per active login: sessions, grants, tokens of the logins above.
     if (ONLY.has('memory')) {
