@@ -25,7 +25,7 @@ import { runScript } from './redis-script.ts';
  * Consumable models carry their consumed stamp as the first member: {"consumed":<epoch s>,...}.
  *
  * Round trips: find() of a record without a grant is one GET; of a grant's record two (home,
- * then the record), one when this process has seen the record's grant before. findByUid() and
+ * then the record), one when this process has seen that token's grant before. findByUid() and
  * findByUserCode() add the pointer's GET. upsert() sends its few commands together (one round
  * trip); destroy() takes two. Needs Redis >= 6.2 (GETDEL, SET GET, SET KEEPTTL).
  */
@@ -47,8 +47,21 @@ const STRIPPED = '\n';
 /** The consumed stamp at the head of a stored record: the only `consumed` that counts. */
 const STAMP = /^\{"consumed":(\d+)[,}]/;
 
-/** Grants remembered per process for records seen (a record's grant never changes). */
+/** Grants remembered per process for records seen. */
 const GRANT_CACHE_MAX = 10_000;
+
+/**
+ * Models whose grantId, once a record has one, never changes (oidc-provider sets it at issue, or
+ * at approval for device codes and CIBA requests): only their grant is remembered.
+ */
+const GRANT_BOUND_MODELS: ReadonlySet<string> = new Set([
+  'AuthorizationCode',
+  'AccessToken',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+]);
 
 /** Members deleted per revocation script. */
 const REVOKE_BATCH = 1000;
@@ -95,6 +108,7 @@ export function createRedisAdapter(redis: RedisClient, options: RedisAdapterOpti
   // "Model:id" -> grantId, oldest first: saves reading the home of a record seen before.
   const grants = new Map<string, string>();
   const remember = (member: string, grantId: string) => {
+    if (!GRANT_BOUND_MODELS.has(member.slice(0, member.indexOf(':')))) return;
     if (grants.get(member) === grantId) return;
     grants.set(member, grantId);
     if (grants.size > GRANT_CACHE_MAX) grants.delete(grants.keys().next().value as string);
@@ -133,6 +147,7 @@ export function createRedisAdapter(redis: RedisClient, options: RedisAdapterOpti
       const writes: Promise<unknown>[] = [];
       let home: Promise<string | null> | undefined;
       if (grantId === undefined) {
+        grants.delete(member);
         writes.push(runScript(redis, UPSERT, [keys.home(model, id)], [record, ttl, consumable, member]));
       } else {
         const at = keys.member(model, grantId, id);

@@ -436,6 +436,20 @@ function contract(name: string, backend: Backend): void {
       expect(await h.ttl('grant:g1')).toBe(-1);
     });
 
+    it('a record saved with a grant, then without (or the other way), is found as last saved', async () => {
+      const interactions = new h.Adapter('Interaction');
+      await interactions.upsert('i1', { grantId: 'g1', step: 1 }, 60);
+      expect(await interactions.find('i1')).toEqual({ grantId: 'g1', step: 1 });
+      await interactions.upsert('i1', { step: 2 }, 60);
+      expect(await interactions.find('i1')).toEqual({ step: 2 });
+      const devices = new h.Adapter('DeviceCode');
+      await devices.upsert('d1', token({ userCode: 'UC9' }), 60);
+      await devices.upsert('d1', token({ userCode: 'UC9', grantId: 'g1' }), 60);
+      expect(await devices.findByUserCode('UC9')).toMatchObject({ grantId: 'g1' });
+      await devices.revokeByGrantId('g1');
+      expect(await devices.find('d1')).toBeUndefined();
+    });
+
     it('hands out copies: mutating a payload changes nothing stored', async () => {
       const adapter = new h.Adapter('Session');
       const payload = { uid: 'u1', accountId: 'alice', amr: ['pwd'] };
