@@ -9,8 +9,9 @@ import {
 
 /*
  * In-memory oidc-provider storage for the embedded demo store and for tests. It keeps the same
- * contract and the same key layout as adapters/redis.ts (without the prefix), so the shared
- * contract suite (test/adapters/contract.test.ts) can hold both to one behaviour:
+ * contract as adapters/redis.ts, under these names, which the shared contract suite
+ * (test/adapters/contract.test.ts) uses for both (on Redis it maps them onto
+ * adapters/redis-layout.ts, whose names add hash tags):
  *
  *   {Model}:{id}             record: payload, `consumed` (consumable models), expiry
  *   uid:{Model}:{uid}        index -> id (Session)

@@ -8,14 +8,14 @@
  *   P layout                         the layout version of this prefix ({@link LAYOUT_VERSION})
  *
  *   oidc-provider models (adapters/redis.ts)
- *   P{Model}:{<id>}                  "home" of a record: its JSON, or "@<grantId>" when the record
+ *   P<Model>:{<id>}                  "home" of a record: its JSON, or "@<grantId>" when the record
  *                                    belongs to a grant and is stored with it (below)
- *   P{Model}:{<grantId>}:<id>        a record with a grantId (codes, tokens...), in its grant's slot
+ *   P<Model>:{<grantId>}:<id>        a record with a grantId (codes, tokens...), in its grant's slot
  *   Pgrant:{<grantId>}               sorted set of the grant's records ("AccessToken:<id>"), scored
  *                                    by expiry; the Grant record itself is PGrant:{<grantId>}, so a
  *                                    grant, its records and its index share one slot
- *   Puid:{Model}:{<uid>}             pointer uid -> id (Session)
- *   PuserCode:{Model}:{<userCode>}   pointer user code -> id (DeviceCode)
+ *   Puid:<Model>:{<uid>}             pointer uid -> id (Session)
+ *   PuserCode:<Model>:{<userCode>}   pointer user code -> id (DeviceCode)
  *   PbyAccount:{<accountId>}         sorted set of the account's Session and Grant records
  *
  *   accounts and factors (adapters/redis-accounts.ts, adapters/redis-credentials.ts)
@@ -30,7 +30,7 @@
  *   Plock:<key>                      the auth-proxy's refresh locks (its own prefix)
  *
  * Layout 1 (before this one) had the same names without braces, consumable and grant records
- * at P{Model}:<id>, and scripts that reached keys they read from data: fine on one server, not
+ * at P<Model>:<id>, and scripts that reached keys they read from data: fine on one server, not
  * on a Cluster. `tollgate store migrate` (src/cli/store.ts) moves a layout 1 store to this one.
  */
 

@@ -163,7 +163,7 @@ async function planKey(
     return { kind: 'account', move: moveHash(accounts.account(tail)) };
   if (family === 'cred' && type === 'hash')
     return { kind: 'credentials', move: moveHash(accounts.credentials(tail)) };
-  // Every other "{Model}:{id}" string is an oidc-provider record (layout 1 stored them as JSON).
+  // Every other "<Model>:<id>" string is an oidc-provider record (layout 1 stored them as JSON).
   if (type !== 'string' || !/^[A-Z]/.test(family) || tail === '') return undefined;
   const raw = await node.get(key);
   const grantId = raw === null ? undefined : grantOf(raw);

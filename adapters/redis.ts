@@ -14,8 +14,8 @@ import { runScript } from './redis-script.ts';
 
 /*
  * oidc-provider storage on Redis; the key layout is in adapters/redis-layout.ts. In short: a
- * record lives at its home P{Model}:{id}, unless it belongs to a grant: then it lives in the
- * grant's slot, P{Model}:{grantId}:id, beside the grant's index and the Grant record, and its
+ * record lives at its home P<Model>:{<id>}, unless it belongs to a grant: then it lives in the
+ * grant's slot, P<Model>:{<grantId>}:<id>, beside the grant's index and the Grant record, and its
  * home holds "@grantId". So a grant's records and its index change in one script, and
  * revocation deletes them in one script too, on a Cluster as on one server.
  *
@@ -276,7 +276,7 @@ export function createRedisAdapter(redis: RedisClient, options: RedisAdapterOpti
       return parse(raw, this.#model, id, this.#consumable);
     }
 
-    /** This record's entry in an index: "{Model}:{id}". */
+    /** This record's entry in an index: "<Model>:<id>". */
     #member(id: string): string {
       return `${this.#model}:${id}`;
     }
