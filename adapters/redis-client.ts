@@ -172,7 +172,14 @@ export async function checkRedis(client: RedisClient): Promise<void> {
   if (client.status !== 'ready') throw new Error(`redis cluster connection is ${client.status}`);
   const masters = client.nodes('master');
   if (masters.length === 0) throw new Error('redis cluster has no reachable master');
-  await Promise.all(masters.map((node) => node.ping()));
+  try {
+    await Promise.all(masters.map((node) => node.ping()));
+  } catch (err) {
+    // The client's map may still list a master that went away; once a replica took its slots,
+    // a fresh map leaves it out. Nothing else refreshes it when no command met a MOVED: ask.
+    await new Promise<void>((resolve) => client.refreshSlotsCache(() => resolve()));
+    throw err;
+  }
   const info = String(await client.cluster('INFO'));
   const state = /cluster_state:(\w+)/.exec(info)?.[1];
   if (state !== 'ok') throw new Error(`redis cluster state is ${state ?? 'unknown'}`);

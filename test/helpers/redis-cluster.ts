@@ -130,6 +130,8 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
             ...['--cluster-port', String(await freePort())],
             // Failure detection within 2 s, for the tests that stop a node.
             ...['--cluster-node-timeout', '2000'],
+            // A replica syncs at once, not after Redis 7's 5 s wait for more replicas to join.
+            ...['--repl-diskless-sync-delay', '0'],
             ...serverArgs(port, opts),
           ],
           ...(opts.auth || opts.tls ? { ready: probe } : {}),
@@ -158,9 +160,13 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
       const infos = await Promise.all(servers.map((s) => askNode(s.port, opts, 'CLUSTER', 'INFO')));
-      const ready = infos.every(
-        (info) => info.includes('cluster_state:ok') && info.includes(`cluster_known_nodes:${count}`),
-      );
+      // Every replica has its master's data too: one that never synced refuses to take over when
+      // its master stops (its data is "too old"), and the cluster would stay down.
+      const replication = await Promise.all(servers.map((s) => askNode(s.port, opts, 'INFO', 'replication')));
+      const ready =
+        infos.every(
+          (info) => info.includes('cluster_state:ok') && info.includes(`cluster_known_nodes:${count}`),
+        ) && replication.every((r) => r.includes('role:master') || r.includes('master_link_status:up'));
       if (ready) break;
       if (Date.now() > deadline) throw new Error(`redis cluster did not become ready:\n${infos.join('\n')}`);
       await new Promise((r) => setTimeout(r, 100));
