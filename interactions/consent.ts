@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
 import type { AccountStore } from '../src/accounts/types.ts';
+import { translatorOf } from '../src/i18n/index.ts';
 import type { Logger } from '../src/log.ts';
 import type { Render } from '../src/render.ts';
 import { finishInteraction, interactionUrls, type Step } from './context.ts';
@@ -11,16 +12,6 @@ export interface ConsentDeps {
   render: Render;
   logger: Logger;
 }
-
-/** Words for the scopes a user is asked to grant. Unknown scopes are shown by name. */
-const SCOPE_DESCRIPTIONS: Record<string, string> = {
-  openid: 'Sign you in with your account',
-  profile: 'Your name and username',
-  email: 'Your email address',
-  phone: 'Your phone number',
-  groups: 'The groups you belong to',
-  offline_access: 'Stay connected when you are not using it',
-};
 
 interface ConsentDetails {
   missingOIDCScope?: string[];
@@ -36,13 +27,16 @@ export function showConsent(deps: ConsentDeps): Step {
     const client = await deps.provider.Client.find(String(params.client_id));
     const account = session?.accountId ? await deps.accounts.findById(session.accountId) : undefined;
     const urls = interactionUrls(uid, ctx.state.csrf);
+    // Words for the scopes a user is asked to grant (catalogue keys `scope.<name>`); unknown
+    // scopes are shown by name.
+    const t = translatorOf(ctx);
     const scopes = (details.missingOIDCScope ?? []).map((name) => ({
       name,
-      description: SCOPE_DESCRIPTIONS[name] ?? name,
+      description: t.opt(`scope.${name}`) ?? name,
     }));
     await deps.render(ctx, 'consent', {
-      title: 'Authorize',
-      clientName: client?.clientName ?? client?.clientId ?? 'An application',
+      title: t('consent.title'),
+      clientName: client?.clientName ?? client?.clientId ?? t('common.anApplication'),
       action: urls.consent,
       abortUrl: urls.abort,
       csrf: ctx.state.csrf,

@@ -1,6 +1,7 @@
 import type { Account } from '../src/accounts/types.ts';
 import { InteractionNotFound, InvalidRequest } from '../src/errors.ts';
 import type { Factor } from '../src/factors/types.ts';
+import { translatorOf } from '../src/i18n/index.ts';
 import type { PendingLogin } from '../src/mfa/pending.ts';
 import { acceptedFactors, decide } from '../src/policy/decide.ts';
 import { decisionInput } from '../src/policy/request.ts';
@@ -12,7 +13,14 @@ import {
   type Step,
   seeOther,
 } from './context.ts';
-import { type EnrolmentHost, enrolTitle, startEnrolment, submitEnrolment } from './factor-flow.ts';
+import {
+  backupPlural,
+  type EnrolmentHost,
+  enrolTitle,
+  factorLabel,
+  startEnrolment,
+  submitEnrolment,
+} from './factor-flow.ts';
 import { renderFactor } from './factor-page.ts';
 import { finishLogin } from './finish.ts';
 import { field } from './form.ts';
@@ -32,9 +40,11 @@ export function loginEnrolmentHost(
 ): EnrolmentHost {
   const uid = ctx.state.interaction.uid;
   const save = () => deps.mfa.pending.set(uid, pending);
+  const t = translatorOf(ctx);
   return {
     account,
     ip: ctx.ip,
+    t,
     request: (factor) => factorRequest(deps, ctx, account, pending, factor),
     save,
     show: (factor, view, error, status) =>
@@ -42,7 +52,11 @@ export function loginEnrolmentHost(
         deps,
         ctx,
         view,
-        { title: enrolTitle(factor), action: interactionUrls(uid, ctx.state.csrf).enrol(factor.id), error },
+        {
+          title: enrolTitle(factor, t),
+          action: interactionUrls(uid, ctx.state.csrf).enrol(factor.id),
+          error,
+        },
         status,
       ),
     async refused() {
@@ -178,13 +192,19 @@ export async function showBackupPending(
   if (!backup) return finishLogin(deps, ctx, withEnrolled(pending));
   const urls = interactionUrls(ctx.state.interaction.uid, ctx.state.csrf);
   const added = deps.mfa.factors.get(pending.enrolledFactor ?? '');
+  const t = translatorOf(ctx);
   await renderFactor(
     deps,
     ctx,
     {
       view: 'backup-pending',
-      data: { added: added?.label, backup: backup.label, regenerate: urls.regenerate },
+      data: {
+        added: added && factorLabel(added, t),
+        backup: backup.label,
+        backupPlural: backupPlural(backup, t),
+        regenerate: urls.regenerate,
+      },
     },
-    { title: enrolTitle(backup), action: urls.enrol(backup.id) },
+    { title: enrolTitle(backup, t), action: urls.enrol(backup.id) },
   );
 }

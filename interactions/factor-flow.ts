@@ -11,6 +11,7 @@ import type {
   VerifyFailure,
   VerifyResult,
 } from '../src/factors/types.ts';
+import { type Translate, translatorOf } from '../src/i18n/index.ts';
 import { UNCHECKED_FAILURES } from '../src/security/attempts.ts';
 import type { InteractionDeps } from './context.ts';
 import { waysOn } from './ways-on.ts';
@@ -23,7 +24,7 @@ import { waysOn } from './ways-on.ts';
  * failures are outcomes and traits of the factor interface.
  */
 
-/** Messages for refused proofs when the factor's own catalogue has none. */
+/** English messages for refused proofs when the factor has none (catalogues: `failure.<code>`). */
 export const DEFAULT_MESSAGES: Record<VerifyFailure, string> = {
   invalid_code: 'That code is not correct.',
   replayed_code: 'That code was already used. Wait for the next one.',
@@ -33,9 +34,26 @@ export const DEFAULT_MESSAGES: Record<VerifyFailure, string> = {
   invalid_address: 'Enter a valid address.',
 };
 
-/** The user-facing message for a failure code, from the factor's catalogue first. */
-export const messageFor = (factor: Factor, code: VerifyFailure): string =>
-  factor.messages?.[code] ?? DEFAULT_MESSAGES[code];
+/**
+ * The user-facing message for a failure code in the page's language: the factor's own catalogue
+ * for that language first; in English the factor's `messages`; else tollgate's catalogue; else the
+ * factor's `messages` and the English default.
+ */
+export function messageFor(factor: Factor, code: VerifyFailure, t?: Translate): string {
+  const own = t && factor.catalogues?.[t.locale]?.[code];
+  if (own) return own;
+  if (!t || t.locale === 'en')
+    return factor.messages?.[code] ?? t?.opt(`failure.${code}`) ?? DEFAULT_MESSAGES[code];
+  return t.opt(`failure.${code}`) ?? factor.messages?.[code] ?? DEFAULT_MESSAGES[code];
+}
+
+/** A factor's name in the page's language (see {@link messageFor} for the order). */
+export function factorLabel(factor: Factor, t: Translate): string {
+  const own = factor.catalogues?.[t.locale]?.label;
+  if (own) return own;
+  if (t.locale === 'en') return factor.label;
+  return t.opt(`factor.${factor.id}.label`) ?? factor.label;
+}
 
 const CODE_INPUT = z.object({ code: z.string().max(64).default('') });
 const DEFAULT_INPUTS: Required<FactorInputs> = {
@@ -139,13 +157,14 @@ export async function renderLocked(deps: InteractionDeps, ctx: Context, retryAt:
   const seconds = Math.max(1, Math.ceil((retryAt.getTime() - Date.now()) / 1000));
   const minutes = Math.max(1, Math.ceil(seconds / 60));
   ctx.set('Retry-After', String(seconds));
+  const t = translatorOf(ctx);
   await deps.render(
     ctx,
     'message',
     {
-      title: 'Too many attempts',
-      heading: 'Too many attempts',
-      message: `For your security, sign-in codes are paused for this account. Try again after ${retryAt.toISOString().slice(11, 16)} UTC (in about ${minutes} minute${minutes === 1 ? '' : 's'}).`,
+      title: t('mfa.pausedTitle'),
+      heading: t('mfa.pausedTitle'),
+      message: t('mfa.pausedMessage', { time: retryAt.toISOString().slice(11, 16), count: minutes }),
       links: await waysOn(deps.provider, ctx),
     },
     429,
@@ -156,6 +175,8 @@ export async function renderLocked(deps: InteractionDeps, ctx: Context, retryAt:
 export interface EnrolmentHost {
   account: Account;
   ip: string;
+  /** The page's language. @default English */
+  t?: Translate;
   /** The factor's request, its `state` bound to this flow. */
   request(factor: Factor): Promise<FactorRequest>;
   /** Persists the factors' state after a step. */
@@ -203,7 +224,7 @@ export async function submitEnrolment(
       await host.save();
       // A factor that explains the failure on its page says it once.
       const own = typeof result.view.data.error === 'string';
-      return host.show(factor, result.view, own ? undefined : messageFor(factor, result.error), 400);
+      return host.show(factor, result.view, own ? undefined : messageFor(factor, result.error, host.t), 400);
     }
     case 'enrolled': {
       deps.logger.info(
@@ -220,6 +241,21 @@ export async function submitEnrolment(
   }
 }
 
-/** Title of a factor's set-up page. */
-export const enrolTitle = (factor: Factor) =>
-  factor.backup ? `Save your ${factor.label.toLowerCase()}s` : `Set up ${factor.label.toLowerCase()}`;
+/** Title of a factor's set-up page, in the page's language. */
+export function enrolTitle(factor: Factor, t?: Translate): string {
+  if (!t || t.locale === 'en') {
+    return factor.backup
+      ? `Save your ${factor.label.toLowerCase()}s`
+      : `Set up ${factor.label.toLowerCase()}`;
+  }
+  if (factor.backup) return t('enrol.saveBackup', { factor: backupPlural(factor, t) });
+  return t('enrol.setUp', { factor: factorLabel(factor, t) });
+}
+
+/** A backup factor's name in the plural ("recovery codes"), in the page's language. */
+export function backupPlural(factor: Factor, t: Translate): string {
+  const own =
+    factor.catalogues?.[t.locale]?.plural ??
+    (t.locale === 'en' ? undefined : t.opt(`factor.${factor.id}.plural`));
+  return own ?? `${factor.label.toLowerCase()}s`;
+}

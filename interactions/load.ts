@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { InteractionNotFound, InvalidCsrfToken } from '../src/errors.ts';
+import { useUiLocales } from '../src/i18n/index.ts';
 import type { Csrf } from '../src/security/csrf.ts';
 import type { Step } from './context.ts';
 
@@ -21,6 +22,8 @@ export function loadInteraction(provider: Provider, csrf: Csrf): Step {
     }
     if (interaction.uid !== ctx.params.uid) throw new InteractionNotFound();
     ctx.state.interaction = interaction;
+    // The sign-in's pages speak the language the app asked for (ui_locales), else the browser's.
+    useUiLocales(ctx, interaction.params.ui_locales);
     ctx.state.csrf = csrf.token(interaction.uid);
     await next();
   };

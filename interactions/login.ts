@@ -3,6 +3,7 @@ import { authenticate } from '../src/accounts/authenticate.ts';
 import { normalizeUsername } from '../src/accounts/types.ts';
 import { InvalidRequest } from '../src/errors.ts';
 import type { Factor, FactorView } from '../src/factors/types.ts';
+import { t as tr, translatorOf } from '../src/i18n/index.ts';
 import type { PendingLogin } from '../src/mfa/pending.ts';
 import { AMR_PASSWORD } from '../src/policy/acr.ts';
 import { acceptedFactors } from '../src/policy/decide.ts';
@@ -20,12 +21,12 @@ import { messageFor, readInput, renderLocked } from './factor-flow.ts';
 import { field } from './form.ts';
 import { loadPending } from './pending.ts';
 
-/** The one message for every failed sign-in: it must not tell which part was wrong. */
+/** The one message for every failed sign-in: it must not tell which part was wrong (English; pages use `login.failed`). */
 export const LOGIN_FAILED = 'Incorrect username or password.';
 
 /** The lockout message: the same for every username, known or not. */
-export const loginLockedMessage = (retryAt: Date) =>
-  `Too many attempts. Try again after ${retryAt.toISOString().slice(11, 16)} UTC.`;
+export const loginLockedMessage = (retryAt: Date, t = translatorOf(undefined)) =>
+  t('login.locked', { time: retryAt.toISOString().slice(11, 16) });
 
 /** Factors this client accepts that can sign a user in on their own (passkeys). */
 function signInFactors(deps: InteractionDeps, ctx: InteractionContext): Factor[] {
@@ -69,7 +70,7 @@ async function showForm(
     ctx,
     'login',
     {
-      title: 'Sign in',
+      title: tr(ctx, 'login.title'),
       clientName: await clientName(deps.provider, params.client_id),
       action: urls.login,
       abortUrl: urls.abort,
@@ -95,7 +96,7 @@ export async function showPasswordStep(deps: InteractionDeps, ctx: InteractionCo
 /** 429 with Retry-After and the generic lockout message; the password is not checked. */
 async function showLocked(deps: InteractionDeps, ctx: InteractionContext, username: string, retryAt: Date) {
   ctx.set('Retry-After', String(Math.max(1, Math.ceil((retryAt.getTime() - Date.now()) / 1000))));
-  await showForm(deps, ctx, username, { error: loginLockedMessage(retryAt), status: 429 });
+  await showForm(deps, ctx, username, { error: loginLockedMessage(retryAt, translatorOf(ctx)), status: 429 });
 }
 
 /** GET: the username/password form, prefilled from `login_hint`. */
@@ -151,7 +152,7 @@ export function submitPassword(deps: InteractionDeps): Step {
         );
         return showLocked(deps, ctx, username, after.retryAt);
       }
-      return showForm(deps, ctx, username, { error: LOGIN_FAILED });
+      return showForm(deps, ctx, username, { error: tr(ctx, 'login.failed') });
     }
     await attempt.attempt.succeed();
     deps.logger.info(
@@ -213,7 +214,9 @@ export function submitSignIn(deps: InteractionDeps): Step {
         'passwordless sign-in failed',
       );
       const error =
-        reason === 'not_enrolled' || reason === 'disabled' ? UNKNOWN_PASSKEY : messageFor(factor, reason);
+        reason === 'not_enrolled' || reason === 'disabled'
+          ? tr(ctx, 'login.unknownPasskey')
+          : messageFor(factor, reason, translatorOf(ctx));
       return showForm(deps, ctx, '', { error });
     }
     const status = await deps.mfa.regulation.status(record.id, ctx.ip);

@@ -1,6 +1,7 @@
 import type { Account } from '../src/accounts/types.ts';
 import { InvalidRequest } from '../src/errors.ts';
 import type { Factor, FactorRequest, FactorView } from '../src/factors/types.ts';
+import { translatorOf } from '../src/i18n/index.ts';
 import type { PendingLogin } from '../src/mfa/pending.ts';
 import { factorsFingerprint } from '../src/mfa/remember-browser.ts';
 import { AMR_MFA } from '../src/policy/acr.ts';
@@ -17,7 +18,7 @@ import {
   seeOther,
 } from './context.ts';
 import { showBackupPending } from './enrol.ts';
-import { messageFor, prove, readInput, renderLocked } from './factor-flow.ts';
+import { factorLabel, messageFor, prove, readInput, renderLocked } from './factor-flow.ts';
 import { renderFactor } from './factor-page.ts';
 import { finishLogin } from './finish.ts';
 import { field } from './form.ts';
@@ -93,12 +94,12 @@ async function showChallenge(
     ctx,
     view,
     {
-      title: 'Verify it is you',
+      title: translatorOf(ctx)('mfa.verifyTitle'),
       action: urls.factor(factor.id),
       error,
       otherFactors: usable
         .filter((f) => f.id !== factor.id)
-        .map((f) => ({ label: f.label, href: urls.factor(f.id) })),
+        .map((f) => ({ label: factorLabel(f, translatorOf(ctx)), href: urls.factor(f.id) })),
     },
     status,
   );
@@ -108,14 +109,15 @@ async function showChallenge(
 async function renderChallengeClosed(deps: InteractionDeps, ctx: InteractionContext) {
   const uid = ctx.state.interaction.uid;
   await deps.mfa.pending.delete(uid);
+  const t = translatorOf(ctx);
   return deps.render(
     ctx,
     'message',
     {
-      title: 'Too many wrong codes',
-      heading: 'Too many wrong codes',
-      message: 'This sign-in attempt has been stopped. Start again to get a new chance.',
-      link: { href: interactionUrls(uid, ctx.state.csrf).page, text: 'Start again' },
+      title: t('mfa.tooManyTitle'),
+      heading: t('mfa.tooManyTitle'),
+      message: t('mfa.tooManyMessage'),
+      link: { href: interactionUrls(uid, ctx.state.csrf).page, text: t('common.startAgain') },
       links: await waysOn(deps.provider, ctx),
     },
     429,
@@ -157,15 +159,19 @@ export async function showSecondFactor(
   if (d.outcome === 'elsewhere') {
     // The account has a second factor this request does not accept. A password alone never adds
     // one; the account page (which accepts it) can.
-    const accepted = factorsOf(deps, d.accepted).map((f) => f.label);
+    const t = translatorOf(ctx);
+    const accepted = factorsOf(deps, d.accepted).map((f) => factorLabel(f, t));
     return deps.render(
       ctx,
       'message',
       {
-        title: 'Another sign-in method needed',
-        heading: 'Another sign-in method needed',
-        message: `${await clientName(deps.provider, clientId)} accepts only: ${accepted.join(', ') || 'none of your methods'}. Set one up on your account page, then sign in again.`,
-        link: { href: '/account', text: 'Go to your account' },
+        title: t('mfa.otherNeededTitle'),
+        heading: t('mfa.otherNeededTitle'),
+        message: t('mfa.otherNeededMessage', {
+          app: await clientName(deps.provider, clientId),
+          methods: accepted.join(', ') || t('mfa.noneOfYours'),
+        }),
+        link: { href: '/account', text: t('common.goToAccount') },
         links: await waysOn(deps.provider, ctx),
       },
       403,
@@ -175,11 +181,12 @@ export async function showSecondFactor(
   if (d.outcome === 'enrol') {
     const enrollable = factorsOf(deps, d.factors);
     if (enrollable.length === 1) return seeOther(ctx, urls.enrol((enrollable[0] as Factor).id));
+    const t = translatorOf(ctx);
     return deps.render(ctx, 'mfa-choose', {
-      title: 'Set up a second factor',
-      heading: 'Set up a second factor',
-      message: `${await clientName(deps.provider, clientId)} asks for a second step when you sign in. Choose how:`,
-      options: enrollable.map((f) => ({ label: f.label, href: urls.enrol(f.id) })),
+      title: t('mfa.chooseTitle'),
+      heading: t('mfa.chooseTitle'),
+      message: t('mfa.chooseMessage', { app: await clientName(deps.provider, clientId) }),
+      options: enrollable.map((f) => ({ label: factorLabel(f, t), href: urls.enrol(f.id) })),
       abortUrl: urls.abort,
     });
   }
@@ -228,7 +235,7 @@ export function verifyFactor(deps: InteractionDeps): Step {
         // A backup factor used its last code: offer a new supply before going on.
         await mfa.pending.set(uid, pending);
         return renderFactor(deps, ctx, outcome.result.renewal, {
-          title: factor.label,
+          title: factorLabel(factor, translatorOf(ctx)),
           action: interactionUrls(uid, ctx.state.csrf).regenerate,
         });
       }
@@ -243,12 +250,13 @@ export function verifyFactor(deps: InteractionDeps): Step {
       return renderChallengeClosed(deps, ctx);
     if (outcome.kind === 'unchecked') {
       // Nothing was compared (no code delivered, malformed input): no attempt is spent.
-      const message = messageFor(factor, outcome.error);
+      const message = messageFor(factor, outcome.error, translatorOf(ctx));
       return showChallenge(deps, ctx, pending, account, factor, usable, message, 401);
     }
     const { left } = outcome;
     pending.failures = mfa.maxAttemptsPerChallenge - left;
-    const message = `${messageFor(factor, outcome.error)} ${left} attempt${left === 1 ? '' : 's'} left.`;
+    const t = translatorOf(ctx);
+    const message = `${messageFor(factor, outcome.error, t)} ${t('mfa.attemptsLeft', { count: left })}`;
     await showChallenge(deps, ctx, pending, account, factor, usable, message, 401);
   };
 }

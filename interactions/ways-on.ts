@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Client } from 'oidc-provider';
+import { t } from '../src/i18n/index.ts';
 import { clientHome, type PageLink } from '../src/provider/client-home.ts';
 import { interactionPath } from '../src/provider/configuration.ts';
 import { ACCOUNT_CLIENT_ID, ACCOUNT_PATH } from './account-client.ts';
@@ -44,11 +45,11 @@ export async function waysOn(
   if (client && home) {
     const text =
       client.clientId === ACCOUNT_CLIENT_ID
-        ? 'Back to your account'
-        : `Back to ${client.clientName ?? client.clientId}`;
+        ? t(ctx, 'common.backToAccount')
+        : t(ctx, 'common.backTo', { app: client.clientName ?? client.clientId });
     return [{ href: home, text }];
   }
-  return options.signIn ? [{ href: options.signIn, text: 'Sign in again' }] : [];
+  return options.signIn ? [{ href: options.signIn, text: t(ctx, 'common.signInAgain') }] : [];
 }
 
 /**
@@ -58,7 +59,8 @@ export async function waysOn(
 export function errorPageLinks(provider: Provider, options: WaysOnOptions = {}) {
   return async (ctx: Context): Promise<PageLink[]> => {
     const uid = (ctx.state as { interaction?: { uid?: unknown } }).interaction?.uid;
-    const restart = typeof uid === 'string' ? [{ href: interactionPath(uid), text: 'Start again' }] : [];
+    const restart =
+      typeof uid === 'string' ? [{ href: interactionPath(uid), text: t(ctx, 'common.startAgain') }] : [];
     return [...restart, ...(await waysOn(provider, ctx, options))];
   };
 }

@@ -36,6 +36,17 @@ export type {
   KeyValueStore,
   VerifyResult,
 } from './factors/types.ts';
+export {
+  createI18n,
+  type I18n,
+  type I18nOptions,
+  localeMiddleware,
+  type MessageKey,
+  SHIPPED_CATALOGUES,
+  type Translate,
+  translatorOf,
+  useUiLocales,
+} from './i18n/index.ts';
 export { createLogger, type Logger } from './log.ts';
 export { assembleMfa, createLimiters, createMfaParts, type MfaOptions, type MfaParts } from './mfa/parts.ts';
 export { ACR_LEVELS, ACR_ONE_FACTOR, ACR_TWO_FACTOR, AMR_PASSWORD } from './policy/acr.ts';

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import ejs from 'ejs';
 import type { Context } from 'koa';
+import { translatorOf } from './i18n/index.ts';
 import { VIEWS_DIR } from './paths.ts';
 import type { Branding } from './ui/branding.ts';
 
@@ -80,6 +81,9 @@ export function createRenderer(viewsDir: string = VIEWS_DIR, options: RenderOpti
     // `resolveView` lets a page include a factor's fragment (the login page's passkey button)
     // through the same operator overrides as a whole page.
     const resolveView = (name: string) => templatePath(viewsDir, name, options.overridesDir);
+    // Every page speaks the request's language (src/i18n): `t('key', vars)` in templates, and
+    // `lang` for `<html lang>`.
+    const t = translatorOf(ctx);
     // renderFile renders synchronously (async: false) inside the promise it returns, so no other
     // page's render runs between setting and clearing `rendering`.
     rendering = folders;
@@ -87,7 +91,7 @@ export function createRenderer(viewsDir: string = VIEWS_DIR, options: RenderOpti
     try {
       html = ejs.renderFile(
         resolveView(view),
-        { brand, ...data, resolveView },
+        { brand, ...data, t, lang: t.locale, resolveView },
         {
           async: false,
           cache: true,
@@ -112,6 +116,7 @@ export function createRenderer(viewsDir: string = VIEWS_DIR, options: RenderOpti
       `default-src 'none';${scripts} style-src ${styleSrc}; img-src ${imgSrc}; frame-ancestors 'none'`,
     );
     ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Content-Language', t.locale);
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.body = body;
   };

@@ -69,6 +69,13 @@ export const uiSchema = z
     branding: brandingSchema.optional(),
     /** Folder of templates overriding the shipped ones by name (`login.ejs`, `partials/brand.ejs`...). */
     views_dir: optionalString,
+    /** Language when neither `ui_locales` nor `Accept-Language` names one there is a catalogue for. @default "en" */
+    default_locale: z
+      .string()
+      .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag such as en or de')
+      .default('en'),
+    /** A folder of `<lang>.json` catalogues merged over the shipped ones (src/i18n). @default none */
+    locales_dir: optionalString,
   })
   .prefault({});
 

@@ -253,7 +253,7 @@ export function createConfigSchema(
           ),
         })
         .prefault({}),
-      /** How the pages look: `ui.branding` (name, logo, colour, CSS, support line) and `ui.views_dir`. */
+      /** How the pages look and speak: `ui.branding`, `ui.views_dir`, `ui.default_locale`, `ui.locales_dir`. */
       ui: uiSchema,
       /** Log level of the JSON logs. @default "info" */
       log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

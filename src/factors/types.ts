@@ -199,6 +199,13 @@ export interface Factor {
    */
   readonly messages?: Partial<Record<VerifyFailure, string>> & Record<string, string>;
   /**
+   * The factor's own texts per language (`{ de: { label: '...', invalid_code: '...' } }`): its
+   * `label` and messages by failure code. A page in that language takes them first; English
+   * pages fall back to `label` and `messages`, other languages to tollgate's catalogue
+   * (`failure.<code>`, `factor.<id>.label`), then to `messages`. @default none
+   */
+  readonly catalogues?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
    * Static files the factor's pages load (scripts), by file name -> absolute path; served at
    * `/assets/<factor id>/<name>` and allowed by the pages' CSP as `'self'`.
    */

@@ -2,6 +2,7 @@ import type { AdapterConstructor, Configuration, FindAccount, KoaContextWithOIDC
 import { SCOPE_CLAIMS } from '../accounts/claims.ts';
 import type { TollgateConfig } from '../config/schema.ts';
 import type { FactorRegistry } from '../factors/index.ts';
+import { t } from '../i18n/index.ts';
 import { ACR_LEVELS } from '../policy/acr.ts';
 import { loginPolicy } from '../policy/checks.ts';
 import type { MfaPolicy } from '../policy/mfa.ts';
@@ -118,11 +119,11 @@ export function buildConfiguration(config: TollgateConfig, parts: ProviderParts)
         enabled: true,
         logoutSource: async (ctx, form) => {
           const clientName = ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId;
-          await render(ctx, 'logout', { title: 'Sign out', host: issuerHost, form, clientName });
+          await render(ctx, 'logout', { title: t(ctx, 'logout.title'), host: issuerHost, form, clientName });
         },
         postLogoutSuccessSource: async (ctx) => {
           const clientName = ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId;
-          await render(ctx, 'logout-success', { title: 'Signed out', clientName });
+          await render(ctx, 'logout-success', { title: t(ctx, 'logout.doneTitle'), clientName });
         },
       },
     },
@@ -159,7 +160,7 @@ export function buildConfiguration(config: TollgateConfig, parts: ProviderParts)
     },
     renderError: async (ctx, out) => {
       await render(ctx, 'error', {
-        title: 'Something went wrong',
+        title: t(ctx, 'error.title'),
         status: ctx.status,
         error: out.error,
         description: out.error_description ?? 'The request could not be completed.',

@@ -11,6 +11,7 @@ import { DEFAULT_OUTBOX_DIR, isDevelopmentCookieKey, isDevelopmentKey } from '..
 import { clientSchema, type TollgateConfig } from '../config/schema.ts';
 import { createDeliveries, type Deliveries } from '../delivery/index.ts';
 import type { FactorDefinition } from '../factors/types.ts';
+import { createI18n, localeMiddleware } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
 import { createMfaParts, type MfaParts } from '../mfa/parts.ts';
 import { createMetrics, type Metrics, withEventMetrics } from '../observability/metrics.ts';
@@ -170,6 +171,8 @@ export function createTollgate(
     overridesDir: options.viewsOverrides ?? branding.viewsDir,
     brand: branding,
   });
+  // Every page and message in the user's language: ui_locales, Accept-Language, ui.default_locale.
+  const i18n = createI18n({ defaultLocale: config.ui.default_locale, localesDir: config.ui.locales_dir });
   const hasher = createPasswordHasher(config.accounts.password_hash);
   let jwks = config.jwks.file ? loadJwks(config.jwks.file) : undefined;
   if (!jwks) {
@@ -209,6 +212,7 @@ export function createTollgate(
   provider.use(metrics.httpMiddleware());
   provider.use(drainUnreadBody);
   provider.use(fillSingleRedirectUri(config.clients));
+  provider.use(localeMiddleware(i18n));
   provider.use(errorHandler(render, logger, { links }));
   provider.use(issuerOrigin(config.issuer));
   provider.use(publicMetadataCaching());

@@ -1,6 +1,7 @@
 import type { Context, Middleware } from 'koa';
 import { errors as oidcErrors } from 'oidc-provider';
 import { InteractionNotFound, InvalidRequest, ServiceUnavailable, TollgateError } from '../errors.ts';
+import { t } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
 import type { PageLink } from '../provider/client-home.ts';
 import type { Render } from '../render.ts';
@@ -101,9 +102,7 @@ export function errorHandler(render: Render, logger: Logger, options: ErrorHandl
       const cause = err.cause ?? thrown;
       if (err.status >= 500) logger.error({ err: cause, path: ctx.path, event: 'http.error' }, err.error);
       else logger.info({ path: ctx.path, error: err.error, event: 'http.rejected' }, err.description);
-      const description = err.expose
-        ? err.description
-        : 'Something went wrong on our side. Please try again.';
+      const description = err.expose ? err.description : t(ctx, 'error.generic');
       ctx.set('Cache-Control', 'no-store');
       if (err.status === 503) ctx.set('Retry-After', '5');
       if (wantsJson(ctx)) {
@@ -116,7 +115,7 @@ export function errorHandler(render: Render, logger: Logger, options: ErrorHandl
           ctx,
           'error',
           {
-            title: 'Something went wrong',
+            title: t(ctx, 'error.title'),
             status: err.status,
             error: err.error,
             description,

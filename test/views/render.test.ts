@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
 import { describe, expect, it } from 'vitest';
+import { defaultI18n } from '../../src/i18n/index.ts';
 
 const viewsDir = new URL('../../views/', import.meta.url);
 
@@ -9,7 +10,9 @@ type Data = Record<string, unknown>;
 
 async function render(view: string, data: Data): Promise<string> {
   const file = fileURLToPath(new URL(`${view}.ejs`, viewsDir));
-  return await ejs.renderFile(file, data, { async: false });
+  // What createRenderer gives every page: the English translator and its language.
+  const t = defaultI18n().translator('en');
+  return await ejs.renderFile(file, { t, lang: t.locale, ...data }, { async: false });
 }
 
 type Tag = { raw: string; index: number; attrs: Map<string, string> };

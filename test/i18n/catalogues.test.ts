@@ -1,0 +1,92 @@
+// The shipped catalogues are complete, and a request's language is chosen as documented:
+// ui_locales, then Accept-Language, then ui.default_locale; an operator's folder adds or overrides.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createI18n, SHIPPED_CATALOGUES } from '../../src/i18n/index.ts';
+
+const accepting = (header: string) => ({
+  acceptsLanguages: () =>
+    header
+      .split(',')
+      .map((part) => part.split(';')[0]?.trim() ?? '')
+      .filter(Boolean),
+});
+
+describe('shipped catalogues', () => {
+  const english = Object.keys(SHIPPED_CATALOGUES.en ?? {}).sort();
+
+  it('ship English, German, French and Spanish', () => {
+    expect(Object.keys(SHIPPED_CATALOGUES).sort()).toEqual(['de', 'en', 'es', 'fr']);
+  });
+
+  for (const [lang, catalogue] of Object.entries(SHIPPED_CATALOGUES)) {
+    it(`${lang} has every key English has, and none English lacks`, () => {
+      const keys = Object.keys(catalogue).sort();
+      expect({ lang, missing: english.filter((k) => !keys.includes(k)) }).toEqual({ lang, missing: [] });
+      expect({ lang, extra: keys.filter((k) => !english.includes(k)) }).toEqual({ lang, extra: [] });
+    });
+
+    it(`${lang} keeps every {variable} of the English text, and has no empty text`, () => {
+      for (const [key, text] of Object.entries(catalogue)) {
+        const vars = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+        expect({ key, vars: vars(text) }).toEqual({
+          key,
+          vars: vars(SHIPPED_CATALOGUES.en?.[key as never] ?? ''),
+        });
+        expect({ key, empty: text.trim() === '' }).toEqual({ key, empty: false });
+      }
+    });
+  }
+});
+
+describe('choosing the language', () => {
+  const i18n = createI18n();
+
+  it('takes the first ui_locales tag with a catalogue, before Accept-Language', () => {
+    expect(i18n.negotiate(accepting('fr'), 'pt de-AT en')).toBe('de');
+  });
+
+  it('falls back to Accept-Language (primary language of a regional tag), then the default', () => {
+    expect(i18n.negotiate(accepting('pt-BR, es-MX;q=0.8'), undefined)).toBe('es');
+    expect(i18n.negotiate(accepting('pt-BR'), 'ja')).toBe('en');
+    expect(createI18n({ defaultLocale: 'fr' }).negotiate(accepting(''), undefined)).toBe('fr');
+  });
+
+  it('fills variables, picks _one/_other by count, escapes HTML and shows **emphasis**', () => {
+    const de = i18n.translator('de');
+    expect(de('login.heading', { app: 'Web' })).toBe('Bei Web anmelden');
+    expect(de('recovery.left', { count: 1 })).toBe('Noch 1 Code übrig');
+    expect(de('recovery.left', { count: 3 })).toBe('Noch 3 Codes übrig');
+    expect(de.html('consent.signedInAs', { name: '<b>x</b>' })).toBe(
+      'Angemeldet als <strong>&lt;b&gt;x&lt;/b&gt;</strong>',
+    );
+  });
+
+  it('refuses a default language it has no catalogue for', () => {
+    expect(() => createI18n({ defaultLocale: 'xx' })).toThrow(/ui.default_locale/);
+  });
+});
+
+describe('ui.locales_dir', () => {
+  it('adds a language and overrides texts of a shipped one; missing keys fall back to English', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-locales-'));
+    writeFileSync(join(dir, 'it.json'), JSON.stringify({ 'login.title': 'Accedi' }));
+    writeFileSync(join(dir, 'de.json'), JSON.stringify({ 'login.title': 'Einloggen' }));
+    const i18n = createI18n({ localesDir: dir });
+    expect(i18n.locales).toContain('it');
+    expect(i18n.translator('it')('login.title')).toBe('Accedi');
+    expect(i18n.translator('it')('login.submit')).toBe('Sign in');
+    expect(i18n.translator('de')('login.title')).toBe('Einloggen');
+    expect(i18n.translator('de')('login.submit')).toBe('Anmelden');
+    expect(i18n.negotiate(accepting('it-IT'), undefined)).toBe('it');
+  });
+
+  it('stops start-up on a file that is not a flat object of texts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-locales-'));
+    writeFileSync(join(dir, 'nl.json'), JSON.stringify({ 'login.title': 3 }));
+    expect(() => createI18n({ localesDir: dir })).toThrow(/nl.json/);
+  });
+});
