@@ -49,13 +49,18 @@ export interface I18nOptions {
   extra?: readonly Readonly<Record<string, Readonly<Record<string, string>>>>[];
 }
 
+/** Where a request's Accept-Language is read from (a Koa context). */
+export interface LanguageSource {
+  acceptsLanguages(): string[] | string | false;
+}
+
 /** The catalogues in force and how a request's language is chosen. */
 export interface I18n {
   /** Languages with a catalogue, the default first. */
   readonly locales: readonly string[];
   readonly defaultLocale: string;
   /** The best language for a request: `ui_locales` (space-separated) first, then Accept-Language. */
-  negotiate(ctx: Pick<Context, 'acceptsLanguages'> | undefined, uiLocales?: unknown): string;
+  negotiate(ctx: LanguageSource | undefined, uiLocales?: unknown): string;
   /** The translator for one language (unknown languages get the default). */
   translator(locale: string): Translate;
 }
@@ -150,10 +155,12 @@ export function createI18n(options: I18nOptions = {}): I18n {
       const text = lookup(key, vars, true);
       return text === undefined ? undefined : fill(text, vars);
     };
+    // Emphasis first, variables after: a value's own asterisks (a masked address) stay text.
     t.html = (key, vars) =>
-      fill(escapeHtml(lookup(key, vars) ?? key), vars, escapeHtml).replace(
-        /\*\*(.+?)\*\*/g,
-        '<strong>$1</strong>',
+      fill(
+        escapeHtml(lookup(key, vars) ?? key).replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>'),
+        vars,
+        escapeHtml,
       );
     translators.set(lang, t);
     return t;

@@ -17,7 +17,11 @@ import {
   type RecoveryFactorOptions,
 } from '../../src/factors/recovery/index.ts';
 import type { CredentialStore, FactorRequest, KeyValueStore } from '../../src/factors/types.ts';
+import { defaultI18n } from '../../src/i18n/index.ts';
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
+
+/** What createRenderer gives every page: the English translator and its language. */
+const ENGLISH = { t: defaultI18n().translator('en'), lang: 'en' };
 
 /*
  * SECURITY.md, one-time codes: "Recovery codes: >= 64 bits each, salted and hashed, single use".
@@ -494,7 +498,11 @@ describe('createRecoveryFactor options', () => {
 const viewsDir = new URL('../../views/', import.meta.url);
 
 async function render(view: string, data: Record<string, unknown>): Promise<string> {
-  return await ejs.renderFile(fileURLToPath(new URL(`${view}.ejs`, viewsDir)), data, { async: false });
+  return await ejs.renderFile(
+    fileURLToPath(new URL(`${view}.ejs`, viewsDir)),
+    { ...ENGLISH, ...data },
+    { async: false },
+  );
 }
 
 type Tag = { raw: string; index: number; attrs: Map<string, string> };
