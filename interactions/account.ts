@@ -6,6 +6,7 @@ import { sessionPredatesReset } from '../src/accounts/find-account.ts';
 import type { Account } from '../src/accounts/types.ts';
 import { InvalidCsrfToken, InvalidRequest } from '../src/errors.ts';
 import type { Factor, FactorRequest } from '../src/factors/types.ts';
+import { translatorOf } from '../src/i18n/index.ts';
 import { ACR_TWO_FACTOR } from '../src/policy/acr.ts';
 import { decideFor } from '../src/policy/request.ts';
 import type { Csrf } from '../src/security/csrf.ts';
@@ -187,6 +188,7 @@ export function createAccountRouter(
       account: me.account,
       clientId: ACCOUNT_CLIENT_ID,
       clientName: await appName(),
+      locale: translatorOf(ctx).locale,
       flowId: me.sessionUid,
       ip: ctx.ip,
       state,
@@ -224,6 +226,7 @@ export function createAccountRouter(
         account: me.account,
         clientId: ACCOUNT_CLIENT_ID,
         clientName: await appName(),
+        locale: translatorOf(ctx).locale,
         flowId: me.sessionUid,
         ip: ctx.ip,
         state: await stateOf(factor),

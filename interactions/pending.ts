@@ -1,6 +1,7 @@
 import type { Account } from '../src/accounts/types.ts';
 import { InteractionNotFound } from '../src/errors.ts';
 import type { Factor, FactorRequest } from '../src/factors/types.ts';
+import { translatorOf } from '../src/i18n/index.ts';
 import type { PendingLogin } from '../src/mfa/pending.ts';
 import { stepUpChallenge } from '../src/security/attempts.ts';
 import { clientIdOf, clientName, type InteractionContext, type InteractionDeps } from './context.ts';
@@ -59,6 +60,7 @@ export async function factorRequest(
     clientName: await clientName(deps.provider, ctx.state.interaction.params.client_id),
     flowId: ctx.state.interaction.uid,
     ip: ctx.ip,
+    locale: translatorOf(ctx).locale,
     state: pending.factorState[factor.id] as Record<string, unknown>,
   };
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { I18n } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
 import { maskAddress } from './mask.ts';
 import { type CodeEmail, codeSubject, renderCodeEmail } from './smtp.ts';
@@ -9,6 +10,8 @@ import { codeText } from './webhook.ts';
 
 /** Options of {@link createOutboxDelivery}. */
 export interface OutboxDeliveryOptions {
+  /** Catalogues the message's `locale` picks from. @default the shipped ones */
+  i18n?: I18n;
   /** Builds email messages. @default {@link renderCodeEmail} */
   render?: (message: CodeMessage) => Promise<CodeEmail>;
   /** Clock, for file names and the `Date` header. @default Date.now */
@@ -42,7 +45,8 @@ export function createOutboxDelivery(
   options: OutboxDeliveryOptions = {},
 ): Delivery {
   const folder = resolve(dir);
-  const render = options.render ?? ((message: CodeMessage) => renderCodeEmail(message));
+  const render =
+    options.render ?? ((message: CodeMessage) => renderCodeEmail(message, { i18n: options.i18n }));
   const now = options.now ?? Date.now;
 
   return {
@@ -53,7 +57,11 @@ export function createOutboxDelivery(
         const mail: CodeEmail =
           message.channel === 'email'
             ? await render(message)
-            : { subject: codeSubject(message), text: `${codeText(message, created)}\n`, html: '' };
+            : {
+                subject: codeSubject(message, options.i18n),
+                text: `${codeText(message, created, options.i18n)}\n`,
+                html: '',
+              };
         await mkdir(folder, { recursive: true, mode: 0o700 });
         // Random suffix: two sends of one session within a millisecond must not overwrite.
         const name = `${stamp(created)}_${safePart(message.reference)}_${randomBytes(3).toString('hex')}`;

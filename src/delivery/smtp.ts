@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import ejs from 'ejs';
 import nodemailer, { type NodemailerError } from 'nodemailer';
 import type { TollgateConfig } from '../config/schema.ts';
+import { defaultI18n, type I18n } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
 import { VIEWS_DIR } from '../paths.ts';
 import { minutesLeft } from './expiry.ts';
@@ -27,32 +28,14 @@ export type RenderCodeEmail = (message: CodeMessage) => Promise<CodeEmail>;
 
 /** Options of {@link createSmtpDelivery}. */
 export interface SmtpDeliveryOptions {
+  /** Catalogues the message's `locale` picks from (`email.*`). @default the shipped ones */
+  i18n?: I18n;
   /** Builds the message. @default {@link renderCodeEmail} with the package's views/email templates */
   render?: RenderCodeEmail;
 }
 
-const COPY: Record<Purpose, { subject: string; heading: string; intro: string }> = {
-  login: {
-    subject: 'Your sign-in code for {app}',
-    heading: 'Your sign-in code',
-    intro: 'Enter this code to finish signing in to {app}.',
-  },
-  enrolment: {
-    subject: 'Confirm this address for {app}',
-    heading: 'Confirm this address',
-    intro: 'Enter this code to confirm this address, so {app} can send you sign-in codes.',
-  },
-  verification: {
-    subject: 'Your verification code for {app}',
-    heading: 'Your verification code',
-    intro: 'Enter this code in {app} to verify it is you.',
-  },
-  password_reset: {
-    subject: 'Reset your password for {app}',
-    heading: 'Reset your password',
-    intro: 'Enter this code on the reset page to choose a new password for {app}.',
-  },
-};
+/** Catalogue keys of a code email by purpose: `email.<purpose>.subject|heading|intro`. */
+const copyKey = (purpose: Purpose, part: 'subject' | 'heading' | 'intro') => `email.${purpose}.${part}`;
 
 /** The templates in views/email/ of a purpose: the reset has its own wording around the code. */
 const template = (purpose: Purpose) => (purpose === 'password_reset' ? 'password-reset' : 'code');
@@ -61,8 +44,9 @@ const template = (purpose: Purpose) => (purpose === 'password_reset' ? 'password
 const oneLine = (s: string) => s.replace(/\p{Cc}+/gu, ' ').trim();
 
 /** Subject line of a code email. The code stays out of it: subjects show on lock screens. */
-export function codeSubject(message: CodeMessage): string {
-  return COPY[message.purpose].subject.replace('{app}', oneLine(message.appName));
+export function codeSubject(message: CodeMessage, i18n: I18n = defaultI18n()): string {
+  const t = i18n.translator(message.locale || i18n.defaultLocale);
+  return oneLine(t(copyKey(message.purpose, 'subject'), { app: oneLine(message.appName) }));
 }
 
 /**
@@ -72,21 +56,24 @@ export function codeSubject(message: CodeMessage): string {
  */
 export async function renderCodeEmail(
   message: CodeMessage,
-  options: { viewsDir?: string; now?: number } = {},
+  options: { viewsDir?: string; now?: number; i18n?: I18n } = {},
 ): Promise<CodeEmail> {
   const viewsDir = options.viewsDir ?? VIEWS_DIR;
   const app = oneLine(message.appName);
-  const copy = COPY[message.purpose];
-  const subject = codeSubject(message);
+  // The language of the flow that sent the code (the login's), or the OTP API's `locale`.
+  const i18n = options.i18n ?? defaultI18n();
+  const t = i18n.translator(message.locale || i18n.defaultLocale);
+  const subject = codeSubject(message, i18n);
   const data = {
+    t,
     subject,
-    heading: copy.heading,
-    intro: copy.intro.replace('{app}', app),
+    heading: t(copyKey(message.purpose, 'heading')),
+    intro: t(copyKey(message.purpose, 'intro'), { app }),
     code: message.code,
     minutes: minutesLeft(message.expiresAt, options.now),
     appName: app,
     purpose: message.purpose,
-    locale: message.locale || 'en',
+    locale: t.locale,
   };
   // Synchronous templates (see src/render.ts); ejs 7 still hands back a Promise.
   const [text, html] = await Promise.all([
@@ -121,7 +108,8 @@ export function createSmtpDelivery(
   logger: Logger,
   options: SmtpDeliveryOptions = {},
 ): Delivery {
-  const render = options.render ?? ((message: CodeMessage) => renderCodeEmail(message));
+  const render =
+    options.render ?? ((message: CodeMessage) => renderCodeEmail(message, { i18n: options.i18n }));
   const transport = nodemailer.createTransport({
     host: config.host,
     port: config.port,

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { TollgateConfig } from '../config/schema.ts';
+import { defaultI18n, type I18n } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
 import { maskAddress } from './mask.ts';
 import { codeSubject, minutesLeft } from './smtp.ts';
@@ -11,6 +12,8 @@ export type WebhookConfig = NonNullable<TollgateConfig['delivery']['sms']>['webh
 
 /** Options of {@link createWebhookDelivery}; all of them exist for tests. */
 export interface WebhookDeliveryOptions {
+  /** Catalogues the message's `locale` picks from (`sms.text`, `email.*`). @default the shipped ones */
+  i18n?: I18n;
   /** Clock in epoch ms, for expiry checks and `webhook-timestamp`. @default Date.now */
   now?: () => number;
   /** @default globalThis.fetch */
@@ -27,10 +30,11 @@ const BACKOFF_BASE_MS = 250;
 const BACKOFF_CAP_MS = 5_000;
 
 /** The text an SMS (or chat) provider would send: code first, so phones can offer to copy it. */
-export function codeText(message: CodeMessage, now: number = Date.now()): string {
+export function codeText(message: CodeMessage, now: number = Date.now(), i18n: I18n = defaultI18n()): string {
   const minutes = minutesLeft(message.expiresAt, now);
   const app = message.appName.replace(/\p{Cc}+/gu, ' ').trim();
-  return `${message.code} is your ${app} code. It expires in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+  const t = i18n.translator(message.locale || i18n.defaultLocale);
+  return t('sms.text', { code: message.code, app, count: minutes });
 }
 
 /**
@@ -129,8 +133,8 @@ export function createWebhookDelivery(
         type: 'otp.code',
         channel: message.channel,
         to: message.to,
-        message: codeText(message, started),
-        ...(message.channel === 'email' ? { subject: codeSubject(message) } : {}),
+        message: codeText(message, started, options.i18n),
+        ...(message.channel === 'email' ? { subject: codeSubject(message, options.i18n) } : {}),
         code: message.code,
         locale: message.locale || 'en',
         purpose: message.purpose,

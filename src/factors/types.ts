@@ -69,6 +69,8 @@ export interface FactorRequest {
   ip: string;
   /** Name of the app being signed in to, for messages that carry a code. */
   clientName?: string;
+  /** Language of the flow's pages (the login's): codes sent by email or SMS use it. @default the default language */
+  locale?: string;
   /**
    * The factor's scratch state for this flow (e.g. a pending TOTP secret, encrypted). The
    * caller persists whatever the factor leaves here, so a closed page resumes where it was.

@@ -11,7 +11,7 @@ import { DEFAULT_OUTBOX_DIR, isDevelopmentCookieKey, isDevelopmentKey } from '..
 import { clientSchema, type TollgateConfig } from '../config/schema.ts';
 import { createDeliveries, type Deliveries } from '../delivery/index.ts';
 import type { FactorDefinition } from '../factors/types.ts';
-import { createI18n, localeMiddleware } from '../i18n/index.ts';
+import { createI18n, type I18n, localeMiddleware } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
 import { createMfaParts, type MfaParts } from '../mfa/parts.ts';
 import { createMetrics, type Metrics, withEventMetrics } from '../observability/metrics.ts';
@@ -50,11 +50,15 @@ export interface Tollgate {
 /**
  * The email and SMS transports, when something sends codes: the `otp` section (factors, the OTP
  * API, with the demo's file outbox when no email transport is set) or a configured
- * `delivery.email` (the password reset).
+ * `delivery.email` (the password reset). Their texts come from the catalogues in `i18n`.
  */
-function createCodeDeliveries(config: TollgateConfig, logger: Logger): Deliveries {
+function createCodeDeliveries(config: TollgateConfig, logger: Logger, i18n: I18n): Deliveries {
   if (!config.otp && !config.delivery.email) return {};
-  return createDeliveries(config.delivery, logger, config.otp ? { outboxDir: DEFAULT_OUTBOX_DIR } : {});
+  return createDeliveries(
+    config.delivery,
+    logger,
+    config.otp ? { outboxDir: DEFAULT_OUTBOX_DIR, i18n } : { i18n },
+  );
 }
 
 /** OTP sessions, when the configuration has an `otp` section. */
@@ -182,7 +186,7 @@ export function createTollgate(
     );
     jwks = generateJwks();
   }
-  const deliveries = createCodeDeliveries(config, logger);
+  const deliveries = createCodeDeliveries(config, logger, i18n);
   const otp = createOtp(config, store, deliveries);
   const mfa = createMfaParts(config, store, { otp, logger, factors: options.factors });
   // Error pages offer a way on: back to the app, else signing in again at the account page.

@@ -142,6 +142,8 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
       purpose,
       appName: req.clientName ?? 'tollgate',
       clientId: req.clientId,
+      // The login's language: the code arrives in the language of the pages that sent it.
+      ...(req.locale ? { locale: req.locale } : {}),
     });
     if (purpose === 'login') {
       req.state.sessionId = session.id;

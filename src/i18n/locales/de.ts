@@ -174,4 +174,27 @@ export const de = {
   'address.yourNoun': 'Ihre {noun}',
   'address.noun.email': 'E-Mail-Adresse',
   'address.noun.sms': 'Mobilnummer',
+
+  'email.login.subject': 'Ihr Anmeldecode für {app}',
+  'email.login.heading': 'Ihr Anmeldecode',
+  'email.login.intro': 'Geben Sie diesen Code ein, um die Anmeldung bei {app} abzuschließen.',
+  'email.enrolment.subject': 'Bestätigen Sie diese Adresse für {app}',
+  'email.enrolment.heading': 'Bestätigen Sie diese Adresse',
+  'email.enrolment.intro':
+    'Geben Sie diesen Code ein, um diese Adresse zu bestätigen, damit {app} Ihnen Anmeldecodes senden kann.',
+  'email.verification.subject': 'Ihr Bestätigungscode für {app}',
+  'email.verification.heading': 'Ihr Bestätigungscode',
+  'email.verification.intro': 'Geben Sie diesen Code in {app} ein, um zu bestätigen, dass Sie es sind.',
+  'email.password_reset.subject': 'Setzen Sie Ihr Passwort für {app} zurück',
+  'email.password_reset.heading': 'Passwort zurücksetzen',
+  'email.password_reset.intro':
+    'Geben Sie diesen Code auf der Seite zum Zurücksetzen ein, um ein neues Passwort für {app} zu wählen.',
+  'email.expires_one': 'Dieser Code läuft in **{count} Minute** ab.',
+  'email.expires_other': 'Dieser Code läuft in **{count} Minuten** ab.',
+  'email.noShare': 'Geben Sie ihn nicht weiter: {app} wird Sie nie danach fragen.',
+  'email.ignore': 'Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail.',
+  'email.notYou':
+    'Wenn Sie sich nicht anmelden wollten, kennt vielleicht jemand Ihr Passwort: Ändern Sie es.',
+  'sms.text_one': '{code} ist Ihr {app}-Code. Er läuft in {count} Minute ab.',
+  'sms.text_other': '{code} ist Ihr {app}-Code. Er läuft in {count} Minuten ab.',
 } as const satisfies Catalogue;

@@ -168,6 +168,26 @@ export const en = {
   'address.yourNoun': 'your {noun}',
   'address.noun.email': 'email address',
   'address.noun.sms': 'mobile number',
+
+  'email.login.subject': 'Your sign-in code for {app}',
+  'email.login.heading': 'Your sign-in code',
+  'email.login.intro': 'Enter this code to finish signing in to {app}.',
+  'email.enrolment.subject': 'Confirm this address for {app}',
+  'email.enrolment.heading': 'Confirm this address',
+  'email.enrolment.intro': 'Enter this code to confirm this address, so {app} can send you sign-in codes.',
+  'email.verification.subject': 'Your verification code for {app}',
+  'email.verification.heading': 'Your verification code',
+  'email.verification.intro': 'Enter this code in {app} to verify it is you.',
+  'email.password_reset.subject': 'Reset your password for {app}',
+  'email.password_reset.heading': 'Reset your password',
+  'email.password_reset.intro': 'Enter this code on the reset page to choose a new password for {app}.',
+  'email.expires_one': 'This code expires in **{count} minute**.',
+  'email.expires_other': 'This code expires in **{count} minutes**.',
+  'email.noShare': 'Do not share it: {app} will never ask you for it.',
+  'email.ignore': 'If you did not ask for this, ignore this email.',
+  'email.notYou': 'If you did not try to sign in, someone may know your password: change it.',
+  'sms.text_one': '{code} is your {app} code. It expires in {count} minute.',
+  'sms.text_other': '{code} is your {app} code. It expires in {count} minutes.',
 } as const;
 
 /** A message key of the shipped catalogues. */

@@ -173,4 +173,26 @@ export const es = {
   'address.yourNoun': 'tu {noun}',
   'address.noun.email': 'correo electrónico',
   'address.noun.sms': 'número de móvil',
+
+  'email.login.subject': 'Tu código de inicio de sesión para {app}',
+  'email.login.heading': 'Tu código de inicio de sesión',
+  'email.login.intro': 'Introduce este código para terminar de iniciar sesión en {app}.',
+  'email.enrolment.subject': 'Confirma esta dirección para {app}',
+  'email.enrolment.heading': 'Confirma esta dirección',
+  'email.enrolment.intro':
+    'Introduce este código para confirmar esta dirección, para que {app} pueda enviarte códigos de inicio de sesión.',
+  'email.verification.subject': 'Tu código de verificación para {app}',
+  'email.verification.heading': 'Tu código de verificación',
+  'email.verification.intro': 'Introduce este código en {app} para verificar que eres tú.',
+  'email.password_reset.subject': 'Restablece tu contraseña para {app}',
+  'email.password_reset.heading': 'Restablecer tu contraseña',
+  'email.password_reset.intro':
+    'Introduce este código en la página de restablecimiento para elegir una contraseña nueva para {app}.',
+  'email.expires_one': 'Este código caduca en **{count} minuto**.',
+  'email.expires_other': 'Este código caduca en **{count} minutos**.',
+  'email.noShare': 'No lo compartas: {app} nunca te lo pedirá.',
+  'email.ignore': 'Si no lo has pedido tú, ignora este correo.',
+  'email.notYou': 'Si no intentaste iniciar sesión, puede que alguien conozca tu contraseña: cámbiala.',
+  'sms.text_one': '{code} es tu código de {app}. Caduca en {count} minuto.',
+  'sms.text_other': '{code} es tu código de {app}. Caduca en {count} minutos.',
 } as const satisfies Catalogue;

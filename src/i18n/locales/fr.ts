@@ -174,4 +174,27 @@ export const fr = {
   'address.yourNoun': 'votre {noun}',
   'address.noun.email': 'adresse e-mail',
   'address.noun.sms': 'numéro de mobile',
+
+  'email.login.subject': 'Votre code de connexion pour {app}',
+  'email.login.heading': 'Votre code de connexion',
+  'email.login.intro': 'Saisissez ce code pour terminer la connexion à {app}.',
+  'email.enrolment.subject': 'Confirmez cette adresse pour {app}',
+  'email.enrolment.heading': 'Confirmez cette adresse',
+  'email.enrolment.intro':
+    'Saisissez ce code pour confirmer cette adresse, afin que {app} puisse vous envoyer des codes de connexion.',
+  'email.verification.subject': 'Votre code de vérification pour {app}',
+  'email.verification.heading': 'Votre code de vérification',
+  'email.verification.intro': 'Saisissez ce code dans {app} pour confirmer votre identité.',
+  'email.password_reset.subject': 'Réinitialisez votre mot de passe pour {app}',
+  'email.password_reset.heading': 'Réinitialiser votre mot de passe',
+  'email.password_reset.intro':
+    'Saisissez ce code sur la page de réinitialisation pour choisir un nouveau mot de passe pour {app}.',
+  'email.expires_one': 'Ce code expire dans **{count} minute**.',
+  'email.expires_other': 'Ce code expire dans **{count} minutes**.',
+  'email.noShare': 'Ne le communiquez pas : {app} ne vous le demandera jamais.',
+  'email.ignore': 'Si vous n’avez rien demandé, ignorez cet e-mail.',
+  'email.notYou':
+    'Si vous n’avez pas essayé de vous connecter, quelqu’un connaît peut-être votre mot de passe : changez-le.',
+  'sms.text_one': '{code} est votre code {app}. Il expire dans {count} minute.',
+  'sms.text_other': '{code} est votre code {app}. Il expire dans {count} minutes.',
 } as const satisfies Catalogue;
