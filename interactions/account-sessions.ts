@@ -39,6 +39,8 @@ export async function sessionRows(
   currentId: string,
   /** The account page's own client: shown as "this page", not by its name. */
   ownClient: string,
+  /** Shown for a session whose browser is not known. @default "Unknown browser" */
+  unknownBrowser = 'Unknown browser',
 ): Promise<SessionRow[]> {
   const sessions = await listAccountSessions(deps, accountId);
   const names = new Map<string, string>();
@@ -56,7 +58,7 @@ export async function sessionRows(
     sessions.map(async (s) => ({
       id: s.id,
       current: s.id === currentId,
-      device: s.activity?.device ?? 'Unknown browser',
+      device: s.activity?.device ?? unknownBrowser,
       ip: s.activity?.ip,
       signedIn: day(s.login_at),
       lastUsed: day(s.activity?.last_seen),

@@ -6,7 +6,7 @@ import { sessionPredatesReset } from '../src/accounts/find-account.ts';
 import type { Account } from '../src/accounts/types.ts';
 import { InvalidCsrfToken, InvalidRequest } from '../src/errors.ts';
 import type { Factor, FactorRequest } from '../src/factors/types.ts';
-import { translatorOf } from '../src/i18n/index.ts';
+import { type Translate, translatorOf } from '../src/i18n/index.ts';
 import { ACR_TWO_FACTOR } from '../src/policy/acr.ts';
 import { decideFor } from '../src/policy/request.ts';
 import type { Csrf } from '../src/security/csrf.ts';
@@ -15,8 +15,10 @@ import { changePassword } from './account-password.ts';
 import { type AccountSessionsDeps, endOtherSessions, sessionRows } from './account-sessions.ts';
 import { clientName, type InteractionDeps } from './context.ts';
 import {
+  backupPlural,
   type EnrolmentHost,
   enrolTitle,
+  factorLabel,
   messageFor,
   prove,
   readInput,
@@ -50,6 +52,9 @@ const confirmKey = (sessionUid: string, factor: string) => `account-confirm:${se
 const removalChallenge = (sessionUid: string) => `account:${sessionUid}`;
 /** The real factor just added in this session whose recovery codes await their confirmation. */
 const enrolledKey = (sessionUid: string) => `account-enrolled:${sessionUid}`;
+
+/** A factor's name in the page's language, when the factor is known. */
+const labelOf = (factor: Factor | undefined, t: Translate) => (factor ? factorLabel(factor, t) : undefined);
 
 /**
  * The signed-in user's own page: list second factors, add one, create new recovery codes,
@@ -137,18 +142,21 @@ export function createAccountRouter(
       backup?.remaining && (await backup.isEnrolled(account.id))
         ? await backup.remaining(account.id)
         : undefined;
+    // Factor names in running text: lower-cased in English ("Add authenticator app").
+    const t = translatorOf(ctx);
+    const nameOf = (f: Factor) => (t.locale === 'en' ? f.label.toLowerCase() : factorLabel(f, t));
     await deps.render(
       ctx,
       'account',
       {
-        title: 'Your account',
+        title: t('account.title'),
         account,
         csrf: csrf.token(`account:${sessionUid}`),
         message,
         error,
         credentials: credentials.map((c) => ({
           id: c.id,
-          label: c.label ?? mfa.factors.get(c.factor)?.label ?? c.factor,
+          label: c.label ?? labelOf(mfa.factors.get(c.factor), t) ?? c.factor,
           factor: c.factor,
           remaining: c.factor === backup?.id ? remaining : undefined,
           created: new Date(c.created_at * 1000).toISOString().slice(0, 10),
@@ -158,15 +166,29 @@ export function createAccountRouter(
         // factors that send their code (email, SMS) get a "send me a code" button.
         verifiers: enrolled
           .filter((f) => !f.inputs?.remove)
-          .map((f) => ({ id: f.id, label: f.label, sends: f.resend !== undefined })),
+          .map((f) => ({
+            id: f.id,
+            label: factorLabel(f, t),
+            name: nameOf(f),
+            sends: f.resend !== undefined,
+          })),
         addable: mfa.factors
           .all()
           .filter((f) => f.enrollable && !f.backup && (f.multiple || !enrolled.includes(f)))
-          .map((f) => ({ id: f.id, label: f.label })),
+          .map((f) => ({ id: f.id, label: factorLabel(f, t), name: nameOf(f) })),
         renewable:
-          backup && enrolled.some((f) => !f.backup) ? { id: backup.id, label: backup.label } : undefined,
+          backup && enrolled.some((f) => !f.backup)
+            ? { id: backup.id, label: factorLabel(backup, t), plural: backupPlural(backup, t) }
+            : undefined,
         sessions: sessions
-          ? await sessionRows(sessions, provider, account.id, ctx.state.me.sessionId, ACCOUNT_CLIENT_ID)
+          ? await sessionRows(
+              sessions,
+              provider,
+              account.id,
+              ctx.state.me.sessionId,
+              ACCOUNT_CLIENT_ID,
+              t('account.unknownBrowser'),
+            )
           : [],
       },
       status,
@@ -241,7 +263,7 @@ export function createAccountRouter(
           view.view,
           {
             ...view.data,
-            title: enrolTitle(factor),
+            title: enrolTitle(factor, translatorOf(ctx)),
             action: `${ACCOUNT_PATH}/enrol/${factor.id}`,
             abortUrl: ACCOUNT_PATH,
             csrf: csrf.token(`account:${me.sessionUid}`),
@@ -281,10 +303,15 @@ export function createAccountRouter(
         // codes are kept; confirmed alone, they replaced the old set.
         const added = mfa.factors.get((await mfa.kv.get(enrolledKey(me.sessionUid))) ?? '');
         await mfa.kv.delete(enrolledKey(me.sessionUid));
-        const plural = `${factor.label.toLowerCase()}s`;
-        if (!factor.backup) return showAccount(ctx, `${factor.label} is set up.`);
-        if (added) return showAccount(ctx, `${added.label} is set up, and your ${plural} are saved.`);
-        return showAccount(ctx, `Your new ${plural} are saved. The ones before no longer work.`);
+        const t = translatorOf(ctx);
+        const plural = backupPlural(factor, t);
+        if (!factor.backup) return showAccount(ctx, t('account.setUp', { factor: factorLabel(factor, t) }));
+        if (added)
+          return showAccount(
+            ctx,
+            t('account.setUpWithBackup', { factor: factorLabel(added, t), backup: plural }),
+          );
+        return showAccount(ctx, t('account.renewed', { backup: plural }));
       },
     };
   }
@@ -341,7 +368,8 @@ export function createAccountRouter(
       await save();
       const error = typeof view.data.error === 'string' ? view.data.error : undefined;
       if (error) return showAccount(ctx, undefined, error);
-      await showAccount(ctx, `A code is on its way to ${String(view.data.sentTo ?? 'you')}.`);
+      const t = translatorOf(ctx);
+      await showAccount(ctx, t('account.codeSent', { to: String(view.data.sentTo ?? t('account.you')) }));
     }),
   );
 
@@ -358,11 +386,12 @@ export function createAccountRouter(
           me.sessionId,
           all ? undefined : ctx.params.id,
         );
+        const t = translatorOf(ctx);
         const message = all
-          ? `Signed out of ${ended} other session${ended === 1 ? '' : 's'}.`
+          ? t('account.endedOthers', { count: ended })
           : ended > 0
-            ? 'That session was signed out.'
-            : 'That session had already ended.';
+            ? t('account.ended')
+            : t('account.alreadyEnded');
         await showAccount(ctx, message);
       });
     router.post('/sessions/end-others', ...end(true));
@@ -401,13 +430,7 @@ export function createAccountRouter(
       // Re-authentication with a second factor: a fresh proof from any factor the user has.
       const { verify_with: verifyWith, ...form } = ctx.state.form;
       const verifier = await enrolledFactor(ctx, verifyWith);
-      if (!verifier)
-        return showAccount(
-          ctx,
-          undefined,
-          'Confirm with a current code from one of your sign-in methods.',
-          400,
-        );
+      if (!verifier) return showAccount(ctx, undefined, translatorOf(ctx)('account.confirmRemoval'), 400);
       const input = readInput(form, verifier, 'remove');
       const confirm = await confirmRequest(ctx, verifier);
       const challenge = removalChallenge(ctx.state.me.sessionUid);
@@ -415,17 +438,14 @@ export function createAccountRouter(
       const outcome = await prove(deps, where, verifier, confirm.req, input);
       await confirm.save();
       if (outcome.kind === 'locked' || outcome.kind === 'closed')
-        return showAccount(
-          ctx,
-          undefined,
-          'Too many wrong codes. Try again later; nothing was removed.',
-          429,
-        );
+        return showAccount(ctx, undefined, translatorOf(ctx)('account.tooManyRemoval'), 429);
       if (outcome.kind === 'refused' || outcome.kind === 'unchecked')
         return showAccount(
           ctx,
           undefined,
-          `${messageFor(verifier, outcome.error).replace(/\.$/, '')}; nothing was removed.`,
+          translatorOf(ctx)('account.notRemoved', {
+            reason: messageFor(verifier, outcome.error, translatorOf(ctx)).replace(/\.$/, ''),
+          }),
           401,
         );
       await mfa.credentials.delete(account.id, id);
@@ -441,11 +461,12 @@ export function createAccountRouter(
         'factor removed',
       );
       const removed = mfa.factors.get(credential.factor);
-      const label = credential.label ?? removed?.label ?? credential.factor;
-      let message = `${label} was removed.`;
-      if (removed?.backup) message = `Your ${removed.label.toLowerCase()}s were removed.`;
+      const t = translatorOf(ctx);
+      const label = credential.label ?? labelOf(removed, t) ?? credential.factor;
+      let message = t('account.removed', { method: label });
+      if (removed?.backup) message = t('account.backupRemoved', { backup: backupPlural(removed, t) });
       else if (backup && orphaned > 0)
-        message = `${label} was removed, and so were your ${backup.label.toLowerCase()}s.`;
+        message = t('account.removedWithBackup', { method: label, backup: backupPlural(backup, t) });
       await showAccount(ctx, message);
     }),
   );
