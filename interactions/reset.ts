@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MAX_PASSWORD_LENGTH, passwordProblemMessage } from '../src/accounts/password-policy.ts';
 import type { PasswordReset } from '../src/accounts/password-reset.ts';
+import { t as tr, translatorOf } from '../src/i18n/index.ts';
 import type { PendingLogin } from '../src/mfa/pending.ts';
 import { AMR_PASSWORD } from '../src/policy/acr.ts';
 import type { Render } from '../src/render.ts';
@@ -38,7 +39,7 @@ export const resetUrls = (uid: string) => ({
 });
 
 /** Said for a code that cannot be a code (letters, too short): nothing is checked or counted. */
-const MALFORMED = 'Enter the code exactly as it is in the email: digits only.';
+const MALFORMED = 'reset.malformed';
 
 /**
  * The login page's renderer with the "Forgot password?" link: the login step (interactions/login.ts)
@@ -72,7 +73,7 @@ async function renderRequest(
     ctx,
     'reset-request',
     {
-      title: 'Reset your password',
+      title: tr(ctx, 'reset.requestTitle'),
       clientName: await clientName(deps.provider, params.client_id),
       action: resetUrls(uid).request,
       csrf: ctx.state.csrf,
@@ -90,7 +91,7 @@ async function renderCode(deps: ResetDeps, ctx: InteractionContext, error?: stri
     ctx,
     'reset-code',
     {
-      title: 'Enter the code',
+      title: tr(ctx, 'reset.codeTitle'),
       action: urls.code,
       csrf: ctx.state.csrf,
       minutes: Math.floor(deps.reset.ttl / 60),
@@ -107,7 +108,7 @@ async function renderPassword(deps: ResetDeps, ctx: InteractionContext, error?: 
     ctx,
     'reset-password',
     {
-      title: 'Choose a new password',
+      title: tr(ctx, 'reset.passwordTitle'),
       action: resetUrls(ctx.state.interaction.uid).password,
       csrf: ctx.state.csrf,
       minLength: deps.reset.minPasswordLength,
@@ -134,8 +135,8 @@ async function renderStartAgain(
       title: heading,
       heading,
       message,
-      link: { href: resetUrls(ctx.state.interaction.uid).request, text: 'Ask for a new code' },
-      links: [{ href: signInPage(ctx), text: 'Back to sign in' }],
+      link: { href: resetUrls(ctx.state.interaction.uid).request, text: tr(ctx, 'reset.askAgain') },
+      links: [{ href: signInPage(ctx), text: tr(ctx, 'reset.back') }],
     },
     status,
   );
@@ -156,11 +157,12 @@ export function showResetRequest(deps: ResetDeps): Step {
 export function submitResetRequest(deps: ResetDeps): Step {
   return async (ctx) => {
     const username = field(ctx, 'username', 256)?.trim() ?? '';
-    if (!username) return renderRequest(deps, ctx, { username, error: 'Enter your username.' });
+    if (!username) return renderRequest(deps, ctx, { username, error: tr(ctx, 'reset.enterUsername') });
     const result = await deps.reset.request({
       ...who(ctx),
       username,
       appName: await clientName(deps.provider, ctx.state.interaction.params.client_id),
+      locale: translatorOf(ctx).locale,
     });
     if (!result.ok) {
       const wait = Math.max(1, Math.ceil((result.retryAt.getTime() - Date.now()) / 1000));
@@ -169,10 +171,10 @@ export function submitResetRequest(deps: ResetDeps): Step {
         ctx,
         'message',
         {
-          title: 'Too many requests',
-          heading: 'Too many requests',
-          message: `Too many password resets were asked for. Try again after ${result.retryAt.toISOString().slice(11, 16)} UTC.`,
-          link: { href: signInPage(ctx), text: 'Back to sign in' },
+          title: tr(ctx, 'reset.tooManyTitle'),
+          heading: tr(ctx, 'reset.tooManyTitle'),
+          message: tr(ctx, 'reset.tooManyMessage', { time: result.retryAt.toISOString().slice(11, 16) }),
+          link: { href: signInPage(ctx), text: tr(ctx, 'reset.back') },
         },
         429,
       );
@@ -197,7 +199,7 @@ export function submitResetCode(deps: ResetDeps): Step {
   return async (ctx) => {
     const urls = resetUrls(ctx.state.interaction.uid);
     const code = (field(ctx, 'code', 64) ?? '').replace(/\s+/g, '');
-    if (!/^\d{6,10}$/.test(code)) return renderCode(deps, ctx, MALFORMED, 400);
+    if (!/^\d{6,10}$/.test(code)) return renderCode(deps, ctx, tr(ctx, MALFORMED), 400);
     const result = await deps.reset.verify(who(ctx), code);
     switch (result.outcome) {
       case 'verified':
@@ -205,19 +207,18 @@ export function submitResetCode(deps: ResetDeps): Step {
       case 'none':
         return seeOther(ctx, urls.request);
       case 'wrong': {
-        const left = `${result.left} attempt${result.left === 1 ? '' : 's'} left.`;
-        return renderCode(deps, ctx, `That code is not correct. ${left}`, 401);
+        return renderCode(deps, ctx, tr(ctx, 'reset.wrongCode', { count: result.left }), 401);
       }
       case 'closed':
+        return renderStartAgain(deps, ctx, tr(ctx, 'reset.closedTitle'), tr(ctx, 'reset.closedMessage'), 429);
+      case 'expired':
         return renderStartAgain(
           deps,
           ctx,
-          'Too many wrong codes',
-          'This code no longer works. Ask for a new one.',
-          429,
+          tr(ctx, 'reset.expiredTitle'),
+          tr(ctx, 'reset.expiredMessage'),
+          400,
         );
-      case 'expired':
-        return renderStartAgain(deps, ctx, 'This code has expired', 'Ask for a new code to go on.', 400);
     }
   };
 }
@@ -242,15 +243,15 @@ export function submitNewPassword(deps: ResetDeps): Step {
     // Read beyond the policy's limit, so a long paste gets the policy's message, not a 400 page.
     const password = field(ctx, 'password', MAX_PASSWORD_LENGTH * 4) ?? '';
     const confirm = field(ctx, 'confirm', MAX_PASSWORD_LENGTH * 4) ?? '';
-    if (password !== confirm) return renderPassword(deps, ctx, 'The two passwords do not match.');
+    if (password !== confirm) return renderPassword(deps, ctx, tr(ctx, 'reset.mismatch'));
     const result = await deps.reset.complete(who(ctx), password);
     if (!result.ok) {
       if (result.error === 'none') {
         return renderStartAgain(
           deps,
           ctx,
-          'This reset is no longer valid',
-          'It was used already or has expired. Ask for a new code to go on.',
+          tr(ctx, 'reset.invalidTitle'),
+          tr(ctx, 'reset.invalidMessage'),
           400,
         );
       }

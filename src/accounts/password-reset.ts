@@ -108,7 +108,10 @@ export interface PasswordReset {
   readonly ttl: number;
   /** Longest accepted new password is MAX_PASSWORD_LENGTH; shortest is this. */
   readonly minPasswordLength: number;
-  request(who: ResetRequester & { username: string; appName: string }): Promise<RequestResult>;
+  /** `locale`: the login's language, which the email is written in. @default the default language */
+  request(
+    who: ResetRequester & { username: string; appName: string; locale?: string },
+  ): Promise<RequestResult>;
   state(flowId: string): Promise<ResetState | undefined>;
   verify(who: ResetRequester, code: string): Promise<VerifyResult>;
   complete(who: ResetRequester, password: string): Promise<CompleteResult>;
@@ -254,6 +257,7 @@ export function createPasswordReset(options: PasswordResetOptions): PasswordRese
         purpose: 'password_reset',
         appName: who.appName,
         clientId: who.clientId,
+        ...(who.locale ? { locale: who.locale } : {}),
       });
       const state: ResetState = {
         otp: issued.session.id,

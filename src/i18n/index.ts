@@ -27,6 +27,8 @@ export interface Translate {
    * For sentences with an emphasised part ("Signed in as **{name}**").
    */
   html(key: MessageKey | (string & {}), vars?: MessageVars): string;
+  /** Like {@link Translate.html}, with the `**x**` part as a link to `href` ("or **ask for a new code**"). */
+  link(key: MessageKey | (string & {}), href: string, vars?: MessageVars): string;
 }
 
 /** The languages shipped with tollgate, complete for every key. */
@@ -159,6 +161,15 @@ export function createI18n(options: I18nOptions = {}): I18n {
     t.html = (key, vars) =>
       fill(
         escapeHtml(lookup(key, vars) ?? key).replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>'),
+        vars,
+        escapeHtml,
+      );
+    t.link = (key, href, vars) =>
+      fill(
+        escapeHtml(lookup(key, vars) ?? key).replace(
+          /\*\*(.+?)\*\*/g,
+          `<a href="${escapeHtml(href)}">$1</a>`,
+        ),
         vars,
         escapeHtml,
       );

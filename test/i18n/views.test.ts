@@ -83,4 +83,19 @@ describe('pages in German', () => {
     for (const page of [error.html, logout.html])
       expect(ENGLISH.exec(page.replace(/<style>[\s\S]*?<\/style>/, ''))?.[0]).toBeUndefined();
   });
+
+  it('the password reset pages, the way on a link inside the sentence', async () => {
+    const code = await renderDe('reset-code', {
+      title: 'Code eingeben',
+      minutes: 10,
+      action: '/r',
+      csrf: 'x',
+      backUrl: '/back',
+      againUrl: '/again?a=1&b=2',
+    });
+    expect(code.html).toContain('Er ist 10 Minuten lang gültig.');
+    expect(code.html).toContain('oder <a href="/again?a=1&amp;b=2">fordern Sie einen neuen Code an</a>.');
+    expect(code.html).toContain('Zurück zur Anmeldung');
+    expect(ENGLISH.exec(code.html.replace(/<style>[\s\S]*?<\/style>/, ''))?.[0]).toBeUndefined();
+  });
 });

@@ -189,6 +189,10 @@ export const de = {
   'email.password_reset.heading': 'Passwort zurücksetzen',
   'email.password_reset.intro':
     'Geben Sie diesen Code auf der Seite zum Zurücksetzen ein, um ein neues Passwort für {app} zu wählen.',
+  'email.resetAfter':
+    'Sobald Sie ein neues Passwort gewählt haben, melden Sie sich wie gewohnt an, mit Ihrem zweiten Faktor, falls Sie einen haben.',
+  'email.resetIgnore':
+    'Wenn Sie kein Zurücksetzen Ihres Passworts angefordert haben, ignorieren Sie diese E-Mail: Ihr Passwort bleibt, wie es ist.',
   'email.expires_one': 'Dieser Code läuft in **{count} Minute** ab.',
   'email.expires_other': 'Dieser Code läuft in **{count} Minuten** ab.',
   'email.noShare': 'Geben Sie ihn nicht weiter: {app} wird Sie nie danach fragen.',
@@ -246,4 +250,38 @@ export const de = {
   'account.removed': '{method} wurde entfernt.',
   'account.backupRemoved': 'Ihre {backup} wurden entfernt.',
   'account.removedWithBackup': '{method} wurde entfernt, ebenso Ihre {backup}.',
+
+  'reset.forgot': 'Passwort vergessen?',
+  'reset.requestTitle': 'Passwort zurücksetzen',
+  'reset.requestLead':
+    'Geben Sie Ihren Benutzernamen für {app} ein. Wenn Ihr Konto eine bestätigte E-Mail-Adresse hat, senden wir dorthin einen Code, mit dem Sie ein neues Passwort festlegen.',
+  'reset.send': 'Code senden',
+  'reset.back': 'Zurück zur Anmeldung',
+  'reset.codeTitle': 'Code eingeben',
+  'reset.codeLead_one':
+    'Wenn das Konto eine bestätigte E-Mail-Adresse hat, haben wir einen Code dorthin gesendet. Er ist {count} Minute lang gültig.',
+  'reset.codeLead_other':
+    'Wenn das Konto eine bestätigte E-Mail-Adresse hat, haben wir einen Code dorthin gesendet. Er ist {count} Minuten lang gültig.',
+  'reset.noEmail': 'Keine E-Mail? Sehen Sie im Spam-Ordner nach, oder **fordern Sie einen neuen Code an**.',
+  'reset.passwordTitle': 'Neues Passwort wählen',
+  'reset.passwordLead': 'Verwenden Sie mindestens {min} Zeichen. Damit werden Sie überall sonst abgemeldet.',
+  'reset.newPassword': 'Neues Passwort',
+  'reset.repeat': 'Neues Passwort wiederholen',
+  'reset.set': 'Passwort festlegen',
+  'reset.askAgain': 'Neuen Code anfordern',
+  'reset.enterUsername': 'Geben Sie Ihren Benutzernamen ein.',
+  'reset.malformed': 'Geben Sie den Code genau so ein, wie er in der E-Mail steht: nur Ziffern.',
+  'reset.tooManyTitle': 'Zu viele Anfragen',
+  'reset.tooManyMessage':
+    'Es wurden zu viele Passwort-Zurücksetzungen angefordert. Versuchen Sie es nach {time} UTC erneut.',
+  'reset.wrongCode_one': 'Dieser Code ist nicht korrekt. Noch {count} Versuch.',
+  'reset.wrongCode_other': 'Dieser Code ist nicht korrekt. Noch {count} Versuche.',
+  'reset.closedTitle': 'Zu viele falsche Codes',
+  'reset.closedMessage': 'Dieser Code funktioniert nicht mehr. Fordern Sie einen neuen an.',
+  'reset.expiredTitle': 'Dieser Code ist abgelaufen',
+  'reset.expiredMessage': 'Fordern Sie einen neuen Code an, um fortzufahren.',
+  'reset.mismatch': 'Die beiden Passwörter stimmen nicht überein.',
+  'reset.invalidTitle': 'Diese Zurücksetzung ist nicht mehr gültig',
+  'reset.invalidMessage':
+    'Sie wurde bereits verwendet oder ist abgelaufen. Fordern Sie einen neuen Code an, um fortzufahren.',
 } as const satisfies Catalogue;

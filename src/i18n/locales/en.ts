@@ -181,6 +181,10 @@ export const en = {
   'email.password_reset.subject': 'Reset your password for {app}',
   'email.password_reset.heading': 'Reset your password',
   'email.password_reset.intro': 'Enter this code on the reset page to choose a new password for {app}.',
+  'email.resetAfter':
+    'Once you have chosen a new password, you sign in as usual, with your second factor if you have one.',
+  'email.resetIgnore':
+    'If you did not ask to reset your password, ignore this email: your password stays as it is.',
   'email.expires_one': 'This code expires in **{count} minute**.',
   'email.expires_other': 'This code expires in **{count} minutes**.',
   'email.noShare': 'Do not share it: {app} will never ask you for it.',
@@ -236,6 +240,38 @@ export const en = {
   'account.removed': '{method} was removed.',
   'account.backupRemoved': 'Your {backup} were removed.',
   'account.removedWithBackup': '{method} was removed, and so were your {backup}.',
+
+  'reset.forgot': 'Forgot password?',
+  'reset.requestTitle': 'Reset your password',
+  'reset.requestLead':
+    'Enter your username for {app}. If your account has a verified email address, we send a code there to set a new password.',
+  'reset.send': 'Send a code',
+  'reset.back': 'Back to sign in',
+  'reset.codeTitle': 'Enter the code',
+  'reset.codeLead_one':
+    'If the account has a verified email address, we sent a code to it. It is valid for {count} minute.',
+  'reset.codeLead_other':
+    'If the account has a verified email address, we sent a code to it. It is valid for {count} minutes.',
+  'reset.noEmail': 'No email? Check your spam folder, or **ask for a new code**.',
+  'reset.passwordTitle': 'Choose a new password',
+  'reset.passwordLead': 'Use at least {min} characters. Setting it signs you out everywhere else.',
+  'reset.newPassword': 'New password',
+  'reset.repeat': 'Repeat the new password',
+  'reset.set': 'Set password',
+  'reset.askAgain': 'Ask for a new code',
+  'reset.enterUsername': 'Enter your username.',
+  'reset.malformed': 'Enter the code exactly as it is in the email: digits only.',
+  'reset.tooManyTitle': 'Too many requests',
+  'reset.tooManyMessage': 'Too many password resets were asked for. Try again after {time} UTC.',
+  'reset.wrongCode_one': 'That code is not correct. {count} attempt left.',
+  'reset.wrongCode_other': 'That code is not correct. {count} attempts left.',
+  'reset.closedTitle': 'Too many wrong codes',
+  'reset.closedMessage': 'This code no longer works. Ask for a new one.',
+  'reset.expiredTitle': 'This code has expired',
+  'reset.expiredMessage': 'Ask for a new code to go on.',
+  'reset.mismatch': 'The two passwords do not match.',
+  'reset.invalidTitle': 'This reset is no longer valid',
+  'reset.invalidMessage': 'It was used already or has expired. Ask for a new code to go on.',
 } as const;
 
 /** A message key of the shipped catalogues. */

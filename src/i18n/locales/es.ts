@@ -188,6 +188,10 @@ export const es = {
   'email.password_reset.heading': 'Restablecer tu contraseña',
   'email.password_reset.intro':
     'Introduce este código en la página de restablecimiento para elegir una contraseña nueva para {app}.',
+  'email.resetAfter':
+    'Cuando hayas elegido una contraseña nueva, inicia sesión como siempre, con tu segundo factor si tienes uno.',
+  'email.resetIgnore':
+    'Si no pediste restablecer tu contraseña, ignora este correo: tu contraseña sigue igual.',
   'email.expires_one': 'Este código caduca en **{count} minuto**.',
   'email.expires_other': 'Este código caduca en **{count} minutos**.',
   'email.noShare': 'No lo compartas: {app} nunca te lo pedirá.',
@@ -245,4 +249,38 @@ export const es = {
   'account.removed': '{method} se eliminó.',
   'account.backupRemoved': 'Tus {backup} se eliminaron.',
   'account.removedWithBackup': '{method} se eliminó, y también tus {backup}.',
+
+  'reset.forgot': '¿Olvidaste tu contraseña?',
+  'reset.requestTitle': 'Restablecer tu contraseña',
+  'reset.requestLead':
+    'Introduce tu nombre de usuario de {app}. Si tu cuenta tiene una dirección de correo verificada, enviaremos allí un código para establecer una contraseña nueva.',
+  'reset.send': 'Enviar un código',
+  'reset.back': 'Volver a iniciar sesión',
+  'reset.codeTitle': 'Introduce el código',
+  'reset.codeLead_one':
+    'Si la cuenta tiene una dirección de correo verificada, le enviamos un código. Es válido durante {count} minuto.',
+  'reset.codeLead_other':
+    'Si la cuenta tiene una dirección de correo verificada, le enviamos un código. Es válido durante {count} minutos.',
+  'reset.noEmail': '¿No te llega el correo? Revisa la carpeta de spam, o **pide un código nuevo**.',
+  'reset.passwordTitle': 'Elige una contraseña nueva',
+  'reset.passwordLead':
+    'Usa al menos {min} caracteres. Al establecerla se cerrará tu sesión en todos los demás sitios.',
+  'reset.newPassword': 'Contraseña nueva',
+  'reset.repeat': 'Repite la contraseña nueva',
+  'reset.set': 'Establecer contraseña',
+  'reset.askAgain': 'Pedir un código nuevo',
+  'reset.enterUsername': 'Introduce tu nombre de usuario.',
+  'reset.malformed': 'Introduce el código tal como aparece en el correo: solo dígitos.',
+  'reset.tooManyTitle': 'Demasiadas solicitudes',
+  'reset.tooManyMessage':
+    'Se pidieron demasiados restablecimientos de contraseña. Vuelve a intentarlo después de las {time} UTC.',
+  'reset.wrongCode_one': 'Ese código no es correcto. Queda {count} intento.',
+  'reset.wrongCode_other': 'Ese código no es correcto. Quedan {count} intentos.',
+  'reset.closedTitle': 'Demasiados códigos incorrectos',
+  'reset.closedMessage': 'Este código ya no funciona. Pide uno nuevo.',
+  'reset.expiredTitle': 'Este código ha caducado',
+  'reset.expiredMessage': 'Pide un código nuevo para continuar.',
+  'reset.mismatch': 'Las dos contraseñas no coinciden.',
+  'reset.invalidTitle': 'Este restablecimiento ya no es válido',
+  'reset.invalidMessage': 'Ya se usó o ha caducado. Pide un código nuevo para continuar.',
 } as const satisfies Catalogue;

@@ -189,6 +189,10 @@ export const fr = {
   'email.password_reset.heading': 'Réinitialiser votre mot de passe',
   'email.password_reset.intro':
     'Saisissez ce code sur la page de réinitialisation pour choisir un nouveau mot de passe pour {app}.',
+  'email.resetAfter':
+    'Une fois le nouveau mot de passe choisi, vous vous connectez comme d’habitude, avec votre second facteur si vous en avez un.',
+  'email.resetIgnore':
+    'Si vous n’avez pas demandé à réinitialiser votre mot de passe, ignorez cet e-mail : votre mot de passe reste inchangé.',
   'email.expires_one': 'Ce code expire dans **{count} minute**.',
   'email.expires_other': 'Ce code expire dans **{count} minutes**.',
   'email.noShare': 'Ne le communiquez pas : {app} ne vous le demandera jamais.',
@@ -246,4 +250,37 @@ export const fr = {
   'account.removed': '{method} a été supprimé.',
   'account.backupRemoved': 'Vos {backup} ont été supprimés.',
   'account.removedWithBackup': '{method} a été supprimé, ainsi que vos {backup}.',
+
+  'reset.forgot': 'Mot de passe oublié ?',
+  'reset.requestTitle': 'Réinitialiser votre mot de passe',
+  'reset.requestLead':
+    'Saisissez votre nom d’utilisateur pour {app}. Si votre compte a une adresse e-mail vérifiée, nous y envoyons un code pour définir un nouveau mot de passe.',
+  'reset.send': 'Envoyer un code',
+  'reset.back': 'Retour à la connexion',
+  'reset.codeTitle': 'Saisissez le code',
+  'reset.codeLead_one':
+    'Si le compte a une adresse e-mail vérifiée, nous y avons envoyé un code. Il est valable {count} minute.',
+  'reset.codeLead_other':
+    'Si le compte a une adresse e-mail vérifiée, nous y avons envoyé un code. Il est valable {count} minutes.',
+  'reset.noEmail': 'Pas d’e-mail ? Vérifiez vos courriers indésirables, ou **demandez un nouveau code**.',
+  'reset.passwordTitle': 'Choisissez un nouveau mot de passe',
+  'reset.passwordLead': 'Utilisez au moins {min} caractères. Le définir vous déconnecte partout ailleurs.',
+  'reset.newPassword': 'Nouveau mot de passe',
+  'reset.repeat': 'Répétez le nouveau mot de passe',
+  'reset.set': 'Définir le mot de passe',
+  'reset.askAgain': 'Demander un nouveau code',
+  'reset.enterUsername': 'Saisissez votre nom d’utilisateur.',
+  'reset.malformed': 'Saisissez le code exactement comme dans l’e-mail : uniquement des chiffres.',
+  'reset.tooManyTitle': 'Trop de demandes',
+  'reset.tooManyMessage':
+    'Trop de réinitialisations de mot de passe ont été demandées. Réessayez après {time} UTC.',
+  'reset.wrongCode_one': 'Ce code est incorrect. Encore {count} essai.',
+  'reset.wrongCode_other': 'Ce code est incorrect. Encore {count} essais.',
+  'reset.closedTitle': 'Trop de codes erronés',
+  'reset.closedMessage': 'Ce code ne fonctionne plus. Demandez-en un nouveau.',
+  'reset.expiredTitle': 'Ce code a expiré',
+  'reset.expiredMessage': 'Demandez un nouveau code pour continuer.',
+  'reset.mismatch': 'Les deux mots de passe ne correspondent pas.',
+  'reset.invalidTitle': 'Cette réinitialisation n’est plus valable',
+  'reset.invalidMessage': 'Elle a déjà été utilisée ou a expiré. Demandez un nouveau code pour continuer.',
 } as const satisfies Catalogue;
