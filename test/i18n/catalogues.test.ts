@@ -5,6 +5,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { factorLabel, messageFor } from '../../interactions/factor-flow.ts';
+import type { Factor } from '../../src/factors/types.ts';
+import { WEBAUTHN_CATALOGUES, WEBAUTHN_MESSAGES } from '../../src/factors/webauthn/messages.ts';
 import { createI18n, SHIPPED_CATALOGUES } from '../../src/i18n/index.ts';
 
 const accepting = (header: string) => ({
@@ -88,5 +91,37 @@ describe('ui.locales_dir', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-locales-'));
     writeFileSync(join(dir, 'nl.json'), JSON.stringify({ 'login.title': 3 }));
     expect(() => createI18n({ localesDir: dir })).toThrow(/nl.json/);
+  });
+});
+
+describe('factor plug-ins', () => {
+  // Only what messageFor and factorLabel read: a plug-in with English messages and a German catalogue.
+  const plugin = {
+    id: 'hwkey',
+    label: 'Hardware key',
+    messages: { invalid_code: 'That key did not answer.' },
+    catalogues: {
+      de: { label: 'Hardware-Schlüssel', invalid_code: 'Dieser Schlüssel hat nicht geantwortet.' },
+    },
+  } as unknown as Factor;
+  const i18n = createI18n();
+
+  it("uses the factor's catalogue for its language, its messages in English, tollgate's catalogue elsewhere", () => {
+    expect(messageFor(plugin, 'invalid_code', i18n.translator('de'))).toBe(
+      'Dieser Schlüssel hat nicht geantwortet.',
+    );
+    expect(factorLabel(plugin, i18n.translator('de'))).toBe('Hardware-Schlüssel');
+    expect(messageFor(plugin, 'invalid_code', i18n.translator('en'))).toBe('That key did not answer.');
+    expect(factorLabel(plugin, i18n.translator('en'))).toBe('Hardware key');
+    // No French of its own: the generic French message, and the factor's own label.
+    expect(messageFor(plugin, 'invalid_code', i18n.translator('fr'))).toBe('Ce code est incorrect.');
+    expect(factorLabel(plugin, i18n.translator('fr'))).toBe('Hardware key');
+  });
+
+  it('the passkey factor ships its own catalogues for every shipped language', () => {
+    for (const lang of ['de', 'fr', 'es'])
+      expect(Object.keys(WEBAUTHN_CATALOGUES[lang] ?? {}).sort()).toEqual(
+        ['label', ...Object.keys(WEBAUTHN_MESSAGES)].sort(),
+      );
   });
 });

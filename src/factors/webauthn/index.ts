@@ -16,7 +16,7 @@ import type {
   VerifyResult,
 } from '../types.ts';
 import { amrOf, type PasskeyData, passkeyOf, toWebAuthnCredential } from './credential.ts';
-import { WEBAUTHN_MESSAGES } from './messages.ts';
+import { WEBAUTHN_CATALOGUES, WEBAUTHN_MESSAGES } from './messages.ts';
 import type { WebauthnOptions } from './options.ts';
 
 /*
@@ -138,6 +138,7 @@ export function createWebauthnFactor(options: WebauthnFactorOptions): Factor {
     multiple: true,
     phishingResistant: true,
     messages: WEBAUTHN_MESSAGES,
+    catalogues: WEBAUTHN_CATALOGUES,
     inputs: {
       login: z.object({ response }),
       enrol: z.object({ response: response.optional(), label: z.string().max(64).optional() }),
