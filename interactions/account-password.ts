@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import { passwordProblem, passwordProblemMessage } from '../src/accounts/password-policy.ts';
 import { normalizeUsername } from '../src/accounts/types.ts';
+import { defaultI18n, type Translate } from '../src/i18n/index.ts';
 import { type AccountSessionsDeps, endOtherSessions } from './account-sessions.ts';
 import type { InteractionDeps } from './context.ts';
 
@@ -27,14 +28,16 @@ export async function changePassword(
   deps: InteractionDeps,
   who: { accountId: string; username: string; sessionId: string; ip: string },
   form: PasswordForm,
-  options: { minLength: number; sessions?: AccountSessionsDeps; provider: Provider },
+  /** `t`: the page's language. @default English */
+  options: { minLength: number; sessions?: AccountSessionsDeps; provider: Provider; t?: Translate },
 ): Promise<PasswordChange> {
+  const t = options.t ?? defaultI18n().translator('en');
   const attempt = await deps.mfa.passwordRegulation.reserve(normalizeUsername(who.username), who.ip);
   if (!attempt.ok) {
     if (attempt.accountLocked) await deps.hasher.dummyVerify(form.current);
     return {
       ok: false,
-      error: `Too many attempts. Try again after ${attempt.retryAt.toISOString().slice(11, 16)} UTC.`,
+      error: t('login.locked', { time: attempt.retryAt.toISOString().slice(11, 16) }),
       status: 429,
     };
   }
@@ -45,13 +48,12 @@ export async function changePassword(
       { event: 'password.change_failed', account: who.accountId, ip: who.ip },
       'password change refused: current password wrong',
     );
-    return { ok: false, error: 'Your current password is not correct. Nothing was changed.', status: 401 };
+    return { ok: false, error: t('account.pwWrong'), status: 401 };
   }
   await attempt.attempt.succeed();
   const problem = passwordProblem(form.next, options.minLength);
   if (problem) return { ok: false, error: passwordProblemMessage(problem, options.minLength), status: 400 };
-  if (form.next !== form.confirm)
-    return { ok: false, error: 'The two new passwords are not the same. Nothing was changed.', status: 400 };
+  if (form.next !== form.confirm) return { ok: false, error: t('account.pwMismatch'), status: 400 };
   await deps.accounts.update(who.accountId, { password_hash: await deps.hasher.hash(form.next) });
   const ended = options.sessions
     ? await endOtherSessions(options.sessions, options.provider, deps.logger, who.accountId, who.sessionId)
@@ -62,9 +64,6 @@ export async function changePassword(
   );
   return {
     ok: true,
-    message:
-      ended > 0
-        ? `Your password was changed, and ${ended} other session${ended === 1 ? ' was' : 's were'} signed out.`
-        : 'Your password was changed.',
+    message: ended > 0 ? t('account.pwChangedEnded', { count: ended }) : t('account.pwChanged'),
   };
 }

@@ -413,7 +413,7 @@ export function createAccountRouter(
           next: text('new_password'),
           confirm: text('new_password_confirm'),
         },
-        { minLength: minPasswordLength, sessions, provider },
+        { minLength: minPasswordLength, sessions, provider, t: translatorOf(ctx) },
       );
       if (result.ok) return showAccount(ctx, result.message);
       await showAccount(ctx, undefined, result.error, result.status);

@@ -235,6 +235,12 @@ export const de = {
   'account.newPassword': 'Neues Passwort',
   'account.newPasswordAgain': 'Neues Passwort wiederholen',
   'account.changePassword': 'Passwort ändern',
+  'account.pwWrong': 'Ihr aktuelles Passwort ist nicht korrekt. Nichts wurde geändert.',
+  'account.pwMismatch': 'Die beiden neuen Passwörter sind nicht gleich. Nichts wurde geändert.',
+  'account.pwChanged': 'Ihr Passwort wurde geändert.',
+  'account.pwChangedEnded_one': 'Ihr Passwort wurde geändert, und {count} andere Sitzung wurde abgemeldet.',
+  'account.pwChangedEnded_other':
+    'Ihr Passwort wurde geändert, und {count} andere Sitzungen wurden abgemeldet.',
   'account.setUp': '{factor} ist eingerichtet.',
   'account.setUpWithBackup': '{factor} ist eingerichtet, und Ihre {backup} sind gespeichert.',
   'account.renewed': 'Ihre neuen {backup} sind gespeichert. Die bisherigen funktionieren nicht mehr.',

@@ -235,6 +235,13 @@ export const fr = {
   'account.newPassword': 'Nouveau mot de passe',
   'account.newPasswordAgain': 'Nouveau mot de passe, à nouveau',
   'account.changePassword': 'Changer le mot de passe',
+  'account.pwWrong': 'Votre mot de passe actuel est incorrect. Rien n’a été modifié.',
+  'account.pwMismatch': 'Les deux nouveaux mots de passe ne sont pas identiques. Rien n’a été modifié.',
+  'account.pwChanged': 'Votre mot de passe a été modifié.',
+  'account.pwChangedEnded_one':
+    'Votre mot de passe a été modifié, et {count} autre session a été déconnectée.',
+  'account.pwChangedEnded_other':
+    'Votre mot de passe a été modifié, et {count} autres sessions ont été déconnectées.',
   'account.setUp': '{factor} est configuré.',
   'account.setUpWithBackup': '{factor} est configuré, et vos {backup} sont enregistrés.',
   'account.renewed': 'Vos nouveaux {backup} sont enregistrés. Les précédents ne fonctionnent plus.',
