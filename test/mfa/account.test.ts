@@ -97,6 +97,31 @@ it('adds an authenticator from the account page and removes it only with a fresh
   expect(after.map((c) => c.factor)).toEqual([]);
 });
 
+it('adds a second authenticator app, and a code from either signs in', async () => {
+  await addUser(tg, 'tom', PASSWORD);
+  const browser = new Browser();
+  const home = await signInToAccount(browser, 'tom');
+  const first = await post(browser, home, '/account/enrol/totp/start', {});
+  const phone = new Authenticator(keyFromPage(first));
+  const codes = await browser.submit(first, { code: await phone.code() });
+  const done = await browser.submit(codes, { confirm: '1' });
+  // Still offered: an account may hold several apps.
+  const second = await post(browser, done, '/account/enrol/totp/start', {});
+  const tablet = new Authenticator(keyFromPage(second));
+  expect(tablet.key).not.toBe(phone.key);
+  const both = await browser.submit(second, { code: await tablet.code() });
+  expect(both.status).toBe(200);
+  const id = (await tg.tollgate.store.accounts.findByUsername('tom'))?.id as string;
+  const apps = (await tg.tollgate.mfa.credentials.list(id)).filter((c) => c.factor === 'totp');
+  expect(apps.map((c) => c.label).sort()).toEqual(['Authenticator app', 'Authenticator app 2']);
+  // Each app's code is a second factor on its own (verify tries every key).
+  const totp = tg.tollgate.mfa.factors.get('totp');
+  const record = await tg.tollgate.store.accounts.findById(id);
+  const req = { account: record as never, clientId: 'x', flowId: 'f', ip: '127.0.0.1', state: {} };
+  expect(await totp?.verify(req, { code: await tablet.code() })).toMatchObject({ ok: true });
+  expect(await totp?.verify(req, { code: await phone.code() })).toMatchObject({ ok: true });
+});
+
 it('asks a user who has a factor for it before showing the account page', async () => {
   await addUser(tg, 'mona', PASSWORD);
   // Enrol through an MFA client first.

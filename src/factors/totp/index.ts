@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { SecretBox } from '../../security/secret-box.ts';
 import type {
   Credential,
@@ -144,6 +145,8 @@ export function createTotpFactor(options: TotpFactorOptions): Factor {
     restricted: false,
     enrollable: true,
     backup: false,
+    // A second app (a phone and a tablet): verify tries each of the account's keys.
+    multiple: true,
     messages: TOTP_MESSAGES,
 
     async isEnrolled(accountId) {
@@ -170,19 +173,22 @@ export function createTotpFactor(options: TotpFactorOptions): Factor {
       if (code.length !== params.digits || !/^[0-9]+$/.test(code)) return await fail('malformed_code');
       const counter = matchTotp(seed, code, { ...params, window: config.window }, now());
       if (counter === undefined) return await fail('invalid_code');
-      // A double submit of the same form must not create two credentials.
+      // A double submit of the same form must not create two credentials; a second app set up in
+      // the same session and time step is another key, so the key shown is part of the marker.
+      const shown = createHash('sha256').update(String(req.state[PENDING])).digest('base64url').slice(0, 16);
       const first = await kv.setIfAbsent(
-        `totp-enrol:${req.account.id}:${req.flowId}:${counter}`,
+        `totp-enrol:${req.account.id}:${req.flowId}:${shown}:${counter}`,
         '1',
         replayTtl(params.period),
       );
       if (!first) return await fail('replayed_code');
 
       const data: TotpCredentialData = { secret: box.seal(seed, sealContext(req.account.id)), ...params };
+      const others = (await totpCredentials(req.account.id)).length;
       const credential = await credentials.create({
         account_id: req.account.id,
         factor: FACTOR_ID,
-        label: LABEL,
+        label: others === 0 ? LABEL : `${LABEL} ${others + 1}`,
         data: { ...data },
       });
       // The code that proved the enrolment must not also sign in.
