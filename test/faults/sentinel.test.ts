@@ -87,7 +87,9 @@ async function login(username: string, password: string): Promise<Omit<Outcome, 
     statuses.push(200);
     return { ok: true, statuses, wrongPassword };
   } catch (err) {
-    statuses.push((err as { status?: number }).status ?? -2);
+    // openid-client puts the status of a non-JSON answer (a 503 page) on the error's cause.
+    const e = err as { status?: number; cause?: { status?: number } };
+    statuses.push(e.status ?? e.cause?.status ?? -2);
     return { ok: false, statuses, wrongPassword };
   }
 }

@@ -199,17 +199,46 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
         const from = owners[0];
         const to = owners[owners.length - 1];
         if (!from || !to || from === to) throw new Error(`no two masters to reshard between:\n${nodes}`);
-        await run(
-          cli,
-          [
-            ...cliArgs,
-            '--cluster',
-            'reshard',
-            `127.0.0.1:${first.port}`,
-            ...['--cluster-from', from.id, '--cluster-to', to.id],
-            ...['--cluster-slots', String(slots), '--cluster-yes'],
-          ],
-          { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
+        const at = `127.0.0.1:${first.port}`;
+        const opts = { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 };
+        // redis-cli refuses to reshard while the nodes' views of the cluster differ (a busy
+        // machine spreads the gossip out) and can stop half-way when a MIGRATE times out under
+        // load: wait for the views to agree, and after a stop let `--cluster fix` finish the
+        // moved slots before the next try. Three tries, then the last error with its output.
+        const agree = async () => {
+          const deadline = Date.now() + READY_TIMEOUT_MS;
+          for (;;) {
+            try {
+              await run(cli, [...cliArgs, '--cluster', 'check', at], opts);
+              return;
+            } catch (err) {
+              if (Date.now() > deadline) throw err;
+              await new Promise((r) => setTimeout(r, 200));
+            }
+          }
+        };
+        let last: unknown;
+        for (let attempt = 0; attempt < 3; attempt++) {
+          await agree();
+          try {
+            await run(
+              cli,
+              [
+                ...cliArgs,
+                ...['--cluster', 'reshard', at, '--cluster-from', from.id, '--cluster-to', to.id],
+                ...['--cluster-slots', String(slots), '--cluster-yes'],
+              ],
+              opts,
+            );
+            return;
+          } catch (err) {
+            last = err;
+            await run(cli, [...cliArgs, '--cluster', 'fix', at, '--cluster-yes'], opts).catch(() => {});
+          }
+        }
+        const { stdout = '', stderr = '' } = last as { stdout?: string; stderr?: string };
+        throw new Error(
+          `reshard failed three times: ${String(last)}\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`,
         );
       },
       async roles() {
