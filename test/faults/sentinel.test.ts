@@ -90,7 +90,7 @@ async function login(username: string, password: string): Promise<Omit<Outcome, 
     // openid-client puts the status of a non-JSON answer (a 503 page) on the error's cause.
     const e = err as { status?: number; cause?: { status?: number } };
     statuses.push(e.status ?? e.cause?.status ?? -2);
-    return { ok: false, statuses, wrongPassword };
+    return { ok: false, statuses, wrongPassword, error: String(err) };
   }
 }
 
@@ -157,7 +157,12 @@ describe('Sentinel failover under a login load', () => {
     expect((recoveredAt as number) - killedAt).toBeLessThan(10_000);
     const statuses = outcomes.flatMap((o) => o.statuses);
     // 503 while the master was gone; never a 500 (or any other 5xx).
-    expect(statuses.filter((s) => (s >= 500 && s !== 503) || s < 0)).toEqual([]);
+    // A failure reads with what the client saw (-2: an error with no status).
+    const errors = outcomes.flatMap((o) => (o.error ? [o.error] : []));
+    expect(
+      statuses.filter((s) => (s >= 500 && s !== 503) || s < 0),
+      errors.join('\n'),
+    ).toEqual([]);
     expect(outcomes.filter((o) => o.at > killedAt && o.statuses.includes(503)).length).toBeGreaterThan(0);
     expect(outcomes.filter((o) => o.wrongPassword && o.ok)).toEqual([]);
     expect((await fetch(`${tg.url}/readyz`)).status).toBe(200);
