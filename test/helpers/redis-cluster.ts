@@ -195,6 +195,9 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
             }, 0);
             return { id: fields[0] as string, owned };
           })
+          // A node seen as a master with no slots is a replica whose new role has not reached
+          // this node's view yet (gossip lags on a busy machine): never a target.
+          .filter((o) => o.owned > 0)
           .sort((x, y) => y.owned - x.owned);
         const from = owners[0];
         const to = owners[owners.length - 1];
