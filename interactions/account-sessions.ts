@@ -86,25 +86,24 @@ export async function endOtherSessions(
       : id === currentId
         ? []
         : [id];
-  let ended = 0;
-  for (const only of targets) {
-    const result = await endAccountSessions(
-      { adapter: deps.adapter, provider: async () => provider },
-      accountId,
-      { only },
+  if (targets.length === 0) return 0;
+  // One pass over the account's index for all of them.
+  const result = await endAccountSessions(
+    { adapter: deps.adapter, provider: async () => provider },
+    accountId,
+    { only: targets },
+  );
+  const ended = result.sessions;
+  for (const l of result.logouts)
+    logger[l.ok ? 'info' : 'warn'](
+      {
+        event: l.ok ? 'logout.backchannel_sent' : 'logout.backchannel_failed',
+        client: l.clientId,
+        account: accountId,
+        ...(l.ok ? {} : { error: l.error }),
+      },
+      l.ok ? 'back-channel logout sent' : 'back-channel logout failed',
     );
-    ended += result.sessions;
-    for (const l of result.logouts)
-      logger[l.ok ? 'info' : 'warn'](
-        {
-          event: l.ok ? 'logout.backchannel_sent' : 'logout.backchannel_failed',
-          client: l.clientId,
-          account: accountId,
-          ...(l.ok ? {} : { error: l.error }),
-        },
-        l.ok ? 'back-channel logout sent' : 'back-channel logout failed',
-      );
-  }
   if (ended > 0)
     logger.info(
       { event: 'account.sessions_ended', account: accountId, sessions: ended, by: 'user' },

@@ -59,16 +59,16 @@ export interface SessionPayload {
  * Stamps the account's `sessions_not_before` (so anything the index misses is refused too),
  * then destroys each indexed session and grant of the account, revokes every token of those
  * grants, and sends a back-channel logout (sub + sid) for each client a session was authorised
- * for. With `only`, ends that one session (by id) and its grants, and stamps nothing: the
+ * for. With `only`, ends those sessions (by id) and their grants, and stamps nothing: the
  * account's other sessions stay.
  */
 export async function endAccountSessions(
   deps: EndSessionsDeps,
   accountId: string,
-  options: { only?: string } = {},
+  options: { only?: string | readonly string[] } = {},
 ): Promise<EndedSessions> {
   const now = deps.now ?? Date.now;
-  const { only } = options;
+  const only = options.only === undefined ? undefined : new Set([options.only].flat());
   if (only === undefined) {
     // The stamp is what ends anything the index missed: ending "all" without it would not.
     if (!deps.accounts) throw new Error('endAccountSessions: ending every session needs `accounts`');
@@ -87,7 +87,7 @@ export async function endAccountSessions(
       if (grant?.accountId === accountId) grantIds.add(entry.id);
       continue;
     }
-    if (only !== undefined && entry.id !== only) continue;
+    if (only !== undefined && !only.has(entry.id)) continue;
     const session = (await sessions.find(entry.id)) as SessionPayload | undefined;
     // A stale entry: the session is gone, or the browser signed in as someone else since.
     if (session?.accountId !== accountId) continue;
