@@ -2,13 +2,13 @@
 // plain tollgate and of one with ui.branding, at desktop (1280x800) and phone (390x844) widths.
 // The screenshots go to test-artifacts/branding/ and to docs/screenshots/, which the README shows.
 
-import { accessSync, constants, copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/chromium.ts';
 import { RP_CALLBACK, type RunningTollgate, startTollgate } from '../helpers/tollgate.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts/branding';
 const DOCS = 'docs/screenshots';
 const FIXTURES = 'test/fixtures/branding';
@@ -23,17 +23,6 @@ let branded: RunningTollgate | undefined;
 let browser: Browser | undefined;
 
 /** Debian's Chromium, or a failed test saying how to install it (browser tests never skip). */
-async function launchChromium(): Promise<Browser> {
-  try {
-    accessSync(CHROMIUM, constants.X_OK);
-  } catch {
-    throw new Error(`${CHROMIUM} not found: install it with \`apt-get install -y chromium\``);
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-}
 
 /** The sign-in URL of the test client `app` (PKCE S256; the code is never redeemed). */
 const authorizeUrl = (tg: RunningTollgate) =>

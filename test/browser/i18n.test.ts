@@ -5,17 +5,17 @@
 // recovery-code sign-in) and French (the login and an error page).
 
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/chromium.ts';
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
 import { addUser, type RunningTollgate, startTollgate } from '../helpers/tollgate.ts';
 import { Authenticator } from '../helpers/totp.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts/browser';
 const SECRET = 'web-secret-0123456789abcdef';
 const PASSWORD = 'a long enough password';
@@ -93,20 +93,6 @@ async function expectPage(page: Page, lang: string, heading: string | RegExp, na
   await page.screenshot({
     path: `${ARTIFACTS}/i18n-${String(shot).padStart(2, '0')}-${name}.png`,
     fullPage: true,
-  });
-}
-
-async function launchChromium(): Promise<Browser> {
-  try {
-    accessSync(CHROMIUM, constants.X_OK);
-  } catch {
-    throw new Error(
-      `${CHROMIUM} not found: install it with \`apt-get install -y chromium\` (browser tests never skip)`,
-    );
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
 }
 

@@ -3,17 +3,17 @@
 // Every page is saved to test-artifacts/browser/ so a person can look at what users see.
 
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/chromium.ts';
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
 import { addUser, type RunningTollgate, startTollgate } from '../helpers/tollgate.ts';
 import { oathtool } from '../mfa/helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts/browser';
 const SECRET = 'web-secret-0123456789abcdef';
 const PASSWORD = 'a long enough password';
@@ -152,19 +152,6 @@ async function callback(page: Page, name: string) {
  * Launches Debian's Chromium. Called inside the test, not in beforeAll, so a missing browser is
  * reported as a failed test (a failing hook would only mark the test "skipped").
  */
-async function launchChromium(): Promise<Browser> {
-  try {
-    accessSync(CHROMIUM, constants.X_OK);
-  } catch {
-    throw new Error(
-      `${CHROMIUM} not found: install it with \`apt-get install -y chromium\` (browser tests never skip)`,
-    );
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-}
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });

@@ -1,19 +1,19 @@
 // Passkeys in a real browser: Debian's Chromium (playwright-core) with the CDP WebAuthn domain's
 // virtual authenticator (ctap2, internal, resident key, user verification). openid-client is the
 // RP and checks acr/amr in the ID tokens. Pages are saved to test-artifacts/passkeys/.
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
-import { type Browser, type CDPSession, chromium, type Page } from 'playwright-core';
+import type { Browser, CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.ts';
 import { enrolTotp } from '../faults/helpers.ts';
+import { launchChromium } from '../helpers/chromium.ts';
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
 import { APP_SECRET, addUser, type RunningTollgate, startTollgate } from '../helpers/tollgate.ts';
 import { Authenticator } from '../helpers/totp.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts/passkeys';
 const PASSWORD = 'a long enough password';
 const ACR_PHR = 'urn:tollgate:acr:phr';
@@ -144,11 +144,6 @@ async function authenticator(page: Page): Promise<{ cdp: CDPSession; id: string 
 /** Whether the virtual authenticator answers at once (as if touched) or waits. */
 async function presence(cdp: CDPSession, authenticatorId: string, enabled: boolean) {
   await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled });
-}
-
-async function launchChromium(): Promise<Browser> {
-  accessSync(CHROMIUM, constants.X_OK);
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
 }
 
 describe('passkeys in Chromium', () => {
