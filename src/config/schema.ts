@@ -211,6 +211,12 @@ export function createConfigSchema(
       port: z.number().int().min(0).max(65535).default(3000),
       /** Listen address. @default "127.0.0.1" */
       host: z.string().default('127.0.0.1'),
+      /**
+       * Several tollgate processes on one host listen on the same port (Linux SO_REUSEPORT): the
+       * kernel spreads connections over them, no balancer needed. Off, a second process on a taken
+       * port fails to start, which is what a mistake should do. @default false
+       */
+      reuse_port: z.boolean().default(false),
       /** A TLS terminator or load balancer in front: read X-Forwarded-For/-Proto from `trusted_proxies`. @default false */
       proxy: z.boolean().default(false),
       /**
@@ -259,6 +265,13 @@ export function createConfigSchema(
       log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     })
     .superRefine((config, ctx) => {
+      if (config.reuse_port && !config.store.redis) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['reuse_port'],
+          message: 'processes sharing a port must share a store: configure store.redis',
+        });
+      }
       if (config.proxy !== config.trusted_proxies.length > 0) {
         ctx.addIssue({
           code: 'custom',

@@ -109,7 +109,7 @@ export async function serve(argv: string[] = process.argv.slice(2)): Promise<voi
   server.requestTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, config.host, resolve);
+    server.listen({ port, host: config.host, reusePort: config.reuse_port }, resolve);
   }).catch((err) => exitOnStartupError(err, `${config.host}:${port}`));
   // Metrics never share the public port: their own listener, loopback unless configured.
   const metricsServer = config.metrics.enabled

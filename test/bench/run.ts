@@ -30,8 +30,8 @@ const DEMO_USER = 'demo';
 /** BENCH_CPU_PROF=dir: the server and proxy children write V8 CPU profiles there (`--cpu-prof`). */
 const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const nodeFlags = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-/** BENCH_ONLY=login,memory,grants,proxy,cluster: run only these groups (all by default), e.g. to profile one. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'login,memory,grants,proxy,cluster').split(','));
+/** BENCH_ONLY=login,processes,memory,grants,proxy,cluster: run only these groups (all by default), e.g. to profile one. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'login,processes,memory,grants,proxy,cluster').split(','));
 /** Workers of the grant runs (one refresh-token chain each). */
 const GRANT_WORKERS = 16;
 
@@ -72,6 +72,7 @@ async function startServer(
   redis: string | Record<string, unknown> | undefined,
   port: number,
   extraClients: unknown[] = [],
+  reusePort = false,
 ): Promise<ChildProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
   const config = join(dir, 'tollgate.yaml');
@@ -81,6 +82,7 @@ async function startServer(
     JSON.stringify({
       issuer,
       port,
+      reuse_port: reusePort,
       store: redis
         ? { redis: { ...(typeof redis === 'string' ? { url: redis } : redis), key_prefix: 'b:' } }
         : {},
@@ -372,6 +374,41 @@ async function clusterRows(standalone: Map<number, number>): Promise<Row[]> {
   }
 }
 
+/**
+ * Full MFA logins on two tollgate processes sharing one port (`reuse_port`: the kernel spreads
+ * the load generator's connections) and one Redis, against `single` (one process, same run).
+ */
+async function processRows(
+  redisUrl: string,
+  single: Map<number, number>,
+  users: Awaited<ReturnType<typeof seedUsers>>,
+): Promise<Row[]> {
+  const port = await freePort();
+  const servers = [await startServer(redisUrl, port, [], true), await startServer(redisUrl, port, [], true)];
+  try {
+    const login = await mfaLogin(`http://127.0.0.1:${port}`, users);
+    await login();
+    const out: Row[] = [];
+    for (const c of [4, 16]) {
+      const cpu = () => servers.reduce((sum, s) => sum + cpuSeconds(s.pid), 0);
+      const before = cpu();
+      const r = await rate(c, login);
+      const cores = (cpu() - before) / SECONDS;
+      const base = single.get(c) ?? 0;
+      out.push({
+        scenario: `full MFA login, concurrency ${c}, two tollgate processes on one Redis`,
+        value: `${fmt(r)} logins/s`,
+        baseline: `${fmt(base)} logins/s, one process`,
+        ratio: base > 0 ? `${((r / base) * 100).toFixed(0)}%` : '-',
+        note: `the two processes used ${cores.toFixed(2)} of ${availableParallelism()} cores, beside the load generator and redis-server`,
+      });
+    }
+    return out;
+  } finally {
+    for (const s of servers) s.kill('SIGTERM');
+  }
+}
+
 async function main() {
   mkdirSync('test-artifacts', { recursive: true });
   const redis = await startRedis();
@@ -394,7 +431,8 @@ async function main() {
     const login = await mfaLogin(url, users);
     await login();
     const standalone = new Map<number, number>();
-    for (const c of ONLY.has('login') || ONLY.has('cluster') ? [1, 4, 16] : []) {
+    const needsSingle = ONLY.has('login') || ONLY.has('cluster') || ONLY.has('processes');
+    for (const c of needsSingle ? [1, 4, 16] : []) {
       const cpuBefore = cpuSeconds(server.pid);
       const r = await rate(c, login);
       standalone.set(c, r);
@@ -408,6 +446,9 @@ async function main() {
         note: `server process CPU ${cpuMs.toFixed(1)} ms per login, argon2id included`,
       });
     }
+
+    // The same logins on two processes sharing the port and the Redis.
+    if (ONLY.has('processes')) rows.push(...(await processRows(redis.url, standalone, users)));
 
     // The same logins on a 3-master, 3-replica Redis Cluster, beside the single server above.
     if (ONLY.has('cluster')) rows.push(...(await clusterRows(standalone)));

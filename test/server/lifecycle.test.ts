@@ -3,7 +3,7 @@
 // shipped example itself, readiness with and without Redis, graceful SIGTERM, and refusal of an
 // invalid configuration.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,8 +86,12 @@ function exampleCopy(): string {
 }
 
 /** Starts the server on a free port and waits for its "tollgate is running" banner. */
-async function startServer(env: Record<string, string> = {}, args: string[] = []): Promise<Proc> {
-  const port = await freePort();
+async function startServer(
+  env: Record<string, string> = {},
+  args: string[] = [],
+  port?: number,
+): Promise<Proc> {
+  port ??= await freePort();
   const proc = launch(
     args,
     { PORT: String(port), TOLLGATE_ISSUER: `http://127.0.0.1:${port}`, ...env },
@@ -168,8 +172,8 @@ async function openLoginPage(proc: Proc) {
 }
 
 /** authorize -> login form -> callback -> token exchange -> userinfo for the demo user. */
-async function signInAsDemo(proc: Proc) {
-  const { config, verifier, state, browser, page: login } = await openLoginPage(proc);
+async function signInAsDemo(proc: Proc, opened?: Awaited<ReturnType<typeof openLoginPage>>) {
+  const { config, verifier, state, browser, page: login } = opened ?? (await openLoginPage(proc));
   // demo-app requires MFA: the demo user enrols TOTP (code from oathtool), saves recovery codes.
   const enrol = await browser.submit(login, { username: DEMO_USER, password: DEMO_PASSWORD }, DEMO_CALLBACK);
   const key = (/<code id="totp-key"[^>]*>([^<]+)<\/code>/.exec(enrol.body)?.[1] ?? '').replace(/\s+/g, '');
@@ -285,6 +289,33 @@ describe('npm run serve (node src/server/main.ts)', () => {
 
     expect(await terminate(proc)).toBe(0);
     expect(`${proc.stdout()}${proc.stderr()}`).not.toContain(DEMO_PASSWORD);
+  });
+
+  it('with reuse_port, two processes share one port and one Redis: a login begun on one ends on the other', async () => {
+    const redis = await startRedis();
+    redises.push(redis);
+    const file = exampleCopy();
+    writeFileSync(file, `${readFileSync(file, 'utf8')}\nreuse_port: true\n`);
+    const port = await freePort();
+    const env = { TOLLGATE_REDIS_URL: redis.url };
+    const first = await startServer(env, ['--config', file], port);
+    // Only the first listens yet: it serves the authorize request and the login page.
+    const opened = await openLoginPage(first);
+    // Without SO_REUSEPORT the second would exit 1 with "port in use" (the test below).
+    const second = await startServer(env, ['--config', file], port);
+    expect(await terminate(first)).toBe(0);
+    // The rest of the login, the token exchange and userinfo can only reach the second.
+    await signInAsDemo(second, opened);
+    expect(await terminate(second)).toBe(0);
+    await expect(fetch(`${second.url}/healthz`)).rejects.toThrow();
+  });
+
+  it('refuses reuse_port on the embedded store: processes would not share sessions', async () => {
+    const file = exampleCopy();
+    writeFileSync(file, `${readFileSync(file, 'utf8')}\nreuse_port: true\n`);
+    const proc = launch(['--config', file], { TOLLGATE_ISSUER: 'http://127.0.0.1:1' });
+    expect(await proc.exited).toBe(2);
+    expect(proc.stderr()).toContain('reuse_port: processes sharing a port must share a store');
   });
 
   it('serves metrics on their own listener only, and closes it on SIGTERM', async () => {
