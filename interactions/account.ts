@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import { sessionPredatesReset } from '../src/accounts/find-account.ts';
+import { MAX_PASSWORD_LENGTH } from '../src/accounts/password-policy.ts';
 import type { Account } from '../src/accounts/types.ts';
 import { InvalidCsrfToken, InvalidRequest } from '../src/errors.ts';
 import type { Factor, FactorRequest } from '../src/factors/types.ts';
@@ -25,7 +26,7 @@ import {
   startEnrolment,
   submitEnrolment,
 } from './factor-flow.ts';
-import { parseForm } from './form.ts';
+import { field, parseForm } from './form.ts';
 
 export { ACCOUNT_CLIENT_ID, accountClient } from './account-client.ts';
 
@@ -402,14 +403,15 @@ export function createAccountRouter(
   router.post(
     '/password',
     ...route(loadSession, parseForm as unknown as AccountStep, checkCsrf, async (ctx) => {
-      const { me, form } = ctx.state;
-      const text = (name: string) =>
-        typeof form[name] === 'string' ? (form[name] as string).slice(0, 1025) : '';
+      const { me } = ctx.state;
+      // The current password as the login reads it; the new one as the reset does: room past the
+      // longest password, so the length rule answers a long one on the page.
+      const text = (name: string, max = MAX_PASSWORD_LENGTH * 4) => field(ctx, name, max) ?? '';
       const result = await changePassword(
         deps,
         { accountId: me.account.id, username: me.account.username, sessionId: me.sessionId, ip: ctx.ip },
         {
-          current: text('current_password'),
+          current: text('current_password', MAX_PASSWORD_LENGTH),
           next: text('new_password'),
           confirm: text('new_password_confirm'),
         },

@@ -18,9 +18,14 @@ export const parseForm: Step = async (ctx, next) => {
 
 /**
  * Reads one form field as a string. A repeated field (an array) is refused rather than
- * silently picking one copy; a missing field is `undefined`.
+ * silently picking one copy; a missing field is `undefined`. Any page's context whose form
+ * {@link parseForm} read will do (the interactions', the account page's).
  */
-export function field(ctx: InteractionContext, name: string, maxLength = 1024): string | undefined {
+export function field(
+  ctx: Pick<InteractionContext, 'state'> | { state: { form: Record<string, unknown> } },
+  name: string,
+  maxLength = 1024,
+): string | undefined {
   const value = ctx.state.form[name];
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw new InvalidRequest(`The field "${name}" was sent more than once.`);

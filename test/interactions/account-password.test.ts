@@ -1,6 +1,7 @@
 // A signed-in user changes their password on /account (issue 16.10): the current password is
 // asked again (a wrong one changes nothing and counts like a wrong login), the new one twice and
-// by the length rule; the change signs out the user's other sessions and keeps this one.
+// by the length rule; the change signs out the user's other sessions and keeps this one. Its
+// fields are read with the shared field() (interactions/form.ts).
 import type * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, type Page } from '../helpers/browser.ts';
@@ -87,5 +88,35 @@ describe('changing the password on /account', () => {
     const refused = await fresh.submit(login.page, { username: 'pia', password: OLD });
     expect(refused.status).toBe(401);
     await signedIn('pia', NEW);
+  });
+});
+
+describe('the password form reads its fields with the shared field()', () => {
+  it('a repeated field is refused; a new password past the limit is answered on the page', async () => {
+    await addUser(tg, 'jay', OLD);
+    const browser = await signedIn('jay', OLD);
+    const page = await browser.get(`${tg.url}/account`);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    const twice = await browser.request(`${tg.url}/account/password`, {
+      body: new URLSearchParams([
+        ['csrf', csrf],
+        ['current_password', OLD],
+        ['new_password', 'one long new password'],
+        ['new_password', 'another long new password'],
+        ['new_password_confirm', 'one long new password'],
+      ]).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(twice.status).toBe(400);
+    expect(twice.body).toContain('was sent more than once');
+    const long = 'x'.repeat(1025);
+    const tooLong = await change(browser, {
+      current_password: OLD,
+      new_password: long,
+      new_password_confirm: long,
+    });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body).toContain('Sign-in methods');
+    expect(tooLong.body).toMatch(/<div class="alert" role="alert">[^<]*1024[^<]*<\/div>/);
   });
 });
