@@ -11,6 +11,7 @@ import { type Translate, translatorOf } from '../src/i18n/index.ts';
 import { ACR_TWO_FACTOR } from '../src/policy/acr.ts';
 import { decideFor } from '../src/policy/request.ts';
 import type { Csrf } from '../src/security/csrf.ts';
+import { backToApp, rememberReferringApp } from './account-back-link.ts';
 import { ACCOUNT_CLIENT_ID, ACCOUNT_PATH } from './account-client.ts';
 import { changePassword } from './account-password.ts';
 import { type AccountSessionsDeps, endOtherSessions, sessionRows } from './account-sessions.ts';
@@ -53,6 +54,12 @@ const confirmKey = (sessionUid: string, factor: string) => `account-confirm:${se
 const removalChallenge = (sessionUid: string) => `account:${sessionUid}`;
 /** The real factor just added in this session whose recovery codes await their confirmation. */
 const enrolledKey = (sessionUid: string) => `account-enrolled:${sessionUid}`;
+
+/**
+ * What the page says above its sections: a `success` (something was set up, removed, changed or
+ * signed out: the green box), a neutral `note` (a code on its way), or an `error`.
+ */
+type Said = { success: string; note?: never } | { note: string; success?: never } | { error: string };
 
 /** A factor's name in the page's language, when the factor is known. */
 const labelOf = (factor: Factor | undefined, t: Translate) => (factor ? factorLabel(factor, t) : undefined);
@@ -134,7 +141,7 @@ export function createAccountRouter(
 
   const allFactorIds = () => mfa.factors.all().map((f) => f.id);
 
-  async function showAccount(ctx: AccountContext, message?: string, error?: string, status = 200) {
+  async function showAccount(ctx: AccountContext, said?: Said, status = 200) {
     const { account, sessionUid } = ctx.state.me;
     const credentials = await mfa.credentials.list(account.id);
     const enrolled = await mfa.factors.enrolled(account.id, allFactorIds());
@@ -153,8 +160,10 @@ export function createAccountRouter(
         title: t('account.title'),
         account,
         csrf: csrf.token(`account:${sessionUid}`),
-        message,
-        error,
+        message: said && 'error' in said ? undefined : (said?.success ?? said?.note),
+        success: said !== undefined && 'success' in said,
+        error: said && 'error' in said ? said.error : undefined,
+        backToApp: await backToApp(provider, ctx),
         credentials: credentials.map((c) => ({
           id: c.id,
           label: c.label ?? labelOf(mfa.factors.get(c.factor), t) ?? c.factor,
@@ -306,19 +315,29 @@ export function createAccountRouter(
         await mfa.kv.delete(enrolledKey(me.sessionUid));
         const t = translatorOf(ctx);
         const plural = backupPlural(factor, t);
-        if (!factor.backup) return showAccount(ctx, t('account.setUp', { factor: factorLabel(factor, t) }));
+        if (!factor.backup)
+          return showAccount(ctx, { success: t('account.setUp', { factor: factorLabel(factor, t) }) });
         if (added)
-          return showAccount(
-            ctx,
-            t('account.setUpWithBackup', { factor: factorLabel(added, t), backup: plural }),
-          );
-        return showAccount(ctx, t('account.renewed', { backup: plural }));
+          return showAccount(ctx, {
+            success: t('account.setUpWithBackup', { factor: factorLabel(added, t), backup: plural }),
+          });
+        return showAccount(ctx, { success: t('account.renewed', { backup: plural }) });
       },
     };
   }
 
   router.get('/callback', (ctx) => ctx.redirect(ACCOUNT_PATH));
-  router.get('/', ...route(loadSession, (ctx) => showAccount(ctx)));
+  router.get(
+    '/',
+    ...route(
+      async (ctx, next) => {
+        await rememberReferringApp(provider, ctx);
+        await next();
+      },
+      loadSession,
+      (ctx) => showAccount(ctx),
+    ),
+  );
 
   // A reopened set-up page (a reload, the confirm page's "Change email address" link) resumes
   // what this session kept; with nothing kept, or for backup codes (a GET never issues them),
@@ -368,9 +387,11 @@ export function createAccountRouter(
       const view = await factor.challenge(req);
       await save();
       const error = typeof view.data.error === 'string' ? view.data.error : undefined;
-      if (error) return showAccount(ctx, undefined, error);
+      if (error) return showAccount(ctx, { error });
       const t = translatorOf(ctx);
-      await showAccount(ctx, t('account.codeSent', { to: String(view.data.sentTo ?? t('account.you')) }));
+      await showAccount(ctx, {
+        note: t('account.codeSent', { to: String(view.data.sentTo ?? t('account.you')) }),
+      });
     }),
   );
 
@@ -388,12 +409,14 @@ export function createAccountRouter(
           all ? undefined : ctx.params.id,
         );
         const t = translatorOf(ctx);
-        const message = all
-          ? t('account.endedOthers', { count: ended })
-          : ended > 0
-            ? t('account.ended')
-            : t('account.alreadyEnded');
-        await showAccount(ctx, message);
+        await showAccount(
+          ctx,
+          all
+            ? { success: t('account.endedOthers', { count: ended }) }
+            : ended > 0
+              ? { success: t('account.ended') }
+              : { note: t('account.alreadyEnded') },
+        );
       });
     router.post('/sessions/end-others', ...end(true));
     router.post('/sessions/:id/end', ...end(false));
@@ -417,8 +440,8 @@ export function createAccountRouter(
         },
         { minLength: minPasswordLength, sessions, provider, t: translatorOf(ctx) },
       );
-      if (result.ok) return showAccount(ctx, result.message);
-      await showAccount(ctx, undefined, result.error, result.status);
+      if (result.ok) return showAccount(ctx, { success: result.message });
+      await showAccount(ctx, { error: result.error }, result.status);
     }),
   );
 
@@ -432,7 +455,7 @@ export function createAccountRouter(
       // Re-authentication with a second factor: a fresh proof from any factor the user has.
       const { verify_with: verifyWith, ...form } = ctx.state.form;
       const verifier = await enrolledFactor(ctx, verifyWith);
-      if (!verifier) return showAccount(ctx, undefined, translatorOf(ctx)('account.confirmRemoval'), 400);
+      if (!verifier) return showAccount(ctx, { error: translatorOf(ctx)('account.confirmRemoval') }, 400);
       const input = readInput(form, verifier, 'remove');
       const confirm = await confirmRequest(ctx, verifier);
       const challenge = removalChallenge(ctx.state.me.sessionUid);
@@ -440,14 +463,15 @@ export function createAccountRouter(
       const outcome = await prove(deps, where, verifier, confirm.req, input);
       await confirm.save();
       if (outcome.kind === 'locked' || outcome.kind === 'closed')
-        return showAccount(ctx, undefined, translatorOf(ctx)('account.tooManyRemoval'), 429);
+        return showAccount(ctx, { error: translatorOf(ctx)('account.tooManyRemoval') }, 429);
       if (outcome.kind === 'refused' || outcome.kind === 'unchecked')
         return showAccount(
           ctx,
-          undefined,
-          translatorOf(ctx)('account.notRemoved', {
-            reason: messageFor(verifier, outcome.error, translatorOf(ctx)).replace(/\.$/, ''),
-          }),
+          {
+            error: translatorOf(ctx)('account.notRemoved', {
+              reason: messageFor(verifier, outcome.error, translatorOf(ctx)).replace(/\.$/, ''),
+            }),
+          },
           401,
         );
       await mfa.credentials.delete(account.id, id);
@@ -469,7 +493,7 @@ export function createAccountRouter(
       if (removed?.backup) message = t('account.backupRemoved', { backup: backupPlural(removed, t) });
       else if (backup && orphaned > 0)
         message = t('account.removedWithBackup', { method: label, backup: backupPlural(backup, t) });
-      await showAccount(ctx, message);
+      await showAccount(ctx, { success: message });
     }),
   );
 

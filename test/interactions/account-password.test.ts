@@ -1,7 +1,8 @@
 // A signed-in user changes their password on /account (issue 16.10): the current password is
 // asked again (a wrong one changes nothing and counts like a wrong login), the new one twice and
 // by the length rule; the change signs out the user's other sessions and keeps this one. Its
-// fields are read with the shared field() (interactions/form.ts).
+// fields are read with the shared field() (interactions/form.ts), and "changed" is a success
+// notice, unlike what only informs.
 import type * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, type Page } from '../helpers/browser.ts';
@@ -88,6 +89,26 @@ describe('changing the password on /account', () => {
     const refused = await fresh.submit(login.page, { username: 'pia', password: OLD });
     expect(refused.status).toBe(401);
     await signedIn('pia', NEW);
+  });
+});
+
+describe('notices on /account', () => {
+  it('a change is a success notice; what only informs is a neutral one', async () => {
+    await addUser(tg, 'ivy', OLD);
+    const browser = await signedIn('ivy', OLD);
+    const changed = await change(browser, {
+      current_password: OLD,
+      new_password: NEW,
+      new_password_confirm: NEW,
+    });
+    expect(changed.body).toContain(
+      '<div class="notice success" role="status">Your password was changed.</div>',
+    );
+    // Ending a session that is already gone only informs.
+    const gone = await browser.request(`${tg.url}/account/sessions/no-such-session/end`, {
+      form: { csrf: /name="csrf" value="([^"]+)"/.exec(changed.body)?.[1] ?? '' },
+    });
+    expect(gone.body).toContain('<div class="notice" role="status">That session had already ended.</div>');
   });
 });
 
