@@ -126,8 +126,10 @@ function renderHtml(r: WhoamiReport): string {
         .join('')}</table>`
     : '';
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>whoami</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem}th{text-align:left;padding-right:1rem}
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>whoami</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;overflow-wrap:anywhere}
+table{border-collapse:collapse;width:100%;table-layout:fixed}th,td{text-align:left;vertical-align:top;padding:.25rem 1rem .25rem 0}
+th{width:12rem}@media (max-width:30rem){body{margin:1rem}th,td{display:block;width:auto;padding:0}td{margin-bottom:.5rem}}
 .ok{color:#065f46}.bad{color:#b91c1c}</style></head>
 <body><h1>whoami</h1>
 <p class="${a.verified ? 'ok' : 'bad'}"><strong>${escapeHtml(verdict)}</strong></p>
