@@ -152,7 +152,8 @@ export async function startTollgateFor(
 export function stackConfig(opts: {
   port: number;
   tg: RunningTollgate;
-  upstream: Upstream;
+  /** The app behind the proxy (only its URL is read: the echo upstream, or whoami). */
+  upstream: Pick<Upstream, 'url'>;
   sessionRedis?: string;
   trustedProxies?: string[];
   /** @default "proxy" */
