@@ -17,8 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningProxy, startProxy } from '../../examples/auth-proxy/server.ts';
 import { type RunningWhoami, startWhoami } from '../../examples/whoami/server.ts';
 import { createLogger } from '../../src/log.ts';
-import { contrast, MIN_TEXT_CONTRAST, toHex } from '../../src/ui/colour.ts';
+import { contrast, MIN_TEXT_CONTRAST } from '../../src/ui/colour.ts';
 import { launchChromium } from '../helpers/chromium.ts';
+import { boxes, expectFits, expectStyled, hex, style, visibleLinks } from '../helpers/page-checks.ts';
 import { freePort, type RedisServer, startRedis } from '../helpers/redis-server.ts';
 import { startSmtp, type TestSmtpServer } from '../helpers/smtp-server.ts';
 import { APP_SECRET, addUser, RP_CALLBACK, type RunningTollgate } from '../helpers/tollgate.ts';
@@ -108,48 +109,16 @@ async function open(size: Size) {
   return { page: await context.newPage(), close: () => context.close() };
 }
 
-// Expressions evaluated in the page are strings: the project compiles without the DOM library.
-
-/** A computed style of the first element `selector` matches. */
-const style = (page: Page, selector: string, property: string) =>
-  page.evaluate(
-    `getComputedStyle(document.querySelector(${JSON.stringify(selector)})).getPropertyValue(${JSON.stringify(property)})`,
-  ) as Promise<string>;
-
 /** Saves the whole page as `<name>-<size>.png`. */
 const shoot = (page: Page, name: string, size: Size) =>
   page.screenshot({ path: join(SHOTS, `${name}-${size}.png`), fullPage: true });
-
-/** The shared look of tollgate's and the proxy's pages applied: the grey page, the rounded card. */
-async function expectStyled(page: Page) {
-  expect(await style(page, 'body', 'background-color')).toBe('rgb(243, 244, 246)');
-  expect(await style(page, 'main', 'border-top-left-radius')).toBe('12px');
-  expect(await style(page, 'main', 'background-color')).toBe('rgb(255, 255, 255)');
-}
-
-/** The page is laid out for the viewport (its viewport meta on a phone) and never scrolls sideways. */
-async function expectFits(page: Page, size: Size) {
-  const { scrollWidth, innerWidth } = (await page.evaluate(
-    '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
-  )) as { scrollWidth: number; innerWidth: number };
-  expect(innerWidth).toBe(SIZES[size].width);
-  expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
-}
-
-/** The absolute hrefs of the links a person sees on the page. */
-async function visibleLinks(page: Page): Promise<string[]> {
-  const hrefs: string[] = [];
-  for (const link of await page.locator('a[href]').all())
-    if (await link.isVisible()) hrefs.push(new URL((await link.getAttribute('href')) ?? '', page.url()).href);
-  return hrefs;
-}
 
 /** A refusal page: styled, fits, and offers every link on in `expected` (hrefs or patterns). */
 async function expectRefusal(page: Page, size: Size, name: string, expected: (string | RegExp)[]) {
   await page.waitForLoadState('load');
   await shoot(page, name, size);
   await expectStyled(page);
-  await expectFits(page, size);
+  await expectFits(page, SIZES[size]);
   const links = await visibleLinks(page);
   expect(links.length, `${name}: no visible link on`).toBeGreaterThan(0);
   for (const way of expected)
@@ -165,16 +134,6 @@ async function expectRefusal(page: Page, size: Size, name: string, expected: (st
 function literal(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
-
-/** A computed `rgb(r, g, b)` colour as `#rrggbb`, for src/ui/colour.ts. */
-const hex = (rgb: string) =>
-  toHex((rgb.match(/\d+/g) ?? []).slice(0, 3).map(Number) as unknown as [number, number, number]);
-
-/** The box of every element `selector` matches, in page order. */
-const boxes = (page: Page, selector: string) =>
-  page.evaluate(
-    `[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => { const r = e.getBoundingClientRect(); return { top: r.top, bottom: r.bottom }; })`,
-  ) as Promise<{ top: number; bottom: number }[]>;
 
 /** tollgate's login form, filled and sent. */
 async function signIn(page: Page, username: string) {
@@ -375,7 +334,7 @@ describe('the account page and the app behind the proxy, on a desktop and a phon
         await page.waitForLoadState('load');
         await shoot(page, 'account', size);
         await expectStyled(page);
-        await expectFits(page, size);
+        await expectFits(page, SIZES[size]);
 
         // The way back to the app it was opened from, kept through the sign-in and the set-up.
         const back = page.getByRole('link', { name: 'Back to Auth proxy' });
@@ -445,7 +404,7 @@ describe('the account page and the app behind the proxy, on a desktop and a phon
         expect(await page.getByText('Assertion verified').isVisible()).toBe(true);
         await page.waitForLoadState('load');
         await shoot(page, 'whoami', size);
-        await expectFits(page, size);
+        await expectFits(page, SIZES[size]);
       } finally {
         await close();
       }
