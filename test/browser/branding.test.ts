@@ -11,6 +11,8 @@ import { RP_CALLBACK, type RunningTollgate, startTollgate } from '../helpers/tol
 
 const ARTIFACTS = 'test-artifacts/branding';
 const DOCS = 'docs/screenshots';
+/** UPDATE_SCREENSHOTS=1: also refresh the README's copies in docs/ (else test-artifacts/ only). */
+const UPDATE_DOCS = process.env.UPDATE_SCREENSHOTS === '1';
 const FIXTURES = 'test/fixtures/branding';
 const GREEN = 'rgb(11, 122, 62)';
 const SIZES = {
@@ -65,7 +67,7 @@ async function openLogin(
   await page.waitForLoadState('load');
   const file = `${name}-${size}.png`;
   await page.screenshot({ path: join(ARTIFACTS, file) });
-  if (colorScheme === 'light') copyFileSync(join(ARTIFACTS, file), join(DOCS, file));
+  if (colorScheme === 'light' && UPDATE_DOCS) copyFileSync(join(ARTIFACTS, file), join(DOCS, file));
   return { page, violations, failed, close: () => context.close() };
 }
 

@@ -3,7 +3,8 @@
 // cancelled at the password and on the recovery-codes page, the lockout page, the error page,
 // the reopened email-confirm URL, the account page's "Change email address" link - plus
 // /account with a success notice and the whoami app, at 1280x800 and as a 390x844 phone. Each
-// page is saved to docs/screenshots/walk/<page>-<desktop|phone>.png. A refusal page must be
+// page is saved to test-artifacts/walk/<page>-<desktop|phone>.png (docs/screenshots/walk/ with
+// UPDATE_SCREENSHOTS=1). A refusal page must be
 // styled, offer a visible link on, and never scroll sideways on the phone.
 //
 // The stack is real: redis-server, an SMTP sink, tollgate (TOTP, recovery codes, email), the
@@ -26,7 +27,9 @@ import { APP_SECRET, addUser, RP_CALLBACK, type RunningTollgate } from '../helpe
 import { Authenticator } from '../helpers/totp.ts';
 import { PASSWORD, proxyClient, stackConfig, startTollgateFor } from '../proxy/helpers.ts';
 
-const SHOTS = 'docs/screenshots/walk';
+// Every run saves them under test-artifacts/; UPDATE_SCREENSHOTS=1 saves them where the README
+// shows them (times, ports and ids on some pages would otherwise change docs/ on every run).
+const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots/walk' : 'test-artifacts/walk';
 const SIZES = {
   desktop: { width: 1280, height: 800 },
   phone: { width: 390, height: 844 },
