@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { RedisClient } from '../../adapters/redis-client.ts';
 import type { Account, AccountStore } from '../accounts/types.ts';
+import type { MessageKey, MessageVars } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
 import type { OtpService } from '../otp/service.ts';
 import type { SendLimiter } from '../security/regulation.ts';
@@ -79,13 +80,30 @@ export interface FactorRequest {
 }
 
 /**
+ * A message a factor's page shows, as a key and its variables, never as a sentence: the page
+ * translates it into its own language when it renders. The key is looked up in the factor's
+ * `catalogues` for the page's language, then in tollgate's catalogue as `factor.<id>.<key>` and
+ * as itself (`address.tooManySends`), then in the factor's English (`catalogues.en`, `messages`).
+ */
+export interface FactorMessage {
+  key: MessageKey | (string & {});
+  /** The `{name}` placeholders of the text; a number `count` picks its `_one` / `_other` form. */
+  vars?: MessageVars;
+}
+
+/**
  * A page a factor wants shown: a template and its data. `view` is a path under the package's
  * views/ or an absolute path (a factor's own `views/` folder); an operator's views folder, when
- * configured, overrides either by the same relative name (see src/render.ts).
+ * configured, overrides either by the same relative name (see src/render.ts). The template gets
+ * `t`, the page's translator with the factor's own catalogues first (see {@link FactorMessage}).
  */
 export interface FactorView {
   view: string;
   data: Record<string, unknown>;
+  /** What went wrong on this page (a failed send, a refused answer): the template's `error`. */
+  error?: FactorMessage;
+  /** What went right ("a new code is on its way"): the template's `notice`. */
+  notice?: FactorMessage;
 }
 
 /** Why a code was refused: typed results, not exceptions, for expected failures. */
@@ -196,15 +214,16 @@ export interface Factor {
   /** Form schemas per step. @default see {@link FactorInputs} */
   readonly inputs?: FactorInputs;
   /**
-   * User-facing messages, by failure code (and any code of the factor's own): shown by the
-   * generic flow instead of its defaults.
+   * English messages, by failure code (and any key of the factor's own): shown by the generic
+   * flow instead of its defaults. The same as `catalogues.en`, for a factor with English only.
    */
   readonly messages?: Partial<Record<VerifyFailure, string>> & Record<string, string>;
   /**
-   * The factor's own texts per language (`{ de: { label: '...', invalid_code: '...' } }`): its
-   * `label` and messages by failure code. A page in that language takes them first; English
-   * pages fall back to `label` and `messages`, other languages to tollgate's catalogue
-   * (`failure.<code>`, `factor.<id>.label`), then to `messages`. @default none
+   * The factor's own texts per language (`{ en: {...}, de: { label: '...', invalid_code: '...' } }`):
+   * its `label`, its messages by failure code or own key ({@link FactorMessage}) and its pages'
+   * texts (`t('key')` in its templates). A page in that language takes them first, then
+   * tollgate's catalogue (`factor.<id>.<key>`, `failure.<code>`, the key itself), then the
+   * factor's English (`catalogues.en`, then `messages`). @default none
    */
   readonly catalogues?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /**

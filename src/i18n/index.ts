@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import type { Context, Middleware } from 'koa';
 import { ConfigError } from '../errors.ts';
 import { de } from './locales/de.ts';
-import { type Catalogue, en, type MessageKey } from './locales/en.ts';
+import { type Catalogue, en, type MessageKey, type PluralKey } from './locales/en.ts';
 import { es } from './locales/es.ts';
 import { fr } from './locales/fr.ts';
 
-export type { Catalogue, MessageKey };
+export type { Catalogue, MessageKey, PluralKey };
 
 /** Variables filled into a message's `{name}` placeholders. */
 export type MessageVars = Record<string, string | number>;
@@ -80,6 +80,61 @@ function fill(text: string, vars: MessageVars | undefined, wrap: (v: string) => 
   );
 }
 
+/**
+ * Where a translator finds the text of one exact key: `own` asks for the translator's language
+ * only, without the fallback to English. Plural forms are asked for first, as `<key>_one` or
+ * `<key>_other`.
+ */
+export type TextSource = (key: string, own: boolean) => string | undefined;
+
+/** The text source of each translator built here, for {@link extendTranslator}. */
+const sources = new WeakMap<Translate, TextSource>();
+
+/** A translator for `locale` reading `find`: plural forms, `{variables}`, HTML and links. */
+function translatorOver(locale: string, find: TextSource): Translate {
+  const lookup = (key: string, vars?: MessageVars, own = false): string | undefined => {
+    if (vars && typeof vars.count === 'number') {
+      const plural = find(`${key}_${vars.count === 1 ? 'one' : 'other'}`, own);
+      if (plural !== undefined) return plural;
+    }
+    return find(key, own);
+  };
+  const t = ((key: string, vars?: MessageVars) => fill(lookup(key, vars) ?? key, vars)) as Translate;
+  Object.defineProperty(t, 'locale', { value: locale });
+  t.opt = (key, vars) => {
+    const text = lookup(key, vars, true);
+    return text === undefined ? undefined : fill(text, vars);
+  };
+  // Emphasis first, variables after: a value's own asterisks (a masked address) stay text.
+  t.html = (key, vars) =>
+    fill(
+      escapeHtml(lookup(key, vars) ?? key).replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>'),
+      vars,
+      escapeHtml,
+    );
+  t.link = (key, href, vars) =>
+    fill(
+      escapeHtml(lookup(key, vars) ?? key).replace(/\*\*(.+?)\*\*/g, `<a href="${escapeHtml(href)}">$1</a>`),
+      vars,
+      escapeHtml,
+    );
+  sources.set(t, find);
+  return t;
+}
+
+/**
+ * A translator in `t`'s language that finds texts with `find`, which is given `t`'s own source to
+ * fall back on: a factor's texts over tollgate's catalogues (`factorTranslator`,
+ * interactions/factor-flow.ts).
+ */
+export function extendTranslator(
+  t: Translate,
+  find: (key: string, own: boolean, base: TextSource) => string | undefined,
+): Translate {
+  const base: TextSource = sources.get(t) ?? ((key) => t.opt(key));
+  return translatorOver(t.locale, (key, own) => find(key, own, base));
+}
+
 /** Reads `<lang>.json` files of an operator's folder; a bad file stops start-up naming it. */
 function readLocalesDir(dir: string): Record<string, Record<string, string>> {
   if (!existsSync(dir)) throw new ConfigError('ui.locales_dir', [`${dir}: no such folder`]);
@@ -143,36 +198,7 @@ export function createI18n(options: I18nOptions = {}): I18n {
     const cached = translators.get(lang);
     if (cached) return cached;
     const texts = merged[lang] ?? {};
-    const lookup = (key: string, vars?: MessageVars, own = false): string | undefined => {
-      if (vars && typeof vars.count === 'number') {
-        const form = `${key}_${vars.count === 1 ? 'one' : 'other'}`;
-        const plural = texts[form] ?? (own ? undefined : english[form]);
-        if (plural !== undefined) return plural;
-      }
-      return texts[key] ?? (own ? undefined : english[key]);
-    };
-    const t = ((key: string, vars?: MessageVars) => fill(lookup(key, vars) ?? key, vars)) as Translate;
-    Object.defineProperty(t, 'locale', { value: lang });
-    t.opt = (key, vars) => {
-      const text = lookup(key, vars, true);
-      return text === undefined ? undefined : fill(text, vars);
-    };
-    // Emphasis first, variables after: a value's own asterisks (a masked address) stay text.
-    t.html = (key, vars) =>
-      fill(
-        escapeHtml(lookup(key, vars) ?? key).replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>'),
-        vars,
-        escapeHtml,
-      );
-    t.link = (key, href, vars) =>
-      fill(
-        escapeHtml(lookup(key, vars) ?? key).replace(
-          /\*\*(.+?)\*\*/g,
-          `<a href="${escapeHtml(href)}">$1</a>`,
-        ),
-        vars,
-        escapeHtml,
-      );
+    const t = translatorOver(lang, (key, own) => texts[key] ?? (own ? undefined : english[key]));
     translators.set(lang, t);
     return t;
   };

@@ -115,6 +115,17 @@ export const de = {
   'factor.email.label': 'Code per E-Mail',
   'factor.sms.label': 'Code per SMS',
   'factor.webauthn.label': 'Passkey',
+  'factor.totp.invalid_code':
+    'Dieser Code ist nicht korrekt. Prüfen Sie die Uhrzeit auf Ihrem Gerät und versuchen Sie es erneut.',
+  'factor.totp.expired_code':
+    'Diese Einrichtungsseite ist abgelaufen. Scannen Sie den neuen Schlüssel und geben Sie seinen Code ein.',
+  'factor.recovery.invalid_code': 'Dieser Wiederherstellungscode ist nicht korrekt.',
+  'factor.recovery.replayed_code':
+    'Dieser Wiederherstellungscode wurde bereits verwendet. Jeder Code funktioniert nur einmal.',
+  'factor.recovery.malformed_code':
+    'Geben Sie den Code genau so ein, wie er gedruckt ist (16 Buchstaben und Ziffern).',
+  'factor.recovery.confirmRequired':
+    'Setzen Sie das Häkchen bei „Ich habe diese Codes gespeichert“, um fortzufahren. Zu Ihrer Sicherheit sind das neue Codes: Die zuvor angezeigten funktionieren nicht mehr.',
 
   'totp.challengeHeading': 'Geben Sie Ihren Bestätigungscode ein',
   'totp.challengeLead':
@@ -145,6 +156,8 @@ export const de = {
   'recovery.listLabel': 'Ihre {count} Wiederherstellungscodes',
   'recovery.download': 'Codes als Textdatei herunterladen',
   'recovery.saved': 'Ich habe diese Codes gespeichert',
+  'recovery.file':
+    'Wiederherstellungscodes für {username} bei {app}, erstellt am {date}. Jeder Code funktioniert nur einmal.',
   'recovery.lastHeading': 'Sie haben Ihren letzten Wiederherstellungscode verwendet',
   'recovery.lastLead':
     'Sie haben keine Wiederherstellungscodes mehr. Erstellen Sie jetzt neue, damit Sie sich weiterhin anmelden können, falls Sie Ihre andere Anmeldemethode verlieren.',
@@ -174,6 +187,29 @@ export const de = {
   'address.yourNoun': 'Ihre {noun}',
   'address.noun.email': 'E-Mail-Adresse',
   'address.noun.sms': 'Mobilnummer',
+  'address.invalid.email': 'Geben Sie eine gültige E-Mail-Adresse ein, zum Beispiel name@example.com.',
+  'address.invalid.sms':
+    'Geben Sie eine gültige Mobilnummer mit Ländervorwahl ein, zum Beispiel +4915123456789.',
+  'address.enrolExpired.email':
+    'Dieser Code ist abgelaufen. Geben Sie Ihre E-Mail-Adresse erneut ein, um einen neuen zu erhalten.',
+  'address.enrolExpired.sms':
+    'Dieser Code ist abgelaufen. Geben Sie Ihre Mobilnummer erneut ein, um einen neuen zu erhalten.',
+  'address.resent': 'Ein neuer Code ist unterwegs.',
+  'address.wait_one': 'Warten Sie {count} Sekunde, bevor Sie einen weiteren Code anfordern.',
+  'address.wait_other': 'Warten Sie {count} Sekunden, bevor Sie einen weiteren Code anfordern.',
+  'address.tooManySends': 'Es wurden zu viele Codes gesendet. Versuchen Sie es später erneut.',
+  'address.noMoreCodes':
+    'Für diese Anmeldung können keine weiteren Codes gesendet werden. Beginnen Sie später erneut.',
+  'address.delivery.timeout':
+    'Wir konnten den Code gerade nicht senden (der Dienst hat nicht geantwortet). Versuchen Sie es gleich noch einmal.',
+  'address.delivery.unreachable':
+    'Wir konnten den Code gerade nicht senden. Versuchen Sie es gleich noch einmal.',
+  'address.delivery.rejected':
+    'Der Code konnte an diese Adresse nicht zugestellt werden. Prüfen Sie sie oder verwenden Sie eine andere Methode.',
+  'address.delivery.expired':
+    'Der Code ist abgelaufen, bevor er zugestellt werden konnte. Fordern Sie einen neuen an.',
+  'address.delivery.not_configured':
+    'Das Senden von Codes ist auf diesem Server nicht eingerichtet. Verwenden Sie eine andere Methode.',
 
   'email.login.subject': 'Ihr Anmeldecode für {app}',
   'email.login.heading': 'Ihr Anmeldecode',
@@ -290,4 +326,7 @@ export const de = {
   'reset.invalidTitle': 'Diese Zurücksetzung ist nicht mehr gültig',
   'reset.invalidMessage':
     'Sie wurde bereits verwendet oder ist abgelaufen. Fordern Sie einen neuen Code an, um fortzufahren.',
+
+  'password.tooShort': 'Verwenden Sie mindestens {min} Zeichen.',
+  'password.tooLong': 'Verwenden Sie höchstens {max} Zeichen.',
 } as const satisfies Catalogue;

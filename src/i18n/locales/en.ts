@@ -111,6 +111,13 @@ export const en = {
   'factor.email.label': 'Email code',
   'factor.sms.label': 'Text message code',
   'factor.webauthn.label': 'Passkey',
+  'factor.totp.invalid_code': 'That code is not correct. Check the time on your device and try again.',
+  'factor.totp.expired_code': 'This set-up page expired. Scan the new key and enter its code.',
+  'factor.recovery.invalid_code': 'That recovery code is not correct.',
+  'factor.recovery.replayed_code': 'That recovery code was already used. Each code works once.',
+  'factor.recovery.malformed_code': 'Enter the code exactly as printed (16 letters and digits).',
+  'factor.recovery.confirmRequired':
+    'Tick "I have saved these codes" to continue. For your safety these are new codes: the ones shown before no longer work.',
 
   'totp.challengeHeading': 'Enter your verification code',
   'totp.challengeLead':
@@ -140,6 +147,7 @@ export const en = {
   'recovery.listLabel': 'Your {count} recovery codes',
   'recovery.download': 'Download the codes as a text file',
   'recovery.saved': 'I have saved these codes',
+  'recovery.file': 'Recovery codes for {username} at {app}, created {date}. Each code works once.',
   'recovery.lastHeading': 'You have used your last recovery code',
   'recovery.lastLead':
     'You have no recovery codes left. Create a new set now, so you can still sign in if you lose your other sign-in method.',
@@ -168,6 +176,22 @@ export const en = {
   'address.yourNoun': 'your {noun}',
   'address.noun.email': 'email address',
   'address.noun.sms': 'mobile number',
+  'address.invalid.email': 'Enter a valid email address, such as name@example.com.',
+  'address.invalid.sms': 'Enter a valid mobile number with its country code, such as +15551234567.',
+  'address.enrolExpired.email': 'That code has expired. Enter your email address again to get a new one.',
+  'address.enrolExpired.sms': 'That code has expired. Enter your mobile number again to get a new one.',
+  'address.resent': 'A new code is on its way.',
+  'address.wait_one': 'Wait {count} second before asking for another code.',
+  'address.wait_other': 'Wait {count} seconds before asking for another code.',
+  'address.tooManySends': 'Too many codes were sent. Try again later.',
+  'address.noMoreCodes': 'No more codes can be sent for this sign-in. Start again later.',
+  'address.delivery.timeout':
+    'We could not send the code right now (the service did not answer). Try again in a moment.',
+  'address.delivery.unreachable': 'We could not send the code right now. Try again in a moment.',
+  'address.delivery.rejected':
+    'The code could not be delivered to that address. Check it, or use another method.',
+  'address.delivery.expired': 'The code expired before it could be delivered. Ask for a new one.',
+  'address.delivery.not_configured': 'Sending codes is not set up on this server. Use another method.',
 
   'email.login.subject': 'Your sign-in code for {app}',
   'email.login.heading': 'Your sign-in code',
@@ -277,10 +301,18 @@ export const en = {
   'reset.mismatch': 'The two passwords do not match.',
   'reset.invalidTitle': 'This reset is no longer valid',
   'reset.invalidMessage': 'It was used already or has expired. Ask for a new code to go on.',
+
+  'password.tooShort': 'Use at least {min} characters.',
+  'password.tooLong': 'Use at most {max} characters.',
 } as const;
 
 /** A message key of the shipped catalogues. */
 export type MessageKey = keyof typeof en;
+
+/** A message with `_one` / `_other` forms, named without them (`recovery.left`): its `count` picks one. */
+export type PluralKey = {
+  [K in MessageKey]: K extends `${infer Base}_one` ? Base : never;
+}[MessageKey];
 
 /** A complete catalogue: a text for every key English has, and no other. */
 export type Catalogue = { readonly [K in MessageKey]: string };

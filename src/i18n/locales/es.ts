@@ -114,6 +114,15 @@ export const es = {
   'factor.email.label': 'Código por correo',
   'factor.sms.label': 'Código por SMS',
   'factor.webauthn.label': 'Llave de acceso',
+  'factor.totp.invalid_code':
+    'Ese código no es correcto. Comprueba la hora de tu dispositivo e inténtalo de nuevo.',
+  'factor.totp.expired_code':
+    'Esta página de configuración caducó. Escanea la clave nueva e introduce su código.',
+  'factor.recovery.invalid_code': 'Ese código de recuperación no es correcto.',
+  'factor.recovery.replayed_code': 'Ese código de recuperación ya se usó. Cada código funciona una sola vez.',
+  'factor.recovery.malformed_code': 'Introduce el código tal como está impreso (16 letras y dígitos).',
+  'factor.recovery.confirmRequired':
+    'Marca «He guardado estos códigos» para continuar. Por tu seguridad, estos son códigos nuevos: los que se mostraron antes ya no funcionan.',
 
   'totp.challengeHeading': 'Introduce tu código de verificación',
   'totp.challengeLead':
@@ -144,6 +153,8 @@ export const es = {
   'recovery.listLabel': 'Tus {count} códigos de recuperación',
   'recovery.download': 'Descargar los códigos como archivo de texto',
   'recovery.saved': 'He guardado estos códigos',
+  'recovery.file':
+    'Códigos de recuperación de {username} en {app}, creados el {date}. Cada código funciona una sola vez.',
   'recovery.lastHeading': 'Has usado tu último código de recuperación',
   'recovery.lastLead':
     'No te quedan códigos de recuperación. Crea un nuevo juego ahora, para poder iniciar sesión si pierdes tu otro método.',
@@ -173,6 +184,27 @@ export const es = {
   'address.yourNoun': 'tu {noun}',
   'address.noun.email': 'correo electrónico',
   'address.noun.sms': 'número de móvil',
+  'address.invalid.email': 'Introduce una dirección de correo electrónico válida, como nombre@example.com.',
+  'address.invalid.sms': 'Introduce un número de móvil válido con su prefijo de país, como +34612345678.',
+  'address.enrolExpired.email':
+    'Ese código caducó. Vuelve a introducir tu dirección de correo electrónico para recibir uno nuevo.',
+  'address.enrolExpired.sms':
+    'Ese código caducó. Vuelve a introducir tu número de móvil para recibir uno nuevo.',
+  'address.resent': 'Un código nuevo está en camino.',
+  'address.wait_one': 'Espera {count} segundo antes de pedir otro código.',
+  'address.wait_other': 'Espera {count} segundos antes de pedir otro código.',
+  'address.tooManySends': 'Se enviaron demasiados códigos. Inténtalo más tarde.',
+  'address.noMoreCodes':
+    'No se pueden enviar más códigos para este inicio de sesión. Vuelve a empezar más tarde.',
+  'address.delivery.timeout':
+    'No pudimos enviar el código ahora mismo (el servicio no respondió). Inténtalo de nuevo en un momento.',
+  'address.delivery.unreachable':
+    'No pudimos enviar el código ahora mismo. Inténtalo de nuevo en un momento.',
+  'address.delivery.rejected':
+    'No se pudo entregar el código a esa dirección. Compruébala o usa otro método.',
+  'address.delivery.expired': 'El código caducó antes de poder entregarse. Pide uno nuevo.',
+  'address.delivery.not_configured':
+    'El envío de códigos no está configurado en este servidor. Usa otro método.',
 
   'email.login.subject': 'Tu código de inicio de sesión para {app}',
   'email.login.heading': 'Tu código de inicio de sesión',
@@ -288,4 +320,7 @@ export const es = {
   'reset.mismatch': 'Las dos contraseñas no coinciden.',
   'reset.invalidTitle': 'Este restablecimiento ya no es válido',
   'reset.invalidMessage': 'Ya se usó o ha caducado. Pide un código nuevo para continuar.',
+
+  'password.tooShort': 'Usa al menos {min} caracteres.',
+  'password.tooLong': 'Usa como máximo {max} caracteres.',
 } as const satisfies Catalogue;

@@ -115,6 +115,16 @@ export const fr = {
   'factor.email.label': 'Code par e-mail',
   'factor.sms.label': 'Code par SMS',
   'factor.webauthn.label': 'Clé d’accès',
+  'factor.totp.invalid_code': 'Ce code est incorrect. Vérifiez l’heure de votre appareil et réessayez.',
+  'factor.totp.expired_code':
+    'Cette page de configuration a expiré. Scannez la nouvelle clé et saisissez son code.',
+  'factor.recovery.invalid_code': 'Ce code de récupération est incorrect.',
+  'factor.recovery.replayed_code':
+    'Ce code de récupération a déjà été utilisé. Chaque code ne fonctionne qu’une fois.',
+  'factor.recovery.malformed_code':
+    'Saisissez le code exactement comme il est imprimé (16 lettres et chiffres).',
+  'factor.recovery.confirmRequired':
+    'Cochez « J’ai enregistré ces codes » pour continuer. Pour votre sécurité, ce sont de nouveaux codes : ceux affichés avant ne fonctionnent plus.',
 
   'totp.challengeHeading': 'Saisissez votre code de vérification',
   'totp.challengeLead':
@@ -145,6 +155,8 @@ export const fr = {
   'recovery.listLabel': 'Vos {count} codes de récupération',
   'recovery.download': 'Télécharger les codes dans un fichier texte',
   'recovery.saved': 'J’ai enregistré ces codes',
+  'recovery.file':
+    'Codes de récupération de {username} pour {app}, créés le {date}. Chaque code ne fonctionne qu’une fois.',
   'recovery.lastHeading': 'Vous avez utilisé votre dernier code de récupération',
   'recovery.lastLead':
     'Il ne vous reste aucun code de récupération. Créez-en de nouveaux maintenant, pour pouvoir vous connecter si vous perdez votre autre méthode.',
@@ -174,6 +186,27 @@ export const fr = {
   'address.yourNoun': 'votre {noun}',
   'address.noun.email': 'adresse e-mail',
   'address.noun.sms': 'numéro de mobile',
+  'address.invalid.email': 'Saisissez une adresse e-mail valide, par exemple nom@example.com.',
+  'address.invalid.sms':
+    'Saisissez un numéro de mobile valide avec son indicatif pays, par exemple +33612345678.',
+  'address.enrolExpired.email':
+    'Ce code a expiré. Saisissez de nouveau votre adresse e-mail pour en recevoir un nouveau.',
+  'address.enrolExpired.sms':
+    'Ce code a expiré. Saisissez de nouveau votre numéro de mobile pour en recevoir un nouveau.',
+  'address.resent': 'Un nouveau code est en route.',
+  'address.wait_one': 'Attendez {count} seconde avant de demander un autre code.',
+  'address.wait_other': 'Attendez {count} secondes avant de demander un autre code.',
+  'address.tooManySends': 'Trop de codes ont été envoyés. Réessayez plus tard.',
+  'address.noMoreCodes': 'Aucun autre code ne peut être envoyé pour cette connexion. Recommencez plus tard.',
+  'address.delivery.timeout':
+    'Nous n’avons pas pu envoyer le code pour le moment (le service n’a pas répondu). Réessayez dans un instant.',
+  'address.delivery.unreachable':
+    'Nous n’avons pas pu envoyer le code pour le moment. Réessayez dans un instant.',
+  'address.delivery.rejected':
+    'Le code n’a pas pu être remis à cette adresse. Vérifiez-la, ou utilisez une autre méthode.',
+  'address.delivery.expired': 'Le code a expiré avant de pouvoir être remis. Demandez-en un nouveau.',
+  'address.delivery.not_configured':
+    'L’envoi de codes n’est pas configuré sur ce serveur. Utilisez une autre méthode.',
 
   'email.login.subject': 'Votre code de connexion pour {app}',
   'email.login.heading': 'Votre code de connexion',
@@ -290,4 +323,7 @@ export const fr = {
   'reset.mismatch': 'Les deux mots de passe ne correspondent pas.',
   'reset.invalidTitle': 'Cette réinitialisation n’est plus valable',
   'reset.invalidMessage': 'Elle a déjà été utilisée ou a expiré. Demandez un nouveau code pour continuer.',
+
+  'password.tooShort': 'Utilisez au moins {min} caractères.',
+  'password.tooLong': 'Utilisez au plus {max} caractères.',
 } as const satisfies Catalogue;
