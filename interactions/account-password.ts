@@ -52,7 +52,10 @@ export async function changePassword(
   }
   await attempt.attempt.succeed();
   const problem = passwordProblem(form.next, options.minLength);
-  if (problem) return { ok: false, error: passwordProblemMessage(problem, options.minLength), status: 400 };
+  if (problem) {
+    const { key, vars } = passwordProblemMessage(problem, options.minLength);
+    return { ok: false, error: t(key, vars), status: 400 };
+  }
   if (form.next !== form.confirm) return { ok: false, error: t('account.pwMismatch'), status: 400 };
   await deps.accounts.update(who.accountId, { password_hash: await deps.hasher.hash(form.next) });
   const ended = options.sessions

@@ -255,7 +255,8 @@ export function submitNewPassword(deps: ResetDeps): Step {
           400,
         );
       }
-      return renderPassword(deps, ctx, passwordProblemMessage(result.error, deps.reset.minPasswordLength));
+      const { key, vars } = passwordProblemMessage(result.error, deps.reset.minPasswordLength);
+      return renderPassword(deps, ctx, tr(ctx, key, vars));
     }
     const uid = ctx.state.interaction.uid;
     const pending: PendingLogin = {

@@ -17,9 +17,12 @@ export function passwordProblem(password: string, minLength: number): PasswordPr
   return undefined;
 }
 
-/** The sentence that explains a {@link PasswordProblem} to whoever chose the password. */
-export function passwordProblemMessage(problem: PasswordProblem, minLength: number): string {
+/** The message that explains a {@link PasswordProblem} to whoever chose the password: a catalogue key and its variables. */
+export function passwordProblemMessage(
+  problem: PasswordProblem,
+  minLength: number,
+): { key: 'password.tooShort' | 'password.tooLong'; vars: Record<string, number> } {
   return problem === 'too_short'
-    ? `Use at least ${minLength} characters.`
-    : `Use at most ${MAX_PASSWORD_LENGTH} characters.`;
+    ? { key: 'password.tooShort', vars: { min: minLength } }
+    : { key: 'password.tooLong', vars: { max: MAX_PASSWORD_LENGTH } };
 }
