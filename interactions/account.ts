@@ -21,6 +21,8 @@ import {
   type EnrolmentHost,
   enrolTitle,
   factorLabel,
+  factorMessage,
+  factorPageTexts,
   messageFor,
   prove,
   readInput,
@@ -254,6 +256,7 @@ export function createAccountRouter(
     return {
       account: me.account,
       ip: ctx.ip,
+      t: translatorOf(ctx),
       request: async (factor): Promise<FactorRequest> => ({
         account: me.account,
         clientId: ACCOUNT_CLIENT_ID,
@@ -273,15 +276,12 @@ export function createAccountRouter(
           view.view,
           {
             ...view.data,
+            ...factorPageTexts(factor, view, translatorOf(ctx), error),
             title: enrolTitle(factor, translatorOf(ctx)),
             action: `${ACCOUNT_PATH}/enrol/${factor.id}`,
             abortUrl: ACCOUNT_PATH,
             csrf: csrf.token(`account:${me.sessionUid}`),
             clientName: await appName(),
-            error:
-              [error, view.data.error]
-                .filter((m): m is string => typeof m === 'string' && m !== '')
-                .join(' ') || undefined,
             otherFactors: [],
             rememberBrowserDays: 0,
           },
@@ -386,9 +386,8 @@ export function createAccountRouter(
       const { req, save } = await confirmRequest(ctx, factor);
       const view = await factor.challenge(req);
       await save();
-      const error = typeof view.data.error === 'string' ? view.data.error : undefined;
-      if (error) return showAccount(ctx, { error });
       const t = translatorOf(ctx);
+      if (view.error) return showAccount(ctx, { error: factorMessage(factor, view.error, t) });
       await showAccount(ctx, {
         note: t('account.codeSent', { to: String(view.data.sentTo ?? t('account.you')) }),
       });

@@ -51,6 +51,7 @@ export function loginEnrolmentHost(
       renderFactor(
         deps,
         ctx,
+        factor,
         view,
         {
           title: enrolTitle(factor, t),
@@ -196,6 +197,7 @@ export async function showBackupPending(
   await renderFactor(
     deps,
     ctx,
+    backup,
     {
       view: 'backup-pending',
       data: {

@@ -6,12 +6,13 @@ import type {
   Credential,
   Factor,
   FactorInputs,
+  FactorMessage,
   FactorRequest,
   FactorView,
   VerifyFailure,
   VerifyResult,
 } from '../src/factors/types.ts';
-import { type Translate, translatorOf } from '../src/i18n/index.ts';
+import { defaultI18n, extendTranslator, type Translate, translatorOf } from '../src/i18n/index.ts';
 import { UNCHECKED_FAILURES } from '../src/security/attempts.ts';
 import type { InteractionDeps } from './context.ts';
 import { waysOn } from './ways-on.ts';
@@ -24,27 +25,54 @@ import { waysOn } from './ways-on.ts';
  * failures are outcomes and traits of the factor interface.
  */
 
-/** English messages for refused proofs when the factor has none (catalogues: `failure.<code>`). */
-export const DEFAULT_MESSAGES: Record<VerifyFailure, string> = {
-  invalid_code: 'That code is not correct.',
-  replayed_code: 'That code was already used. Wait for the next one.',
-  expired_code: 'That code has expired. Ask for a new one.',
-  not_enrolled: 'This method is not set up for your account.',
-  malformed_code: 'Enter the code exactly as shown.',
-  invalid_address: 'Enter a valid address.',
-};
+/**
+ * The page's translator for a factor's own pages and messages. A key is found in the factor's
+ * `catalogues` for the page's language (in English also its `messages`), then in tollgate's
+ * catalogue of that language (shipped or the operator's) as `factor.<id>.<key>` and as itself,
+ * then in the factor's English (`catalogues.en`, `messages`), then in tollgate's English.
+ */
+export function factorTranslator(factor: Factor, t: Translate): Translate {
+  const own = factor.catalogues?.[t.locale];
+  const english = (key: string) => factor.catalogues?.en?.[key] ?? factor.messages?.[key];
+  const scoped = (key: string) => `factor.${factor.id}.${key}`;
+  return extendTranslator(
+    t,
+    (key, only, base) =>
+      own?.[key] ??
+      (t.locale === 'en' ? english(key) : undefined) ??
+      base(scoped(key), true) ??
+      base(key, true) ??
+      (only ? undefined : (english(key) ?? base(scoped(key), false) ?? base(key, false))),
+  );
+}
+
+/** A factor's message in the page's language (see {@link factorTranslator}). */
+export function factorMessage(factor: Factor, message: FactorMessage, t: Translate): string {
+  return factorTranslator(factor, t)(message.key, message.vars);
+}
 
 /**
- * The user-facing message for a failure code in the page's language: the factor's own catalogue
- * for that language first; in English the factor's `messages`; else tollgate's catalogue; else the
- * factor's `messages` and the English default.
+ * What a factor's page shows besides the factor's data: its translator as `t`, and its `error`
+ * and `notice` in the page's language. The step's message (wrong code, attempts left) comes
+ * before the factor's own (a failed send): both are worth reading.
+ */
+export function factorPageTexts(factor: Factor, view: FactorView, t: Translate, stepError?: string) {
+  const ft = factorTranslator(factor, t);
+  const say = (m: FactorMessage | undefined) => (m ? ft(m.key, m.vars) : undefined);
+  return {
+    t: ft,
+    error: [stepError, say(view.error)].filter((m) => m !== undefined && m !== '').join(' ') || undefined,
+    notice: say(view.notice),
+  };
+}
+
+/**
+ * The user-facing message for a failure code in the page's language: the factor's own text for
+ * it (see {@link factorTranslator}), else tollgate's `failure.<code>`.
  */
 export function messageFor(factor: Factor, code: VerifyFailure, t?: Translate): string {
-  const own = t && factor.catalogues?.[t.locale]?.[code];
-  if (own) return own;
-  if (!t || t.locale === 'en')
-    return factor.messages?.[code] ?? t?.opt(`failure.${code}`) ?? DEFAULT_MESSAGES[code];
-  return t.opt(`failure.${code}`) ?? factor.messages?.[code] ?? DEFAULT_MESSAGES[code];
+  const tr = t ?? defaultI18n().translator('en');
+  return factorTranslator(factor, tr).opt(code) ?? tr(`failure.${code}`);
 }
 
 /** A factor's name in the page's language (see {@link messageFor} for the order). */
@@ -223,7 +251,7 @@ export async function submitEnrolment(
       await host.refused(factor);
       await host.save();
       // A factor that explains the failure on its page says it once.
-      const own = typeof result.view.data.error === 'string';
+      const own = result.view.error !== undefined;
       return host.show(factor, result.view, own ? undefined : messageFor(factor, result.error, host.t), 400);
     }
     case 'enrolled': {

@@ -1,4 +1,5 @@
-import type { FactorView } from '../src/factors/types.ts';
+import type { Factor, FactorView } from '../src/factors/types.ts';
+import { translatorOf } from '../src/i18n/index.ts';
 import {
   clientIdOf,
   clientName,
@@ -6,11 +7,16 @@ import {
   type InteractionDeps,
   interactionUrls,
 } from './context.ts';
+import { factorPageTexts } from './factor-flow.ts';
 
-/** Renders a factor's page inside the login, with what every factor page shows. */
+/**
+ * Renders a factor's page inside the login, with what every factor page shows. The page's `t`
+ * knows the factor's own catalogues; the view's `error` and `notice` keys are translated here.
+ */
 export async function renderFactor(
   deps: InteractionDeps,
   ctx: InteractionContext,
+  factor: Factor,
   view: FactorView,
   extra: { action: string; title: string; error?: string; otherFactors?: { label: string; href: string }[] },
   status = 200,
@@ -21,14 +27,9 @@ export async function renderFactor(
     view.view,
     {
       ...view.data,
+      ...factorPageTexts(factor, view, translatorOf(ctx), extra.error),
       title: extra.title,
       action: extra.action,
-      // The step's message (wrong code, attempts left) and the factor's own (e.g. a failed
-      // send) are both worth reading.
-      error:
-        [extra.error, view.data.error]
-          .filter((m): m is string => typeof m === 'string' && m !== '')
-          .join(' ') || undefined,
       csrf: ctx.state.csrf,
       abortUrl: interactionUrls(uid, ctx.state.csrf).abort,
       clientName: await clientName(deps.provider, params.client_id),

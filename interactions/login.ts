@@ -17,7 +17,7 @@ import {
   type Step,
   seeOther,
 } from './context.ts';
-import { messageFor, readInput, renderLocked } from './factor-flow.ts';
+import { factorTranslator, messageFor, readInput, renderLocked } from './factor-flow.ts';
 import { field } from './form.ts';
 import { loadPending } from './pending.ts';
 
@@ -44,7 +44,9 @@ async function signInOffers(deps: InteractionDeps, ctx: InteractionContext): Pro
   return Promise.all(
     signInFactors(deps, ctx).map(async (f) => {
       const view = await (f.signIn as NonNullable<Factor['signIn']>).offer({ flowId: uid, ip: ctx.ip });
-      return { view: view.view, data: { ...view.data, action: urls.signIn(f.id), csrf: ctx.state.csrf } };
+      // The fragment's `t` knows the factor's own catalogues, as on the factor's own pages.
+      const t = factorTranslator(f, translatorOf(ctx));
+      return { view: view.view, data: { ...view.data, t, action: urls.signIn(f.id), csrf: ctx.state.csrf } };
     }),
   );
 }

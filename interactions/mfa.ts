@@ -92,6 +92,7 @@ async function showChallenge(
   await renderFactor(
     deps,
     ctx,
+    factor,
     view,
     {
       title: translatorOf(ctx)('mfa.verifyTitle'),
@@ -234,7 +235,7 @@ export function verifyFactor(deps: InteractionDeps): Step {
       if (outcome.result.renewal) {
         // A backup factor used its last code: offer a new supply before going on.
         await mfa.pending.set(uid, pending);
-        return renderFactor(deps, ctx, outcome.result.renewal, {
+        return renderFactor(deps, ctx, factor, outcome.result.renewal, {
           title: factorLabel(factor, translatorOf(ctx)),
           action: interactionUrls(uid, ctx.state.csrf).regenerate,
         });

@@ -2,11 +2,14 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import ejs from 'ejs';
 import type { Context } from 'koa';
-import { translatorOf } from './i18n/index.ts';
+import { type Translate, translatorOf } from './i18n/index.ts';
 import { VIEWS_DIR } from './paths.ts';
 import type { Branding } from './ui/branding.ts';
 
-/** Renders an EJS page from views/ into a Koa response. */
+/**
+ * Renders an EJS page from views/ into a Koa response. `data.t`, when given, is the page's
+ * translator (a factor's page: its own catalogues first); else the request's.
+ */
 export type Render = (
   ctx: Context,
   view: string,
@@ -82,8 +85,9 @@ export function createRenderer(viewsDir: string = VIEWS_DIR, options: RenderOpti
     // through the same operator overrides as a whole page.
     const resolveView = (name: string) => templatePath(viewsDir, name, options.overridesDir);
     // Every page speaks the request's language (src/i18n): `t('key', vars)` in templates, and
-    // `lang` for `<html lang>`.
-    const t = translatorOf(ctx);
+    // `lang` for `<html lang>`. A factor's page brings its own `t`, in the same language, that
+    // reads the factor's catalogues first (interactions/factor-flow.ts).
+    const t = typeof data.t === 'function' ? (data.t as Translate) : translatorOf(ctx);
     // renderFile renders synchronously (async: false) inside the promise it returns, so no other
     // page's render runs between setting and clearing `rendering`.
     rendering = folders;

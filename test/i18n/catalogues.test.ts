@@ -5,10 +5,30 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { factorLabel, messageFor } from '../../interactions/factor-flow.ts';
+import { createMemoryCredentialStore } from '../../adapters/memory-credentials.ts';
+import { createMemoryKeyValueStore } from '../../adapters/memory-kv.ts';
+import { factorLabel, factorMessage, factorTranslator, messageFor } from '../../interactions/factor-flow.ts';
+import { BUILTIN_FACTORS } from '../../src/factors/builtin.ts';
+import { createFactors } from '../../src/factors/index.ts';
 import type { Factor } from '../../src/factors/types.ts';
-import { WEBAUTHN_CATALOGUES, WEBAUTHN_MESSAGES } from '../../src/factors/webauthn/messages.ts';
 import { createI18n, SHIPPED_CATALOGUES } from '../../src/i18n/index.ts';
+import type { OtpService } from '../../src/otp/service.ts';
+import { createSecretBox } from '../../src/security/secret-box.ts';
+
+const varsOf = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+/** Every factor tollgate ships, built on memory stores (only their texts are read here). */
+const shippedFactors = (): Factor[] =>
+  createFactors(
+    { factors: BUILTIN_FACTORS.map((d) => d.id) },
+    {
+      credentials: createMemoryCredentialStore(),
+      kv: createMemoryKeyValueStore(),
+      box: createSecretBox([{ id: 'k', key: Buffer.alloc(32, 1) }]),
+      otp: {} as OtpService,
+      issuer: 'https://id.example.test',
+    },
+  ).all();
 
 const accepting = (header: string) => ({
   acceptsLanguages: () =>
@@ -34,10 +54,9 @@ describe('shipped catalogues', () => {
 
     it(`${lang} keeps every {variable} of the English text, and has no empty text`, () => {
       for (const [key, text] of Object.entries(catalogue)) {
-        const vars = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
-        expect({ key, vars: vars(text) }).toEqual({
+        expect({ key, vars: varsOf(text) }).toEqual({
           key,
-          vars: vars(SHIPPED_CATALOGUES.en?.[key as never] ?? ''),
+          vars: varsOf(SHIPPED_CATALOGUES.en?.[key as never] ?? ''),
         });
         expect({ key, empty: text.trim() === '' }).toEqual({ key, empty: false });
       }
@@ -118,10 +137,48 @@ describe('factor plug-ins', () => {
     expect(factorLabel(plugin, i18n.translator('fr'))).toBe('Hardware key');
   });
 
-  it('the passkey factor ships its own catalogues for every shipped language', () => {
-    for (const lang of ['de', 'fr', 'es'])
-      expect(Object.keys(WEBAUTHN_CATALOGUES[lang] ?? {}).sort()).toEqual(
-        ['label', ...Object.keys(WEBAUTHN_MESSAGES)].sort(),
-      );
+  it("a factor message key: its own catalogue, then tollgate's `factor.<id>.<key>` and the key, then its English", () => {
+    const withTexts = {
+      ...plugin,
+      catalogues: {
+        en: { TOO_SLOW_one: 'Too slow: {count} second.', TOO_SLOW_other: 'Too slow: {count} seconds.' },
+        de: { TOO_SLOW_other: 'Zu langsam: {count} Sekunden.', 'page.heading': 'Schlüssel verwenden' },
+      },
+    } as unknown as Factor;
+    const slow = { key: 'TOO_SLOW', vars: { count: 3 } };
+    expect(factorMessage(withTexts, slow, i18n.translator('de'))).toBe('Zu langsam: 3 Sekunden.');
+    expect(factorMessage(withTexts, slow, i18n.translator('en'))).toBe('Too slow: 3 seconds.');
+    // No Spanish of its own: its English, never the bare key.
+    expect(factorMessage(withTexts, slow, i18n.translator('es'))).toBe('Too slow: 3 seconds.');
+    // Keys it does not have are tollgate's, in the page's language.
+    const de = factorTranslator(withTexts, i18n.translator('de'));
+    expect(de('page.heading')).toBe('Schlüssel verwenden');
+    expect(de('common.cancel')).toBe('Abbrechen');
+    expect(factorMessage(withTexts, { key: 'address.tooManySends' }, i18n.translator('fr'))).toBe(
+      'Trop de codes ont été envoyés. Réessayez plus tard.',
+    );
+    // A shipped factor's own message in tollgate's catalogue, as `factor.<id>.<code>`.
+    const totp = shippedFactors().find((f) => f.id === 'totp') as Factor;
+    expect(messageFor(totp, 'invalid_code', i18n.translator('es'))).toBe(
+      'Ese código no es correcto. Comprueba la hora de tu dispositivo e inténtalo de nuevo.',
+    );
   });
+
+  // A shipped factor's own texts (label, messages, its pages' keys) exist in every shipped
+  // language, with the same variables: a key added to its English only fails here.
+  for (const factor of shippedFactors()) {
+    const english = { ...factor.messages, ...factor.catalogues?.en };
+    if (Object.keys(english).length === 0) continue;
+    for (const lang of Object.keys(SHIPPED_CATALOGUES)) {
+      it(`the ${factor.id} factor's own texts are complete in ${lang}`, () => {
+        const t = factorTranslator(factor, i18n.translator(lang));
+        const own = factor.catalogues?.[lang] ?? {};
+        const missing = Object.keys(english).filter((k) => t.opt(k) === undefined);
+        const extra = Object.keys(own).filter((k) => !(k in english));
+        expect({ lang, missing, extra }).toEqual({ lang, missing: [], extra: [] });
+        for (const [key, text] of Object.entries(own))
+          expect({ key, vars: varsOf(text) }).toEqual({ key, vars: varsOf(english[key] ?? '') });
+      });
+    }
+  }
 });

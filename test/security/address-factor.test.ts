@@ -63,7 +63,7 @@ describe('address factor: enrolment and login codes are kept apart', () => {
     // ...its code is not a login code, before or after a challenge was opened.
     expect(await factor.verify(req, { code: enrolCode })).toMatchObject({ ok: false });
     const challenge = await factor.challenge(req);
-    expect(challenge.data.error).toBeUndefined();
+    expect(challenge.error).toBeUndefined();
     // The challenge sent a fresh code to the stored address, not reusing the enrolment session.
     expect(messages.at(-1)?.to).toBe('old@example.test');
     const loginCode = messages.at(-1)?.code as string;
@@ -113,7 +113,7 @@ describe('address factor: enrolment and login codes are kept apart', () => {
     const refused = await factor.finishEnrolment(req, { address: 'una@example.test' });
     // Refused by the send limits: a delivery outcome of its own, not a wrong answer.
     expect(refused.outcome).toBe('undelivered');
-    expect(refused.outcome === 'undelivered' && refused.view.data.error).toBe(TOO_MANY_SENDS);
+    expect(refused.outcome === 'undelivered' && refused.view.error).toEqual(TOO_MANY_SENDS);
     expect(refused.outcome === 'undelivered' && refused.limited).toBe(true);
     expect(messages).toHaveLength(1);
   });

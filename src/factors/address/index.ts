@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Account, AccountStore } from '../../accounts/types.ts';
 import { minutesLeft } from '../../delivery/expiry.ts';
 import type { Channel, DeliveryError } from '../../delivery/types.ts';
+import type { MessageKey, MessageVars, PluralKey } from '../../i18n/index.ts';
 import type { Logger } from '../../log.ts';
 import type { OtpService } from '../../otp/service.ts';
 import type { SendLimiter } from '../../security/regulation.ts';
@@ -9,6 +10,7 @@ import type {
   Credential,
   CredentialStore,
   Factor,
+  FactorMessage,
   FactorRequest,
   FactorView,
   VerifyResult,
@@ -42,8 +44,15 @@ export interface AddressFactorOptions {
   accounts?: Pick<AccountStore, 'findById' | 'update'>;
 }
 
+/**
+ * A message of this factor's pages: a key of tollgate's catalogue (src/i18n/locales), translated
+ * when the page renders.
+ */
+const say = (key: MessageKey | PluralKey, vars?: MessageVars): FactorMessage =>
+  vars ? { key, vars } : { key };
+
 /** What users read when the send limits refuse another code. */
-export const TOO_MANY_SENDS = 'Too many codes were sent. Try again later.';
+export const TOO_MANY_SENDS: FactorMessage = say('address.tooManySends');
 
 const ADDRESS: Record<Channel, z.ZodType<string>> = {
   email: z.email().max(254),
@@ -57,7 +66,9 @@ const META: Record<
     amr: string[];
     noun: string;
     /** What users read for an address that is not one (failure `invalid_address`). */
-    invalid: string;
+    invalid: FactorMessage;
+    /** What users read for an enrolment code that expired: enter the address again. */
+    expired: FactorMessage;
     prefill: (a: Account) => string | undefined;
     /** The account field that records the address as proven. */
     verified: 'email_verified' | 'phone_verified';
@@ -68,7 +79,8 @@ const META: Record<
     label: 'Email code',
     amr: ['email'],
     noun: 'email address',
-    invalid: 'Enter a valid email address, such as name@example.com.',
+    invalid: say('address.invalid.email'),
+    expired: say('address.enrolExpired.email'),
     prefill: (a) => a.email,
     verified: 'email_verified',
   },
@@ -76,7 +88,8 @@ const META: Record<
     label: 'Text message code',
     amr: ['sms'],
     noun: 'mobile number',
-    invalid: 'Enter a valid mobile number with its country code, such as +15551234567.',
+    invalid: say('address.invalid.sms'),
+    expired: say('address.enrolExpired.sms'),
     prefill: (a) => a.phone,
     verified: 'phone_verified',
   },
@@ -86,13 +99,7 @@ const META: Record<
 const sameAddress = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 /** What users read when a code could not be sent; no attempt is used up by it. */
-const DELIVERY_MESSAGES: Record<DeliveryError, string> = {
-  timeout: 'We could not send the code right now (the service did not answer). Try again in a moment.',
-  unreachable: 'We could not send the code right now. Try again in a moment.',
-  rejected: 'The code could not be delivered to that address. Check it, or use another method.',
-  expired: 'The code expired before it could be delivered. Ask for a new one.',
-  not_configured: 'Sending codes is not set up on this server. Use another method.',
-};
+const undelivered = (error: DeliveryError): FactorMessage => say(`address.delivery.${error}`);
 
 const owner = (req: FactorRequest) => `login:${req.flowId}`;
 
@@ -104,9 +111,15 @@ const validMinutes = (expiresAt: unknown) =>
 export function createAddressFactor(options: AddressFactorOptions): Factor {
   const { channel, otp, credentials } = options;
   const meta = META[channel];
-  const view = (name: string, data: Record<string, unknown>): FactorView => ({
+  const view = (
+    name: string,
+    data: Record<string, unknown>,
+    messages: { error?: FactorMessage; notice?: FactorMessage } = {},
+  ): FactorView => ({
     view: `factors/address-${name}`,
     data: { channel, noun: meta.noun, ...data },
+    ...(messages.error ? { error: messages.error } : {}),
+    ...(messages.notice ? { notice: messages.notice } : {}),
   });
 
   const credentialOf = async (accountId: string): Promise<Credential | undefined> =>
@@ -133,7 +146,11 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
    * `sessionId`/`sentTo`, an enrolment code under `enrolSessionId`/`enrolSentTo`: a code
    * sent to a new address must never pass a login challenge.
    */
-  async function send(req: FactorRequest, to: string, purpose: 'login' | 'enrolment') {
+  async function send(
+    req: FactorRequest,
+    to: string,
+    purpose: 'login' | 'enrolment',
+  ): Promise<FactorMessage | undefined> {
     if (!(await allowSend(req, to))) return TOO_MANY_SENDS;
     const { session, delivery } = await otp.issue({
       owner: owner(req),
@@ -175,7 +192,7 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
         'code sent',
       );
     }
-    return delivery.ok ? undefined : DELIVERY_MESSAGES[delivery.error];
+    return delivery.ok ? undefined : undelivered(delivery.error);
   }
 
   /**
@@ -209,7 +226,6 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
     restricted: true,
     enrollable: true,
     backup: false,
-    messages: { invalid_address: meta.invalid },
 
     async isEnrolled(accountId) {
       return (await credentialOf(accountId)) !== undefined;
@@ -227,11 +243,11 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
       if (input.address !== undefined) {
         const parsed = ADDRESS[channel].safeParse(input.address.trim());
         if (!parsed.success) {
-          // The flow shows `messages.invalid_address`: about the address, never about a code.
+          // About the address, never about a code: the page says which kind of address it wants.
           return {
             outcome: 'refused',
             error: 'invalid_address',
-            view: view('enrol', { address: input.address }),
+            view: view('enrol', { address: input.address }, { error: meta.invalid }),
           };
         }
         req.state.address = parsed.data;
@@ -239,8 +255,8 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
         if (failure)
           return {
             outcome: 'undelivered',
-            view: view('enrol', { address: parsed.data, error: failure }),
-            limited: failure === TOO_MANY_SENDS,
+            view: view('enrol', { address: parsed.data }, { error: failure }),
+            limited: failure.key === TOO_MANY_SENDS.key,
           };
         return {
           outcome: 'next',
@@ -260,14 +276,14 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
         return {
           outcome: 'refused',
           error,
-          view: view('confirm', {
-            sentTo: req.state.enrolSentTo,
-            error:
-              error === 'expired_code'
-                ? `That code has expired. Enter your ${meta.noun} again to get a new one.`
-                : undefined,
-            validMinutes: error === 'expired_code' ? undefined : validMinutes(req.state.enrolExpiresAt),
-          }),
+          view: view(
+            'confirm',
+            {
+              sentTo: req.state.enrolSentTo,
+              validMinutes: error === 'expired_code' ? undefined : validMinutes(req.state.enrolExpiresAt),
+            },
+            error === 'expired_code' ? { error: meta.expired } : {},
+          ),
         };
       }
       // Binding a (new) address replaces the old one of this channel.
@@ -288,17 +304,17 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
 
     async challenge(req) {
       const credential = await credentialOf(req.account.id);
-      if (!credential) return view('challenge', { error: 'This method is not set up for your account.' });
+      if (!credential) return view('challenge', {}, { error: say('failure.not_enrolled') });
       // A reload of the page does not send another code; "Send a new code" does.
       const live = await liveSession(req);
       if (live)
         return view('challenge', { sentTo: req.state.sentTo, validMinutes: validMinutes(live.expiresAt) });
       const failure = await send(req, String(credential.data.address), 'login');
-      return view('challenge', {
-        sentTo: req.state.sentTo,
-        error: failure,
-        validMinutes: failure ? undefined : validMinutes(req.state.expiresAt),
-      });
+      return view(
+        'challenge',
+        { sentTo: req.state.sentTo, validMinutes: failure ? undefined : validMinutes(req.state.expiresAt) },
+        { error: failure },
+      );
     },
 
     async resend(req) {
@@ -308,16 +324,17 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
       const result = await otp.resend(owner(req), id, String(credential.data.address));
       if (!result) return factor.challenge(req);
       if (result.ok)
-        return view('challenge', {
-          sentTo: req.state.sentTo,
-          notice: 'A new code is on its way.',
-          validMinutes: validMinutes(result.session.expiresAt),
-        });
+        return view(
+          'challenge',
+          { sentTo: req.state.sentTo, validMinutes: validMinutes(result.session.expiresAt) },
+          { notice: say('address.resent') },
+        );
       if (result.error === 'cooldown') {
-        return view('challenge', {
-          sentTo: req.state.sentTo,
-          error: `Wait ${result.retryAfter} seconds before asking for another code.`,
-        });
+        return view(
+          'challenge',
+          { sentTo: req.state.sentTo },
+          { error: say('address.wait', { count: result.retryAfter }) },
+        );
       }
       if (result.error === 'not_pending' || result.error === 'address_mismatch') {
         // The old code expired or was used up: start a new one.
@@ -325,14 +342,8 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
         return factor.challenge(req);
       }
       if (result.error === 'delivery_failed')
-        return view('challenge', {
-          sentTo: req.state.sentTo,
-          error: DELIVERY_MESSAGES[result.delivery.error],
-        });
-      return view('challenge', {
-        sentTo: req.state.sentTo,
-        error: 'No more codes can be sent for this sign-in. Start again later.',
-      });
+        return view('challenge', { sentTo: req.state.sentTo }, { error: undelivered(result.delivery.error) });
+      return view('challenge', { sentTo: req.state.sentTo }, { error: say('address.noMoreCodes') });
     },
 
     async verify(req, input): Promise<VerifyResult> {

@@ -4,6 +4,7 @@ import type {
   CredentialStore,
   EnrolmentResult,
   Factor,
+  FactorMessage,
   FactorRequest,
   FactorView,
   KeyValueStore,
@@ -47,14 +48,13 @@ export const RECOVERY_VIEWS = {
   regenerate: 'factors/recovery-regenerate',
 } as const;
 
-/** User-facing messages of this factor (UPPER_SNAKE -> message). */
-export const RECOVERY_MESSAGES = {
-  invalid_code: 'That recovery code is not correct.',
-  replayed_code: 'That recovery code was already used. Each code works once.',
-  malformed_code: 'Enter the code exactly as printed (16 letters and digits).',
-  CONFIRM_REQUIRED:
-    'Tick "I have saved these codes" to continue. For your safety these are new codes: the ones shown before no longer work.',
-} as const;
+/*
+ * Its messages are tollgate's catalogue's `factor.recovery.<code>` (src/i18n/locales): the flow
+ * finds them by failure code, and the page's own by its key.
+ */
+
+/** Refused enrolment: the "saved" box was not ticked, so a new set is shown. */
+export const CONFIRM_REQUIRED: FactorMessage = { key: 'factor.recovery.confirmRequired' };
 
 /** Options of {@link createRecoveryFactor}. */
 export interface RecoveryFactorOptions {
@@ -214,22 +214,19 @@ export function createRecoveryFactor(options: RecoveryFactorOptions): RecoveryFa
     return codes;
   }
 
-  /** Builds the "save your codes" page around a freshly generated set. */
-  async function codesPage(req: FactorRequest, error?: string): Promise<FactorView> {
+  /**
+   * Builds the "save your codes" page around a freshly generated set. The page offers them as a
+   * text file too, headed in its language with the account's name and the day they were made.
+   */
+  async function codesPage(req: FactorRequest, error?: FactorMessage): Promise<FactorView> {
     const codes = await generate(req.account.id);
-    const date = new Date(now()).toISOString().slice(0, 10);
-    const text = [
-      `tollgate recovery codes for ${req.account.username} (created ${date}). Each code works once.`,
-      ...codes,
-      '',
-    ].join('\n');
     const data: Record<string, unknown> = {
       codes,
       count: codes.length,
-      downloadHref: `data:text/plain;charset=utf-8,${encodeURIComponent(text)}`,
+      username: req.account.username,
+      created: new Date(now()).toISOString().slice(0, 10),
     };
-    if (error !== undefined) data.error = error;
-    return { view: RECOVERY_VIEWS.codes, data };
+    return { view: RECOVERY_VIEWS.codes, data, ...(error ? { error } : {}) };
   }
 
   return {
@@ -241,7 +238,6 @@ export function createRecoveryFactor(options: RecoveryFactorOptions): RecoveryFa
     restricted: false,
     enrollable: true,
     backup: true,
-    messages: RECOVERY_MESSAGES,
     generate,
     remaining,
 
@@ -266,7 +262,7 @@ export function createRecoveryFactor(options: RecoveryFactorOptions): RecoveryFa
       return {
         outcome: 'refused',
         error: 'malformed_code',
-        view: await codesPage(req, RECOVERY_MESSAGES.CONFIRM_REQUIRED),
+        view: await codesPage(req, CONFIRM_REQUIRED),
       };
     },
 

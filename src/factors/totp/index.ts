@@ -46,12 +46,7 @@ const FACTOR_ID = 'totp';
 const LABEL = 'Authenticator app';
 const ENROL_VIEW = 'factors/totp-enrol';
 const CHALLENGE_VIEW = 'factors/totp-challenge';
-/** User-facing messages of this factor, by failure code. */
-export const TOTP_MESSAGES = {
-  invalid_code: 'That code is not correct. Check the time on your device and try again.',
-  replayed_code: 'That code was already used. Wait for the next one.',
-  expired_code: 'This set-up page expired. Scan the new key and enter its code.',
-} as const;
+/* Its messages are tollgate's catalogue's `factor.totp.<code>` (src/i18n/locales), by failure code. */
 
 /** Key of the sealed pending seed in `FactorRequest.state`. */
 const PENDING = 'pendingSecret';
@@ -147,7 +142,6 @@ export function createTotpFactor(options: TotpFactorOptions): Factor {
     backup: false,
     // A second app (a phone and a tablet): verify tries each of the account's keys.
     multiple: true,
-    messages: TOTP_MESSAGES,
 
     async isEnrolled(accountId) {
       return (await totpCredentials(accountId)).length > 0;

@@ -8,6 +8,7 @@ import type {
   CredentialStore,
   EnrolmentResult,
   Factor,
+  FactorMessage,
   FactorRequest,
   FactorView,
   KeyValueStore,
@@ -16,7 +17,7 @@ import type {
   VerifyResult,
 } from '../types.ts';
 import { amrOf, type PasskeyData, passkeyOf, toWebAuthnCredential } from './credential.ts';
-import { WEBAUTHN_CATALOGUES, WEBAUTHN_MESSAGES } from './messages.ts';
+import { WEBAUTHN_CATALOGUES, type WebauthnTextKey } from './messages.ts';
 import type { WebauthnOptions } from './options.ts';
 
 /*
@@ -64,6 +65,9 @@ type Purpose = 'register' | 'authenticate' | 'sign-in';
 /** The parts of a browser's assertion read before the library checks it. */
 type Answer = { id?: unknown; response?: { userHandle?: unknown } };
 
+/** An authenticator the configuration refuses (`aaguids`, `allow_synced`): a key of ./messages.ts. */
+const NOT_ALLOWED: FactorMessage = { key: 'NOT_ALLOWED' satisfies WebauthnTextKey };
+
 /** A JSON answer from the browser, up to 8 KiB. */
 const response = z.string().min(2).max(8192);
 
@@ -100,7 +104,7 @@ export function createWebauthnFactor(options: WebauthnFactorOptions): Factor {
     return (await kv.setIfAbsent(`webauthn-used:${challenge}`, '1', ttl)) ? challenge : undefined;
   }
 
-  async function registrationPage(req: FactorRequest, error?: string): Promise<FactorView> {
+  async function registrationPage(req: FactorRequest, error?: FactorMessage): Promise<FactorView> {
     const existing = await passkeys(req.account.id);
     const { generateRegistrationOptions } = await library();
     const opts = await generateRegistrationOptions({
@@ -117,7 +121,7 @@ export function createWebauthnFactor(options: WebauthnFactorOptions): Factor {
       timeout: config.timeout_ms,
     });
     await kv.set(challengeKey(req.flowId, 'register'), opts.challenge, ttl);
-    return page('enrol', { options: opts, ...(error ? { error } : {}) });
+    return { ...page('enrol', { options: opts }), ...(error ? { error } : {}) };
   }
 
   const parse = (raw: string | undefined): unknown => {
@@ -137,7 +141,7 @@ export function createWebauthnFactor(options: WebauthnFactorOptions): Factor {
     backup: false,
     multiple: true,
     phishingResistant: true,
-    messages: WEBAUTHN_MESSAGES,
+    // Its English too: labels, messages and its pages' texts, by key (./messages.ts).
     catalogues: WEBAUTHN_CATALOGUES,
     inputs: {
       login: z.object({ response }),
@@ -155,7 +159,7 @@ export function createWebauthnFactor(options: WebauthnFactorOptions): Factor {
     async finishEnrolment(req, input): Promise<EnrolmentResult> {
       const refused = async (
         error: 'invalid_code' | 'expired_code' | 'malformed_code',
-        message?: string,
+        message?: FactorMessage,
       ) => ({
         outcome: 'refused' as const,
         error,
@@ -184,9 +188,9 @@ export function createWebauthnFactor(options: WebauthnFactorOptions): Factor {
       }
       if (!info) return refused('invalid_code');
       if (config.aaguids && !config.aaguids.includes(info.aaguid))
-        return refused('invalid_code', WEBAUTHN_MESSAGES.NOT_ALLOWED);
+        return refused('invalid_code', NOT_ALLOWED);
       if (!config.allow_synced && info.credentialDeviceType === 'multiDevice')
-        return refused('invalid_code', WEBAUTHN_MESSAGES.NOT_ALLOWED);
+        return refused('invalid_code', NOT_ALLOWED);
       const data: PasskeyData = {
         credential_id: info.credential.id,
         public_key: Buffer.from(info.credential.publicKey).toString('base64url'),

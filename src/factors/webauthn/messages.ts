@@ -1,5 +1,11 @@
-/** User-facing messages of the passkey factor, by failure code. */
-export const WEBAUTHN_MESSAGES = {
+/**
+ * The passkey factor's own texts (see `Factor.catalogues`), the example of a factor plug-in that
+ * ships its languages: its label, its messages by failure code and its own (`NOT_ALLOWED`, shown
+ * as a `FactorMessage` key), and its pages' texts (`t('challenge.heading')` in its templates).
+ * Keys it lacks, such as `common.cancel`, come from tollgate's catalogue.
+ */
+const en = {
+  label: 'Passkey',
   invalid_code: 'That passkey could not be verified. Try again, or use another method.',
   replayed_code:
     'That passkey answer was refused. If this keeps happening, remove the passkey and add it again.',
@@ -8,15 +14,27 @@ export const WEBAUTHN_MESSAGES = {
   malformed_code:
     'No passkey answer came back: the request was cancelled or timed out, or JavaScript is off. Try again, or use another way.',
   NOT_ALLOWED: 'This kind of authenticator is not allowed here. Use another one.',
+  'challenge.heading': 'Use your passkey',
+  'challenge.lead': 'Confirm it is you with the passkey you set up for {app}.',
+  'challenge.noScript': 'Passkeys need JavaScript. Turn it on, or use another method below.',
+  'challenge.submit': 'Use passkey',
+  'enrol.heading': 'Add a passkey',
+  'enrol.lead':
+    "Use your device's screen lock, a security key or your password manager to create a passkey for {app}.",
+  'enrol.noScript': 'Passkeys need JavaScript. Turn it on, or go back and choose another method.',
+  'enrol.name': 'Name for this passkey',
+  'enrol.namePlaceholder': 'My laptop',
+  'enrol.submit': 'Create passkey',
+  'signIn.submit': 'Sign in with a passkey',
+  'signIn.noScript': 'Signing in with a passkey needs JavaScript; your password works without it.',
 } as const;
 
-/**
- * The passkey factor's own catalogues (see `Factor.catalogues`): its label and messages in the
- * other shipped languages; English pages use the label and {@link WEBAUTHN_MESSAGES}.
- */
-export const WEBAUTHN_CATALOGUES: Readonly<
-  Record<string, Readonly<Record<keyof typeof WEBAUTHN_MESSAGES | 'label', string>>>
-> = {
+/** A key of the passkey factor's texts. */
+export type WebauthnTextKey = keyof typeof en;
+
+/** Every text of the passkey factor in each shipped language; English is also the fallback. */
+export const WEBAUTHN_CATALOGUES: Readonly<Record<string, Readonly<Record<WebauthnTextKey, string>>>> = {
+  en,
   de: {
     label: 'Passkey',
     invalid_code:
@@ -28,6 +46,23 @@ export const WEBAUTHN_CATALOGUES: Readonly<
     malformed_code:
       'Es kam keine Passkey-Antwort: Die Anfrage wurde abgebrochen oder ist abgelaufen, oder JavaScript ist aus. Versuchen Sie es erneut oder wählen Sie einen anderen Weg.',
     NOT_ALLOWED: 'Diese Art von Authenticator ist hier nicht erlaubt. Verwenden Sie einen anderen.',
+    'challenge.heading': 'Passkey verwenden',
+    'challenge.lead':
+      'Bestätigen Sie mit dem Passkey, den Sie für {app} eingerichtet haben, dass Sie es sind.',
+    'challenge.noScript':
+      'Passkeys brauchen JavaScript. Schalten Sie es ein oder verwenden Sie unten eine andere Methode.',
+    'challenge.submit': 'Passkey verwenden',
+    'enrol.heading': 'Passkey hinzufügen',
+    'enrol.lead':
+      'Erstellen Sie mit der Displaysperre Ihres Geräts, einem Sicherheitsschlüssel oder Ihrem Passwortmanager einen Passkey für {app}.',
+    'enrol.noScript':
+      'Passkeys brauchen JavaScript. Schalten Sie es ein oder gehen Sie zurück und wählen Sie eine andere Methode.',
+    'enrol.name': 'Name für diesen Passkey',
+    'enrol.namePlaceholder': 'Mein Laptop',
+    'enrol.submit': 'Passkey erstellen',
+    'signIn.submit': 'Mit einem Passkey anmelden',
+    'signIn.noScript':
+      'Die Anmeldung mit einem Passkey braucht JavaScript; Ihr Passwort funktioniert auch ohne.',
   },
   fr: {
     label: 'Clé d’accès',
@@ -39,6 +74,22 @@ export const WEBAUTHN_CATALOGUES: Readonly<
     malformed_code:
       'Aucune réponse de clé d’accès n’est revenue : la demande a été annulée ou a expiré, ou JavaScript est désactivé. Réessayez, ou choisissez un autre moyen.',
     NOT_ALLOWED: 'Ce type d’authentificateur n’est pas autorisé ici. Utilisez-en un autre.',
+    'challenge.heading': 'Utilisez votre clé d’accès',
+    'challenge.lead': 'Confirmez que c’est bien vous avec la clé d’accès configurée pour {app}.',
+    'challenge.noScript':
+      'Les clés d’accès ont besoin de JavaScript. Activez-le, ou utilisez une autre méthode ci-dessous.',
+    'challenge.submit': 'Utiliser la clé d’accès',
+    'enrol.heading': 'Ajouter une clé d’accès',
+    'enrol.lead':
+      'Utilisez le verrouillage d’écran de votre appareil, une clé de sécurité ou votre gestionnaire de mots de passe pour créer une clé d’accès pour {app}.',
+    'enrol.noScript':
+      'Les clés d’accès ont besoin de JavaScript. Activez-le, ou revenez en arrière et choisissez une autre méthode.',
+    'enrol.name': 'Nom de cette clé d’accès',
+    'enrol.namePlaceholder': 'Mon ordinateur portable',
+    'enrol.submit': 'Créer la clé d’accès',
+    'signIn.submit': 'Se connecter avec une clé d’accès',
+    'signIn.noScript':
+      'La connexion avec une clé d’accès a besoin de JavaScript ; votre mot de passe fonctionne sans.',
   },
   es: {
     label: 'Llave de acceso',
@@ -50,5 +101,21 @@ export const WEBAUTHN_CATALOGUES: Readonly<
     malformed_code:
       'No llegó ninguna respuesta de la llave de acceso: la solicitud se canceló o caducó, o JavaScript está desactivado. Inténtalo de nuevo o usa otra forma.',
     NOT_ALLOWED: 'Este tipo de autenticador no está permitido aquí. Usa otro.',
+    'challenge.heading': 'Usa tu llave de acceso',
+    'challenge.lead': 'Confirma que eres tú con la llave de acceso que configuraste para {app}.',
+    'challenge.noScript':
+      'Las llaves de acceso necesitan JavaScript. Actívalo o usa otro método de los de abajo.',
+    'challenge.submit': 'Usar llave de acceso',
+    'enrol.heading': 'Añadir una llave de acceso',
+    'enrol.lead':
+      'Usa el bloqueo de pantalla de tu dispositivo, una llave de seguridad o tu gestor de contraseñas para crear una llave de acceso para {app}.',
+    'enrol.noScript':
+      'Las llaves de acceso necesitan JavaScript. Actívalo, o vuelve atrás y elige otro método.',
+    'enrol.name': 'Nombre de esta llave de acceso',
+    'enrol.namePlaceholder': 'Mi portátil',
+    'enrol.submit': 'Crear llave de acceso',
+    'signIn.submit': 'Iniciar sesión con una llave de acceso',
+    'signIn.noScript':
+      'Iniciar sesión con una llave de acceso necesita JavaScript; tu contraseña funciona sin él.',
   },
 };
