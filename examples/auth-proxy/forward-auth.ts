@@ -13,6 +13,7 @@ import {
 import type { ProxyConfig } from './config.ts';
 import { failureStatus } from './failures.ts';
 import { type IdentityHeaderNames, identityHeaderValues } from './identity-headers.ts';
+import { translatorFor } from './language.ts';
 import { LEVEL_PARAM } from './levels.ts';
 import { forbiddenPage, sendPage } from './pages.ts';
 import { hashTicket } from './sessions.ts';
@@ -80,7 +81,7 @@ export function answerDenied(
     return send(res, 302, 'Sign-in required', { location });
   }
   if (json) return send(res, 403, { error: 'forbidden' });
-  sendPage(res, 403, forbiddenPage(config.public_url, result.url));
+  sendPage(res, 403, forbiddenPage(config.public_url, result.url, translatorFor(req)));
 }
 
 /**

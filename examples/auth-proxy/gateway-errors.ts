@@ -5,24 +5,29 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { MessageKey, Translate } from 'tollgate';
 
 /** 502 (refused, reset, unresolvable) or 504 (a timeout). */
 export type GatewayStatus = 502 | 504;
 
-const PAGES: Record<GatewayStatus, { error: string; title: string }> = {
-  502: { error: 'bad_gateway', title: 'Bad gateway' },
-  504: { error: 'gateway_timeout', title: 'Gateway timeout' },
+const PAGES: Record<GatewayStatus, { error: string; title: MessageKey }> = {
+  502: { error: 'bad_gateway', title: 'proxy.badGateway' },
+  504: { error: 'gateway_timeout', title: 'proxy.gatewayTimeout' },
 };
 
-/** Answers 502/504 with the fixed page, or `{"error":"bad_gateway"|"gateway_timeout"}`. */
-export function gatewayError(res: ServerResponse, status: GatewayStatus, json: boolean) {
+/**
+ * Answers 502/504 with the fixed page in the request's language (`t`, ./language.ts), or
+ * `{"error":"bad_gateway"|"gateway_timeout"}`. The texts are the catalogue's: no HTML in them.
+ */
+export function gatewayError(res: ServerResponse, status: GatewayStatus, json: boolean, t: Translate) {
   const { error, title } = PAGES[status];
   const body = json
     ? JSON.stringify({ error })
-    : `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><main><h1>${title}</h1><p>The application behind this address did not answer. Please try again in a moment.</p></main></body></html>\n`;
+    : `<!doctype html>\n<html lang="${t.locale}"><head><meta charset="utf-8"><title>${t.html(title)}</title></head><body><main><h1>${t.html(title)}</h1><p>${t.html('proxy.upstreamDown')}</p></main></body></html>\n`;
   res.writeHead(status, {
     'cache-control': 'no-store',
     'content-type': json ? 'application/json' : 'text/html; charset=utf-8',
+    ...(json ? {} : { 'content-language': t.locale }),
   });
   res.end(body);
 }

@@ -2,10 +2,11 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import * as client from 'openid-client';
-import type { KeyValueStore, Logger } from 'tollgate';
+import type { KeyValueStore, Logger, MessageKey } from 'tollgate';
 import type { ProxyConfig } from './config.ts';
 import { isUnavailable } from './failures.ts';
 import { readForm } from './form.ts';
+import { translatorFor } from './language.ts';
 import { acrValueOf, type Level, levelOfParam, meetsLevel } from './levels.ts';
 import { sendPage, startUrl } from './pages.ts';
 import type { RedirectValidator } from './redirect.ts';
@@ -204,23 +205,27 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
   async function callback(req: IncomingMessage, res: ServerResponse, url: URL) {
     const state = url.searchParams.get('state') ?? '';
     const sealed = state ? await kv.get(loginKey(state)) : undefined;
-    const again = (title: string, message: string, status = 400, rd?: string, level?: Level) =>
+    const t = translatorFor(req);
+    const again = (title: MessageKey, message: MessageKey, status = 400, rd?: string, level?: Level) =>
       sendPage(res, status, {
-        title,
-        message,
+        lang: t.locale,
+        title: t(title),
+        message: t(message),
         links: [
-          { href: startUrl(config.public_url, rd, level), text: level ? 'Try again' : 'Sign in again' },
+          {
+            href: startUrl(config.public_url, rd, level),
+            text: level ? t('proxy.tryAgain') : t('common.signInAgain'),
+          },
         ],
       });
-    if (!sealed) return again('Sign-in expired', 'This sign-in has expired or was already used.');
+    if (!sealed) return again('proxy.expiredTitle', 'proxy.expiredMessage');
     await kv.delete(loginKey(state)); // one use
     const login = JSON.parse(box.open(sealed, loginKey(state)).toString('utf8')) as LoginState;
     const expected = Buffer.from(login.csrf, 'base64url');
     const sameBrowser =
       acceptedCookie(req.headers.cookie, csrfCookie.name, (v) => timingSafeEqual(sha256(v), expected)) !==
       undefined;
-    if (!sameBrowser)
-      return again('Sign-in not finished', 'This sign-in was started in another browser.', 400, login.rd);
+    if (!sameBrowser) return again('proxy.otherBrowserTitle', 'proxy.otherBrowserMessage', 400, login.rd);
 
     const cfg = await provider.configuration();
     let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
@@ -237,18 +242,8 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
       logger.warn({ err: (err as Error).message }, 'auth-proxy: sign-in callback refused');
       // The user pressed Cancel at tollgate: access_denied, which is no failure of theirs.
       if (err instanceof client.AuthorizationResponseError && err.error === 'access_denied')
-        return again(
-          'Sign-in cancelled',
-          'You cancelled the sign-in, so you are not signed in.',
-          403,
-          login.rd,
-        );
-      return again(
-        'Sign-in failed',
-        'The sign-in did not complete.',
-        isProviderRefusal(err) ? 403 : 400,
-        login.rd,
-      );
+        return again('proxy.cancelledTitle', 'proxy.cancelledMessage', 403, login.rd);
+      return again('proxy.failedTitle', 'proxy.failedMessage', isProviderRefusal(err) ? 403 : 400, login.rd);
     }
     const claims = tokens.claims() as client.IDToken;
     const amr = strings(claims.amr);
@@ -258,10 +253,8 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
         'auth-proxy: step-up did not reach the level asked for',
       );
       return again(
-        'More proof needed',
-        login.level === 'phishing_resistant'
-          ? 'This page needs a passkey, and the sign-in did not use one.'
-          : 'This page needs a second factor, and the sign-in did not use one.',
+        'proxy.moreProofTitle',
+        login.level === 'phishing_resistant' ? 'proxy.needsPasskey' : 'proxy.needsSecondFactor',
         403,
         login.rd,
         login.level,

@@ -4,6 +4,7 @@
  * someone else, the home page), never a plain-text dead end. API clients keep their JSON.
  */
 import type { ServerResponse } from 'node:http';
+import type { Translate } from 'tollgate';
 import { LEVEL_PARAM, type Level } from './levels.ts';
 
 /** A link a page offers as the way on. */
@@ -12,8 +13,9 @@ export interface PageLink {
   text: string;
 }
 
-/** What a page says. */
+/** What a page says, in the language `lang` (./language.ts). */
 export interface ProxyPage {
+  lang: string;
   title: string;
   message: string;
   /** The way on; the first is the main action. */
@@ -53,9 +55,10 @@ export function sendPage(res: ServerResponse, status: number, page: ProxyPage) {
     'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
+    'content-language': page.lang,
   });
   res.end(`<!doctype html>
-<html lang="en">
+<html lang="${escapeHtml(page.lang)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -85,17 +88,17 @@ export function startUrl(publicUrl: string, rd?: string, level?: Level): string 
  * 403 for a signed-in user a rule does not let in (a group they lack): sign in as someone else
  * (the sign-out page, back to `url` after), or the site's home page when `url` is not it.
  */
-export function forbiddenPage(publicUrl: string, url: URL | undefined): ProxyPage {
+export function forbiddenPage(publicUrl: string, url: URL | undefined, t: Translate): ProxyPage {
   const signOut = new URL('/oauth2/sign_out', publicUrl);
   if (url) signOut.searchParams.set('rd', url.href);
   const home = url ? new URL('/', url) : undefined;
   return {
-    title: 'You do not have access to this page',
-    message:
-      'You are signed in, but your account is not allowed to open this page. Ask an administrator for access, or sign in with another account.',
+    lang: t.locale,
+    title: t('proxy.forbiddenTitle'),
+    message: t('proxy.forbiddenMessage'),
     links: [
-      ...(home && url?.pathname !== '/' ? [{ href: home.href, text: 'Go to the home page' }] : []),
-      { href: signOut.href, text: 'Sign in as someone else' },
+      ...(home && url?.pathname !== '/' ? [{ href: home.href, text: t('proxy.home') }] : []),
+      { href: signOut.href, text: t('proxy.switchUser') },
     ],
   };
 }

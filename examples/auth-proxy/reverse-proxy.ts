@@ -16,6 +16,7 @@ import { failureStatus } from './failures.ts';
 import { answerDenied, auditDenied, wantsJson } from './forward-auth.ts';
 import { gatewayError, refuseUpgrade } from './gateway-errors.ts';
 import { foldHeaderName, identityHeaderValues, strippedHeaderNames } from './identity-headers.ts';
+import { translatorFor } from './language.ts';
 import { upstreamTarget } from './rules.ts';
 import { hashTicket } from './sessions.ts';
 import { normalizeAddress } from './trusted-proxies.ts';
@@ -219,7 +220,7 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
         'auth-proxy: upstream request failed',
       );
       if (res.headersSent) return void res.destroy();
-      gatewayError(res, failure === 'timeout' ? 504 : 502, wantsJson(req, result));
+      gatewayError(res, failure === 'timeout' ? 504 : 502, wantsJson(req, result), translatorFor(req));
     }
   }
 

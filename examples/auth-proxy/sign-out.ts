@@ -11,6 +11,7 @@ import * as client from 'openid-client';
 import type { Logger } from 'tollgate';
 import type { ProxyConfig } from './config.ts';
 import { readForm } from './form.ts';
+import { translatorFor } from './language.ts';
 import type { ProviderClient } from './oidc.ts';
 import {
   type CookieSettings,
@@ -41,7 +42,7 @@ const HTML_ESCAPES: Record<string, string> = {
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 
 /** Pages carry the session's token: never cached, never framed (clickjacking the button). */
-function page(res: ServerResponse, status: number, title: string, body: string) {
+function page(res: ServerResponse, status: number, lang: string, title: string, body: string) {
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
@@ -50,9 +51,10 @@ function page(res: ServerResponse, status: number, title: string, body: string) 
       "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
+    'content-language': lang,
   });
   res.end(`<!doctype html>
-<html lang="en">
+<html lang="${escapeHtml(lang)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -93,22 +95,25 @@ export function createSignOut(deps: SignOutDeps) {
       : undefined;
     const csrf =
       session && ticket ? `<input type="hidden" name="csrf" value="${escapeHtml(tokenFor(ticket))}">\n` : '';
+    const t = translatorFor(req);
     page(
       res,
       200,
-      'Sign out?',
-      `<p>${who ? `You are signed in as <strong>${escapeHtml(who)}</strong>.` : 'You are not signed in here.'}
-Signing out ends your session here and then at the sign-in service.</p>
+      t.locale,
+      t('proxy.signOutTitle'),
+      `<p>${who ? t.html('proxy.signedInAs', { name: who }) : escapeHtml(t('proxy.notSignedIn'))}
+${escapeHtml(t('proxy.signOutExplain'))}</p>
 <form method="post" action="/oauth2/sign_out">
 ${csrf}<input type="hidden" name="rd" value="${escapeHtml(rd)}">
-<button type="submit">Sign out</button>
+<button type="submit">${escapeHtml(t('proxy.signOut'))}</button>
 </form>
-<p><a href="${escapeHtml(rd)}">Cancel, stay signed in</a></p>`,
+<p><a href="${escapeHtml(rd)}">${escapeHtml(t('proxy.stay'))}</a></p>`,
     );
   }
 
   /** POST: ends the session when the token matches it, then on to tollgate's end-session. */
   async function submit(req: IncomingMessage, res: ServerResponse) {
+    const t = translatorFor(req);
     let form: URLSearchParams;
     try {
       form = await readForm(req);
@@ -116,8 +121,9 @@ ${csrf}<input type="hidden" name="rd" value="${escapeHtml(rd)}">
       return page(
         res,
         400,
-        'Sign-out failed',
-        '<p>The sign-out form could not be read. Please try again.</p>',
+        t.locale,
+        t('proxy.signOutFailedTitle'),
+        `<p>${escapeHtml(t('proxy.signOutUnreadable'))}</p>`,
       );
     }
     const rd = target(form.get('rd'));
@@ -132,9 +138,10 @@ ${csrf}<input type="hidden" name="rd" value="${escapeHtml(rd)}">
         return page(
           res,
           403,
-          'Sign-out not confirmed',
-          `<p>This sign-out request did not come from the sign-out page, so you are still signed in.</p>
-<p><a href="/oauth2/sign_out?rd=${escapeHtml(encodeURIComponent(rd))}">Sign out</a></p>`,
+          t.locale,
+          t('proxy.signOutRefusedTitle'),
+          `<p>${escapeHtml(t('proxy.signOutRefused'))}</p>
+<p><a href="/oauth2/sign_out?rd=${escapeHtml(encodeURIComponent(rd))}">${escapeHtml(t('proxy.signOut'))}</a></p>`,
         );
       }
       await sessions.destroy(ticket);

@@ -329,4 +329,39 @@ export const de = {
 
   'password.tooShort': 'Verwenden Sie mindestens {min} Zeichen.',
   'password.tooLong': 'Verwenden Sie höchstens {max} Zeichen.',
+
+  'proxy.forbiddenTitle': 'Sie haben keinen Zugriff auf diese Seite',
+  'proxy.forbiddenMessage':
+    'Sie sind angemeldet, aber Ihr Konto darf diese Seite nicht öffnen. Bitten Sie eine Administratorin oder einen Administrator um Zugriff, oder melden Sie sich mit einem anderen Konto an.',
+  'proxy.home': 'Zur Startseite',
+  'proxy.switchUser': 'Als jemand anderes anmelden',
+  'proxy.tryAgain': 'Erneut versuchen',
+  'proxy.expiredTitle': 'Anmeldung abgelaufen',
+  'proxy.expiredMessage': 'Diese Anmeldung ist abgelaufen oder wurde bereits verwendet.',
+  'proxy.otherBrowserTitle': 'Anmeldung nicht abgeschlossen',
+  'proxy.otherBrowserMessage': 'Diese Anmeldung wurde in einem anderen Browser begonnen.',
+  'proxy.cancelledTitle': 'Anmeldung abgebrochen',
+  'proxy.cancelledMessage': 'Sie haben die Anmeldung abgebrochen und sind daher nicht angemeldet.',
+  'proxy.failedTitle': 'Anmeldung fehlgeschlagen',
+  'proxy.failedMessage': 'Die Anmeldung wurde nicht abgeschlossen.',
+  'proxy.moreProofTitle': 'Weiterer Nachweis nötig',
+  'proxy.needsPasskey': 'Diese Seite braucht einen Passkey, und die Anmeldung hat keinen verwendet.',
+  'proxy.needsSecondFactor':
+    'Diese Seite braucht einen zweiten Faktor, und die Anmeldung hat keinen verwendet.',
+  'proxy.signOutTitle': 'Abmelden?',
+  'proxy.signedInAs': 'Sie sind als **{name}** angemeldet.',
+  'proxy.notSignedIn': 'Sie sind hier nicht angemeldet.',
+  'proxy.signOutExplain': 'Die Abmeldung beendet Ihre Sitzung hier und dann beim Anmeldedienst.',
+  'proxy.signOut': 'Abmelden',
+  'proxy.stay': 'Abbrechen, angemeldet bleiben',
+  'proxy.signOutFailedTitle': 'Abmeldung fehlgeschlagen',
+  'proxy.signOutUnreadable':
+    'Das Abmeldeformular konnte nicht gelesen werden. Bitte versuchen Sie es erneut.',
+  'proxy.signOutRefusedTitle': 'Abmeldung nicht bestätigt',
+  'proxy.signOutRefused':
+    'Diese Abmeldeanfrage kam nicht von der Abmeldeseite, daher sind Sie weiterhin angemeldet.',
+  'proxy.badGateway': 'Fehlerhaftes Gateway',
+  'proxy.gatewayTimeout': 'Gateway-Zeitüberschreitung',
+  'proxy.upstreamDown':
+    'Die Anwendung hinter dieser Adresse hat nicht geantwortet. Bitte versuchen Sie es gleich noch einmal.',
 } as const satisfies Catalogue;

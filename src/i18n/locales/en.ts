@@ -304,6 +304,38 @@ export const en = {
 
   'password.tooShort': 'Use at least {min} characters.',
   'password.tooLong': 'Use at most {max} characters.',
+
+  'proxy.forbiddenTitle': 'You do not have access to this page',
+  'proxy.forbiddenMessage':
+    'You are signed in, but your account is not allowed to open this page. Ask an administrator for access, or sign in with another account.',
+  'proxy.home': 'Go to the home page',
+  'proxy.switchUser': 'Sign in as someone else',
+  'proxy.tryAgain': 'Try again',
+  'proxy.expiredTitle': 'Sign-in expired',
+  'proxy.expiredMessage': 'This sign-in has expired or was already used.',
+  'proxy.otherBrowserTitle': 'Sign-in not finished',
+  'proxy.otherBrowserMessage': 'This sign-in was started in another browser.',
+  'proxy.cancelledTitle': 'Sign-in cancelled',
+  'proxy.cancelledMessage': 'You cancelled the sign-in, so you are not signed in.',
+  'proxy.failedTitle': 'Sign-in failed',
+  'proxy.failedMessage': 'The sign-in did not complete.',
+  'proxy.moreProofTitle': 'More proof needed',
+  'proxy.needsPasskey': 'This page needs a passkey, and the sign-in did not use one.',
+  'proxy.needsSecondFactor': 'This page needs a second factor, and the sign-in did not use one.',
+  'proxy.signOutTitle': 'Sign out?',
+  'proxy.signedInAs': 'You are signed in as **{name}**.',
+  'proxy.notSignedIn': 'You are not signed in here.',
+  'proxy.signOutExplain': 'Signing out ends your session here and then at the sign-in service.',
+  'proxy.signOut': 'Sign out',
+  'proxy.stay': 'Cancel, stay signed in',
+  'proxy.signOutFailedTitle': 'Sign-out failed',
+  'proxy.signOutUnreadable': 'The sign-out form could not be read. Please try again.',
+  'proxy.signOutRefusedTitle': 'Sign-out not confirmed',
+  'proxy.signOutRefused':
+    'This sign-out request did not come from the sign-out page, so you are still signed in.',
+  'proxy.badGateway': 'Bad gateway',
+  'proxy.gatewayTimeout': 'Gateway timeout',
+  'proxy.upstreamDown': 'The application behind this address did not answer. Please try again in a moment.',
 } as const;
 
 /** A message key of the shipped catalogues. */

@@ -323,4 +323,38 @@ export const es = {
 
   'password.tooShort': 'Usa al menos {min} caracteres.',
   'password.tooLong': 'Usa como máximo {max} caracteres.',
+
+  'proxy.forbiddenTitle': 'No tienes acceso a esta página',
+  'proxy.forbiddenMessage':
+    'Has iniciado sesión, pero tu cuenta no puede abrir esta página. Pide acceso a un administrador o inicia sesión con otra cuenta.',
+  'proxy.home': 'Ir a la página de inicio',
+  'proxy.switchUser': 'Iniciar sesión como otra persona',
+  'proxy.tryAgain': 'Intentar de nuevo',
+  'proxy.expiredTitle': 'Inicio de sesión caducado',
+  'proxy.expiredMessage': 'Este inicio de sesión caducó o ya se usó.',
+  'proxy.otherBrowserTitle': 'Inicio de sesión sin terminar',
+  'proxy.otherBrowserMessage': 'Este inicio de sesión se empezó en otro navegador.',
+  'proxy.cancelledTitle': 'Inicio de sesión cancelado',
+  'proxy.cancelledMessage': 'Cancelaste el inicio de sesión, así que no has iniciado sesión.',
+  'proxy.failedTitle': 'Error al iniciar sesión',
+  'proxy.failedMessage': 'El inicio de sesión no se completó.',
+  'proxy.moreProofTitle': 'Se necesita más verificación',
+  'proxy.needsPasskey': 'Esta página necesita una llave de acceso, y el inicio de sesión no usó ninguna.',
+  'proxy.needsSecondFactor': 'Esta página necesita un segundo factor, y el inicio de sesión no usó ninguno.',
+  'proxy.signOutTitle': '¿Cerrar sesión?',
+  'proxy.signedInAs': 'Has iniciado sesión como **{name}**.',
+  'proxy.notSignedIn': 'No has iniciado sesión aquí.',
+  'proxy.signOutExplain':
+    'Cerrar sesión termina tu sesión aquí y después en el servicio de inicio de sesión.',
+  'proxy.signOut': 'Cerrar sesión',
+  'proxy.stay': 'Cancelar, seguir con la sesión iniciada',
+  'proxy.signOutFailedTitle': 'Error al cerrar sesión',
+  'proxy.signOutUnreadable': 'No se pudo leer el formulario para cerrar sesión. Inténtalo de nuevo.',
+  'proxy.signOutRefusedTitle': 'Cierre de sesión no confirmado',
+  'proxy.signOutRefused':
+    'Esta solicitud de cierre de sesión no vino de la página para cerrar sesión, así que sigues con la sesión iniciada.',
+  'proxy.badGateway': 'Puerta de enlace incorrecta',
+  'proxy.gatewayTimeout': 'Tiempo de espera de la puerta de enlace agotado',
+  'proxy.upstreamDown':
+    'La aplicación detrás de esta dirección no respondió. Inténtalo de nuevo en un momento.',
 } as const satisfies Catalogue;

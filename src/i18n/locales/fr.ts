@@ -326,4 +326,37 @@ export const fr = {
 
   'password.tooShort': 'Utilisez au moins {min} caractères.',
   'password.tooLong': 'Utilisez au plus {max} caractères.',
+
+  'proxy.forbiddenTitle': 'Vous n’avez pas accès à cette page',
+  'proxy.forbiddenMessage':
+    'Vous êtes connecté, mais votre compte n’est pas autorisé à ouvrir cette page. Demandez l’accès à un administrateur, ou connectez-vous avec un autre compte.',
+  'proxy.home': 'Aller à la page d’accueil',
+  'proxy.switchUser': 'Se connecter avec un autre compte',
+  'proxy.tryAgain': 'Réessayer',
+  'proxy.expiredTitle': 'Connexion expirée',
+  'proxy.expiredMessage': 'Cette connexion a expiré ou a déjà été utilisée.',
+  'proxy.otherBrowserTitle': 'Connexion non terminée',
+  'proxy.otherBrowserMessage': 'Cette connexion a été commencée dans un autre navigateur.',
+  'proxy.cancelledTitle': 'Connexion annulée',
+  'proxy.cancelledMessage': 'Vous avez annulé la connexion, vous n’êtes donc pas connecté.',
+  'proxy.failedTitle': 'Échec de la connexion',
+  'proxy.failedMessage': 'La connexion n’a pas abouti.',
+  'proxy.moreProofTitle': 'Preuve supplémentaire requise',
+  'proxy.needsPasskey': 'Cette page exige une clé d’accès, et la connexion n’en a pas utilisé.',
+  'proxy.needsSecondFactor': 'Cette page exige un second facteur, et la connexion n’en a pas utilisé.',
+  'proxy.signOutTitle': 'Se déconnecter ?',
+  'proxy.signedInAs': 'Vous êtes connecté en tant que **{name}**.',
+  'proxy.notSignedIn': 'Vous n’êtes pas connecté ici.',
+  'proxy.signOutExplain': 'La déconnexion met fin à votre session ici, puis auprès du service de connexion.',
+  'proxy.signOut': 'Se déconnecter',
+  'proxy.stay': 'Annuler, rester connecté',
+  'proxy.signOutFailedTitle': 'Échec de la déconnexion',
+  'proxy.signOutUnreadable': 'Le formulaire de déconnexion n’a pas pu être lu. Veuillez réessayer.',
+  'proxy.signOutRefusedTitle': 'Déconnexion non confirmée',
+  'proxy.signOutRefused':
+    'Cette demande de déconnexion ne vient pas de la page de déconnexion, vous êtes donc toujours connecté.',
+  'proxy.badGateway': 'Passerelle incorrecte',
+  'proxy.gatewayTimeout': 'Délai de la passerelle dépassé',
+  'proxy.upstreamDown':
+    'L’application derrière cette adresse n’a pas répondu. Veuillez réessayer dans un instant.',
 } as const satisfies Catalogue;
