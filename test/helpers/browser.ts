@@ -19,6 +19,12 @@ export interface Page {
 
 export class Browser {
   readonly cookies: StoredCookie[] = [];
+  /** Headers of every request (e.g. `accept-language`), under those a request sets. */
+  readonly headers: Record<string, string>;
+
+  constructor(headers: Record<string, string> = {}) {
+    this.headers = headers;
+  }
 
   private cookieHeader(url: URL): string {
     return this.cookies
@@ -58,7 +64,7 @@ export class Browser {
     } = {},
   ): Promise<Page> {
     const target = new URL(url);
-    const headers: Record<string, string> = { accept: 'text/html', ...init.headers };
+    const headers: Record<string, string> = { accept: 'text/html', ...this.headers, ...init.headers };
     const cookie = this.cookieHeader(target);
     if (cookie) headers.cookie = cookie;
     let body = init.body;

@@ -76,16 +76,7 @@ afterAll(async () => {
 });
 
 /** A browser whose Accept-Language is `language`: English unless the test says otherwise. */
-class BrowserIn extends Browser {
-  readonly language: string;
-  constructor(language = 'en') {
-    super();
-    this.language = language;
-  }
-  override request(url: string, init: Parameters<Browser['request']>[1] = {}): Promise<Page> {
-    return super.request(url, { ...init, headers: { 'accept-language': this.language, ...init.headers } });
-  }
-}
+const browserIn = (language = 'en') => new Browser({ 'accept-language': language });
 
 const english = defaultI18n().translator('en');
 const inLang = (lang: string) => defaultI18n().translator(lang);
@@ -116,7 +107,7 @@ function expectSaid(page: Page, lang: string, key: string, vars?: MessageVars) {
 
 /** Signs `username` in at `clientId` asking for `lang` (ui_locales); the second-factor page. */
 async function signIn(target: RunningTollgate, clientId: string, username: string, lang: string) {
-  const browser = new BrowserIn();
+  const browser = browserIn();
   const { page } = await password(browser, await rp(target, clientId), username, {
     extra: { ui_locales: lang },
   });
@@ -248,7 +239,7 @@ describe("the new-password rule in the page's language", () => {
         email_verified: true,
         password_hash: await tg.tollgate.hasher.hash(PASSWORD),
       });
-      const browser = new BrowserIn();
+      const browser = browserIn();
       const { page: login } = await authorize(browser, await rp(tg, 'mail-app'), { ui_locales: lang });
       const link = /<a href="([^"]+\/reset)">/.exec(login.body)?.[1];
       if (!link) throw new Error(`no reset link:\n${login.body.slice(0, 800)}`);
@@ -270,7 +261,7 @@ describe("the new-password rule in the page's language", () => {
     for (const lang of ['de', 'fr']) {
       const username = `change-${lang}`;
       await addUser(tg, username, PASSWORD);
-      const browser = new BrowserIn(lang);
+      const browser = browserIn(lang);
       const login = await browser.get(`${tg.url}/account`);
       const home = await browser.submit(login, { username, password: PASSWORD });
       expect(home.url).toBe(`${tg.url}/account`);

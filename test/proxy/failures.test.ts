@@ -166,6 +166,17 @@ describe('upstream failures', () => {
     expect(page.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|:\d{2,5}/);
     const api = await rawGet(`${gateway.url}/public/down/x`, { accept: 'application/json' });
     expect(JSON.parse(api.body)).toEqual({ error: 'bad_gateway' });
+    // A browser asking for German gets the page in German (issue 13.1).
+    const german = await rawGet(`${gateway.url}/public/down/x`, {
+      accept: 'text/html',
+      'accept-language': 'de',
+    });
+    expect(german.status).toBe(502);
+    expect(german.headers['content-language']).toBe('de');
+    expect(german.body).toContain('<html lang="de">');
+    expect(german.body).toContain('<h1>Fehlerhaftes Gateway</h1>');
+    expect(german.body).toContain('Die Anwendung hinter dieser Adresse hat nicht geantwortet.');
+    expect(german.body).not.toMatch(/Bad gateway|did not answer/);
     // The log has what the client does not.
     expect(
       audit.lines.some(

@@ -1,7 +1,9 @@
 // The auth-proxy's refusals in a browser are styled pages with a way on (issue #16.2): a user
 // outside a route's groups, a sign-in cancelled at tollgate (at the password or on the
-// recovery-codes page), a callback that expired. API clients keep their JSON.
+// recovery-codes page), a callback that expired. API clients keep their JSON. The pages are in
+// the browser's language (Accept-Language) with tollgate's catalogues (issue 13.1).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acceptedLanguages } from '../../examples/auth-proxy/language.ts';
 import { Browser, type Page } from '../helpers/browser.ts';
 import { startRedis } from '../helpers/redis-server.ts';
 import { addUser } from '../helpers/tollgate.ts';
@@ -112,5 +114,37 @@ describe('a callback the proxy cannot use', () => {
     const page = await new Browser().request(`${stack.url}/oauth2/callback?state=nope&code=x`);
     expectPage(page, 400, 'Sign-in expired');
     expect(links(page)).toEqual({ 'Sign in again': `${stack.url}/oauth2/start` });
+  });
+});
+
+describe("the proxy's pages in the browser's language", () => {
+  it('reads Accept-Language by its q-values, dropping q=0', () => {
+    expect(acceptedLanguages('en;q=0.5, de-CH, fr;q=0.8, es;q=0')).toEqual(['de-CH', 'fr', 'en']);
+    expect(acceptedLanguages(undefined)).toEqual([]);
+  });
+
+  it('German: not allowed, and the sign-out page; Spanish: an expired callback; English gone', async () => {
+    const bob = new Browser({ 'accept-language': 'de-DE, en;q=0.5' });
+    await signIn(bob, stack, 'bob');
+    const page = await bob.request(`${stack.url}/admin/panel`);
+    expectPage(page, 403, 'Sie haben keinen Zugriff auf diese Seite');
+    expect(page.headers.get('content-language')).toBe('de');
+    expect(page.body).toContain('<html lang="de">');
+    expect(Object.keys(links(page))).toEqual(['Zur Startseite', 'Als jemand anderes anmelden']);
+    expect(page.body).not.toMatch(/You do not have access|Sign in as someone else|Go to the home page/);
+
+    const confirm = await bob.get(links(page)['Als jemand anderes anmelden'] as string);
+    expect(confirm.body).toContain('<html lang="de">');
+    expect(confirm.body).toContain('<h1>Abmelden?</h1>');
+    expect(confirm.body).toContain('Sie sind als <strong>bob</strong> angemeldet.');
+    expect(confirm.body).toContain('<button type="submit">Abmelden</button>');
+    expect(confirm.body).not.toMatch(/Sign out|signed in as|Cancel, stay/);
+
+    const expired = await new Browser({ 'accept-language': 'es' }).request(
+      `${stack.url}/oauth2/callback?state=nope&code=x`,
+    );
+    expectPage(expired, 400, 'Inicio de sesión caducado');
+    expect(links(expired)).toEqual({ 'Volver a iniciar sesión': `${stack.url}/oauth2/start` });
+    expect(expired.body).not.toMatch(/Sign-in expired|Sign in again/);
   });
 });
