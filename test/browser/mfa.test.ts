@@ -4,11 +4,9 @@
 
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import * as oidc from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BrowserRp, startBrowserRp } from '../helpers/browser-rp.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
 import { addUser, type RunningTollgate, startTollgate } from '../helpers/tollgate.ts';
@@ -21,72 +19,10 @@ const ACR_2FA = 'urn:tollgate:acr:2fa';
 
 let redis: RedisServer | undefined;
 let tg: RunningTollgate | undefined;
-let rp: Server | undefined;
+let rp: BrowserRp | undefined;
 let rpUrl = '';
 let browser: Browser | undefined;
 let shot = 0;
-
-const esc = (s: unknown) =>
-  String(s).replace(
-    /[&<>"]/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string,
-  );
-
-/** The relying party: `/login` starts a PKCE flow, `/callback` redeems the code and shows the ID token. */
-function startRp(issuer: () => string): Promise<Server> {
-  const pending = new Map<string, string>(); // state -> PKCE verifier
-  let config: Promise<oidc.Configuration> | undefined;
-  const discover = () => {
-    config ??= oidc.discovery(new URL(issuer()), 'web', undefined, oidc.ClientSecretBasic(SECRET), {
-      execute: [oidc.allowInsecureRequests],
-    });
-    return config;
-  };
-  const server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', rpUrl);
-    const html = (status: number, body: string) => {
-      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(`<!doctype html><html lang="en"><head><title>RP</title></head><body>${body}</body></html>`);
-    };
-    try {
-      if (url.pathname === '/login') {
-        const verifier = oidc.randomPKCECodeVerifier();
-        const state = oidc.randomState();
-        pending.set(state, verifier);
-        const prompt = url.searchParams.get('prompt'); // `?prompt=login` forces the password step
-        const extra: Record<string, string> = prompt ? { prompt } : {};
-        const target = oidc.buildAuthorizationUrl(await discover(), {
-          redirect_uri: `${rpUrl}/callback`,
-          scope: 'openid',
-          code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-          code_challenge_method: 'S256',
-          state,
-          ...extra,
-        });
-        res.writeHead(302, { location: target.href }).end();
-      } else if (url.pathname === '/callback') {
-        const state = url.searchParams.get('state') ?? '';
-        const verifier = pending.get(state);
-        if (!verifier) return html(400, `<h1>Unknown state</h1><p>${esc(url.search)}</p>`);
-        pending.delete(state);
-        const tokens = await oidc.authorizationCodeGrant(await discover(), url, {
-          pkceCodeVerifier: verifier,
-          expectedState: state,
-        });
-        const claims = tokens.claims() as Record<string, unknown>;
-        const amr = Array.isArray(claims.amr) ? claims.amr.join(' ') : '';
-        html(
-          200,
-          `<h1>Signed in as ${esc(claims.sub)}</h1><dl><dt>acr</dt><dd id="acr">${esc(claims.acr)}</dd>` +
-            `<dt>amr</dt><dd id="amr">${esc(amr)}</dd></dl>`,
-        );
-      } else html(404, '<h1>Not found</h1>');
-    } catch (err) {
-      html(500, `<h1>RP error</h1><pre>${esc(err instanceof Error ? err.stack : err)}</pre>`);
-    }
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 /** Saves a full-page screenshot as NN-name.png. */
 async function snap(page: Page, name: string) {
@@ -155,8 +91,12 @@ async function callback(page: Page, name: string) {
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  rp = await startRp(() => (tg as RunningTollgate).url);
-  rpUrl = `http://127.0.0.1:${(rp.address() as AddressInfo).port}`;
+  rp = await startBrowserRp({
+    issuer: () => (tg as RunningTollgate).url,
+    clientId: 'web',
+    clientSecret: SECRET,
+  });
+  rpUrl = rp.url;
   redis = await startRedis();
   tg = await startTollgate({
     redisUrl: redis.url,
@@ -182,8 +122,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  rp?.closeAllConnections();
-  await new Promise((resolve) => (rp ? rp.close(resolve) : resolve(undefined)));
+  await rp?.stop();
   await tg?.stop();
   await redis?.stop();
 });
