@@ -84,11 +84,6 @@ async function callback(page: Page, name: string) {
   };
 }
 
-/**
- * Launches Debian's Chromium. Called inside the test, not in beforeAll, so a missing browser is
- * reported as a failed test (a failing hook would only mark the test "skipped").
- */
-
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   rp = await startBrowserRp({
