@@ -6,15 +6,10 @@ import { randomBytes } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../helpers/browser.ts';
+import { requiredApp, testDelivery } from '../helpers/delivery-config.ts';
 import { startRedis } from '../helpers/redis-server.ts';
 import { startSmtp, type TestSmtpServer } from '../helpers/smtp-server.ts';
-import {
-  APP_SECRET,
-  addUser,
-  RP_CALLBACK,
-  type RunningTollgate,
-  startTollgate,
-} from '../helpers/tollgate.ts';
+import { addUser, RP_CALLBACK, type RunningTollgate, startTollgate } from '../helpers/tollgate.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { password, rp } from '../mfa/helpers.ts';
 
@@ -26,14 +21,6 @@ let smtp: TestSmtpServer;
 let sms: WebhookReceiver;
 let tg: RunningTollgate;
 
-const app = (client_id: string, factors: string[]) => ({
-  client_id,
-  client_secret: APP_SECRET,
-  redirect_uris: [RP_CALLBACK],
-  first_party: true,
-  mfa: { policy: 'required', factors },
-});
-
 beforeAll(async () => {
   redis = await startRedis();
   smtp = await startSmtp();
@@ -41,26 +28,15 @@ beforeAll(async () => {
   tg = await startTollgate({
     redisUrl: redis.url,
     overrides: {
-      delivery: {
-        email: {
-          smtp: {
-            host: '127.0.0.1',
-            port: smtp.port,
-            security: 'none',
-            from: 'tollgate <no-reply@example.test>',
-            timeout_ms: 2000,
-          },
-        },
-        sms: { webhook: { url: sms.url, secret: SMS_SECRET, timeout_ms: 2000, max_retries: 0 } },
-      },
+      delivery: testDelivery({ smtpPort: smtp.port, sms: { url: sms.url, secret: SMS_SECRET } }),
       otp: { hmac_key: randomBytes(32).toString('base64') },
       mfa: {
         factors: ['recovery', 'email', 'sms'],
         encryption_keys: [{ id: 'k1', key: randomBytes(32).toString('base64') }],
       },
       clients: [
-        app('mail-app', ['email']),
-        app('sms-app', ['sms']),
+        requiredApp('mail-app', ['email']),
+        requiredApp('sms-app', ['sms']),
         { client_id: 'svc', client_secret: SVC_SECRET, grant_types: ['client_credentials'], otp_api: true },
       ],
     },

@@ -11,15 +11,10 @@ import type { Factor } from '../../src/factors/types.ts';
 import { WEBAUTHN_CATALOGUES } from '../../src/factors/webauthn/messages.ts';
 import { defaultI18n, type MessageVars } from '../../src/i18n/index.ts';
 import { Browser, type Page } from '../helpers/browser.ts';
+import { requiredApp, testDelivery } from '../helpers/delivery-config.ts';
 import { passkeyOptions, registrationAnswer } from '../helpers/passkey.ts';
 import { startSmtp, type TestSmtpServer } from '../helpers/smtp-server.ts';
-import {
-  APP_SECRET,
-  addUser,
-  RP_CALLBACK,
-  type RunningTollgate,
-  startTollgate,
-} from '../helpers/tollgate.ts';
+import { addUser, RP_CALLBACK, type RunningTollgate, startTollgate } from '../helpers/tollgate.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { authorize, password, rp } from '../mfa/helpers.ts';
 
@@ -34,13 +29,6 @@ let tg: RunningTollgate;
 /** Passkeys need a domain: a second tollgate on http://localhost, synced passkeys refused. */
 let keys: RunningTollgate;
 
-const app = (client_id: string, factors: string[]) => ({
-  client_id,
-  client_secret: APP_SECRET,
-  redirect_uris: [RP_CALLBACK],
-  first_party: true,
-  mfa: { policy: 'required', factors },
-});
 const mfaKeys = () => [{ id: 'k1', key: randomBytes(32).toString('base64') }];
 
 beforeAll(async () => {
@@ -48,22 +36,17 @@ beforeAll(async () => {
   gateway = await startWebhookReceiver(SMS_SECRET, [500]);
   tg = await startTollgate({
     overrides: {
-      delivery: {
-        email: {
-          smtp: { host: '127.0.0.1', port: smtp.port, security: 'none', from: 'tg <no-reply@example.test>' },
-        },
-        sms: { webhook: { url: gateway.url, secret: SMS_SECRET, timeout_ms: 2000, max_retries: 0 } },
-      },
+      delivery: testDelivery({ smtpPort: smtp.port, sms: { url: gateway.url, secret: SMS_SECRET } }),
       otp: { hmac_key: randomBytes(32).toString('base64'), resend_cooldown: COOLDOWN_S, max_sends: 2 },
       mfa: { factors: ['email', 'sms'], encryption_keys: mfaKeys() },
-      clients: [app('mail-app', ['email']), app('sms-app', ['sms'])],
+      clients: [requiredApp('mail-app', ['email']), requiredApp('sms-app', ['sms'])],
     },
   });
   keys = await startTollgate({
     hostname: 'localhost',
     overrides: {
       mfa: { factors: ['webauthn'], encryption_keys: mfaKeys(), webauthn: { allow_synced: false } },
-      clients: [app('key-app', ['webauthn'])],
+      clients: [requiredApp('key-app', ['webauthn'])],
     },
   });
 });

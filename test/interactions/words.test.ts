@@ -6,15 +6,10 @@ import { randomBytes } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, type Page } from '../helpers/browser.ts';
+import { requiredApp, testDelivery } from '../helpers/delivery-config.ts';
 import { startRedis } from '../helpers/redis-server.ts';
 import { startSmtp, type TestSmtpServer } from '../helpers/smtp-server.ts';
-import {
-  APP_SECRET,
-  addUser,
-  RP_CALLBACK,
-  type RunningTollgate,
-  startTollgate,
-} from '../helpers/tollgate.ts';
+import { addUser, RP_CALLBACK, type RunningTollgate, startTollgate } from '../helpers/tollgate.ts';
 import { Authenticator } from '../helpers/totp.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { keyFromPage, PASSWORD, password, recoveryCodesFromPage, rp } from '../mfa/helpers.ts';
@@ -28,14 +23,8 @@ let smtp: TestSmtpServer;
 let sms: WebhookReceiver;
 let tg: RunningTollgate;
 
-const app = (client_id: string, factors: string[]) => ({
-  client_id,
-  client_name: 'Test App',
-  client_secret: APP_SECRET,
-  redirect_uris: [RP_CALLBACK],
-  first_party: true,
-  mfa: { policy: 'required', factors },
-});
+/** The apps the words are read in: their name is in the sentences. */
+const app = (id: string, factors: string[]) => requiredApp(id, factors, { client_name: 'Test App' });
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -44,18 +33,7 @@ beforeAll(async () => {
   tg = await startTollgate({
     redisUrl: redis.url,
     overrides: {
-      delivery: {
-        email: {
-          smtp: {
-            host: '127.0.0.1',
-            port: smtp.port,
-            security: 'none',
-            from: 'x <x@example.test>',
-            timeout_ms: 2000,
-          },
-        },
-        sms: { webhook: { url: sms.url, secret: SMS_SECRET, timeout_ms: 2000, max_retries: 0 } },
-      },
+      delivery: testDelivery({ smtpPort: smtp.port, sms: { url: sms.url, secret: SMS_SECRET } }),
       otp: { hmac_key: randomBytes(32).toString('base64'), ttl: 300 },
       mfa: {
         factors: ['totp', 'recovery', 'email', 'sms'],

@@ -5,15 +5,10 @@ import { randomBytes } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, type Page } from '../helpers/browser.ts';
+import { requiredApp, testDelivery } from '../helpers/delivery-config.ts';
 import { freePort, startRedis } from '../helpers/redis-server.ts';
 import { startSmtp, type TestSmtpServer } from '../helpers/smtp-server.ts';
-import {
-  APP_SECRET,
-  addUser,
-  RP_CALLBACK,
-  type RunningTollgate,
-  startTollgate,
-} from '../helpers/tollgate.ts';
+import { addUser, RP_CALLBACK, type RunningTollgate, startTollgate } from '../helpers/tollgate.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { exchange, PASSWORD, password, recoveryCodesFromPage, rp } from './helpers.ts';
 
@@ -25,14 +20,6 @@ let smtp: TestSmtpServer;
 let sms: WebhookReceiver;
 let tg: RunningTollgate;
 
-const app = (client_id: string, mfa: unknown) => ({
-  client_id,
-  client_secret: APP_SECRET,
-  redirect_uris: [RP_CALLBACK],
-  first_party: true,
-  mfa,
-});
-
 beforeAll(async () => {
   redis = await startRedis();
   smtp = await startSmtp();
@@ -41,27 +28,20 @@ beforeAll(async () => {
   tg = await startTollgate({
     redisUrl: redis.url,
     overrides: {
-      delivery: {
-        email: {
-          smtp: {
-            host: '127.0.0.1',
-            port: smtp.port,
-            security: 'none',
-            from: 'tollgate <no-reply@example.test>',
-            timeout_ms: 2000,
-          },
-        },
-        sms: { webhook: { url: sms.url, secret: SMS_SECRET, timeout_ms: 2000, max_retries: 2 } },
-      },
+      delivery: testDelivery({
+        smtpPort: smtp.port,
+        sms: { url: sms.url, secret: SMS_SECRET },
+        smsRetries: 2,
+      }),
       otp: { hmac_key: randomBytes(32).toString('base64'), resend_cooldown: 30 },
       mfa: {
         factors: ['totp', 'recovery', 'email', 'sms'],
         encryption_keys: [{ id: 'k1', key: randomBytes(32).toString('base64') }],
       },
       clients: [
-        app('mail-app', { policy: 'required', factors: ['email'] }),
-        app('sms-app', { policy: 'required', factors: ['sms'] }),
-        app('strict-app', { policy: 'required', allow_restricted: false }),
+        requiredApp('mail-app', { policy: 'required', factors: ['email'] }),
+        requiredApp('sms-app', { policy: 'required', factors: ['sms'] }),
+        requiredApp('strict-app', { policy: 'required', allow_restricted: false }),
         { client_id: 'svc', client_secret: SVC_SECRET, grant_types: ['client_credentials'], otp_api: true },
         { client_id: 'svc2', client_secret: SVC_SECRET, grant_types: ['client_credentials'], otp_api: true },
         { client_id: 'nosvc', client_secret: SVC_SECRET, grant_types: ['client_credentials'] },
@@ -161,7 +141,7 @@ describe('email code factor over real SMTP', () => {
         },
         otp: { hmac_key: randomBytes(32).toString('base64') },
         mfa: { factors: ['email'], encryption_keys: [{ id: 'k1', key: randomBytes(32).toString('base64') }] },
-        clients: [app('mail-app', 'required')],
+        clients: [requiredApp('mail-app', 'required')],
       },
     });
     try {
