@@ -1,5 +1,5 @@
-// One contract for both account stores: the Redis one on a real redis-server and on a Redis
-// Cluster, and memory.
+// One contract for both account stores: the Redis one on a real redis-server, on a Redis Cluster
+// and through Sentinel, and memory.
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,32 +10,46 @@ import { accountKeys } from '../../adapters/redis-layout.ts';
 import type { AccountStore } from '../../src/accounts/types.ts';
 import { AccountError } from '../../src/errors.ts';
 import { type RedisCluster, startRedisCluster } from '../helpers/redis-cluster.ts';
+import { type RedisSentinelGroup, startRedisSentinel } from '../helpers/redis-sentinel.ts';
 import { startRedis } from '../helpers/redis-server.ts';
 
 let redisServer: Awaited<ReturnType<typeof startRedis>>;
 let redis: Redis;
 let cluster: RedisCluster;
 let clusterClient: RedisClient;
+let sentinel: RedisSentinelGroup;
+let sentinelClient: RedisClient;
 let prefixes = 0;
 
 beforeAll(async () => {
-  [redisServer, cluster] = await Promise.all([startRedis(), startRedisCluster()]);
+  [redisServer, cluster, sentinel] = await Promise.all([
+    startRedis(),
+    startRedisCluster(),
+    startRedisSentinel(),
+  ]);
   redis = new Redis(redisServer.url);
   clusterClient = createRedisClient({ cluster: { nodes: cluster.nodes }, key_prefix: '' });
-  await once(clusterClient, 'ready');
+  sentinelClient = createRedisClient({
+    sentinel: { name: sentinel.name, nodes: sentinel.nodes },
+    key_prefix: '',
+  });
+  await Promise.all([once(clusterClient, 'ready'), once(sentinelClient, 'ready')]);
 });
 
 afterAll(async () => {
   await redis?.quit();
   await clusterClient?.quit();
+  await sentinelClient?.quit();
   await redisServer?.stop();
   await cluster?.stop();
+  await sentinel?.stop();
 });
 
 const stores: [string, () => AccountStore][] = [
   ['memory', () => createMemoryAccountStore()],
   ['redis', () => createRedisAccountStore(redis, { keyPrefix: `acct${prefixes++}:` })],
   ['redis cluster', () => createRedisAccountStore(clusterClient, { keyPrefix: `acct${prefixes++}:` })],
+  ['redis sentinel', () => createRedisAccountStore(sentinelClient, { keyPrefix: `acct${prefixes++}:` })],
 ];
 
 describe.each(stores)('%s account store', (_name, make) => {

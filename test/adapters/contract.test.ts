@@ -11,6 +11,7 @@ import { createRedisAdapter } from '../../adapters/redis.ts';
 import { createRedisClient, dataNodes, type RedisClient } from '../../adapters/redis-client.ts';
 import { oidcKeys, POINTER } from '../../adapters/redis-layout.ts';
 import { type RedisCluster, startRedisCluster } from '../helpers/redis-cluster.ts';
+import { type RedisSentinelGroup, startRedisSentinel } from '../helpers/redis-sentinel.ts';
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
 import { token } from './helpers.ts';
 
@@ -167,6 +168,34 @@ function clusterBackend(): Backend {
     async fresh() {
       if (!redis) throw new Error('start() first');
       await Promise.all(dataNodes(redis).map((node) => node.flushall()));
+      return redisHarness(redis);
+    },
+  };
+}
+
+/**
+ * The same contract through Sentinel (a master, its replica, three sentinels): the client asks the
+ * sentinels for the master, as `store.redis.sentinel` configures it.
+ */
+function sentinelBackend(): Backend {
+  let group: RedisSentinelGroup | undefined;
+  let redis: RedisClient | undefined;
+  return {
+    async start() {
+      group = await startRedisSentinel();
+      redis = createRedisClient({ sentinel: { name: group.name, nodes: group.nodes }, key_prefix: 'test:' });
+      await once(redis, 'ready');
+    },
+    async stop() {
+      await redis?.quit();
+      await group?.stop();
+    },
+    async fresh() {
+      if (!redis) throw new Error('start() first');
+      // The client is on the master the sentinels name, not on its replica.
+      const [role] = (await redis.call('ROLE')) as [string];
+      if (role !== 'master') throw new Error(`the sentinel client is on a ${role}`);
+      await redis.flushall();
       return redisHarness(redis);
     },
   };
@@ -470,6 +499,7 @@ const memory = memoryBackend();
 contract('memory', memory);
 contract('redis', redisBackend());
 contract('redis cluster', clusterBackend());
+contract('redis sentinel', sentinelBackend());
 
 describe('memory adapter clock', () => {
   it('hides records once expiresIn + tolerance has passed, and sweeps them from the map', async () => {
