@@ -1,0 +1,172 @@
+// tollgate through Sentinel (a master, its replica, three sentinels): a full MFA login through
+// openid-client, refresh and revocation; then the master is killed (SIGKILL), and what was
+// written and replicated before (sessions, refresh tokens, an enrolled authenticator) still works
+// on the promoted replica: a refresh token obtained before the kill is redeemed after it, and a
+// browser's provider Session signs its user in again without a password.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { layoutKey } from '../../adapters/redis-layout.ts';
+import { generateJwks } from '../../src/provider/keys.ts';
+import { enrolTotp } from '../faults/helpers.ts';
+import { Browser } from '../helpers/browser.ts';
+import { type RedisSentinelGroup, startRedisSentinel } from '../helpers/redis-sentinel.ts';
+import {
+  APP_SECRET,
+  addUser,
+  RP_CALLBACK,
+  type RunningTollgate,
+  startTollgate,
+} from '../helpers/tollgate.ts';
+import { Authenticator, stepAt } from '../helpers/totp.ts';
+import { authorize, exchange, rp } from '../mfa/helpers.ts';
+
+const PASSWORD = 'a password the replica has too';
+
+let group: RedisSentinelGroup;
+let tg: RunningTollgate;
+
+beforeAll(async () => {
+  group = await startRedisSentinel();
+  const jwksFile = join(mkdtempSync(join(tmpdir(), 'tollgate-sentinel-')), 'jwks.json');
+  writeFileSync(jwksFile, JSON.stringify(generateJwks()));
+  const client = (client_id: string, mfa: unknown) => ({
+    client_id,
+    client_secret: APP_SECRET,
+    redirect_uris: [RP_CALLBACK],
+    first_party: true,
+    mfa,
+  });
+  tg = await startTollgate({
+    redis: { sentinel: { name: group.name, nodes: group.nodes } },
+    jwksFile,
+    overrides: {
+      mfa: {
+        factors: ['totp', 'recovery'],
+        encryption_keys: [{ id: 'k1', key: randomBytes(32).toString('base64') }],
+      },
+      clients: [client('mfa-app', { policy: 'required', factors: ['totp'] }), client('app', 'off')],
+    },
+  });
+  await tg.tollgate.store.ensureLayout();
+});
+
+afterAll(async () => {
+  await tg?.stop();
+  await group?.stop();
+});
+
+/** A password-only login at `app`: the browser keeps its session, the RP its tokens. */
+async function signIn(config: oidc.Configuration, username: string) {
+  const browser = new Browser();
+  const { page, verifier } = await authorize(browser, config);
+  const done = await browser.submit(page, { username, password: PASSWORD }, RP_CALLBACK);
+  const { tokens, claims } = await exchange(config, done, verifier);
+  return { browser, tokens, sub: claims.sub as string };
+}
+
+/** A user with TOTP enrolled, and their authenticator app (each code is accepted once). */
+async function totpUser(username: string): Promise<Authenticator> {
+  const { key } = await enrolTotp(tg, await addUser(tg, username, PASSWORD));
+  const app = new Authenticator(key);
+  // enrolTotp used the previous step's code: it is spent.
+  app.used.add(stepAt(Date.now()) - 1);
+  return app;
+}
+
+/** A password + TOTP login at `mfa-app`. */
+async function signInWithTotp(config: oidc.Configuration, username: string, authenticator: Authenticator) {
+  const browser = new Browser();
+  const { page, verifier } = await authorize(browser, config);
+  const challenge = await browser.submit(page, { username, password: PASSWORD }, RP_CALLBACK);
+  expect(challenge.body, challenge.body.slice(0, 400)).toContain('name="code"');
+  const done = await browser.submit(challenge, { code: await authenticator.code() }, RP_CALLBACK);
+  return { browser, ...(await exchange(config, done, verifier)) };
+}
+
+/** The role of the server tollgate's connection is on (`master` or `slave`). */
+async function roleOfStore(): Promise<string> {
+  const redis = tg.tollgate.store.redis;
+  if (!redis) throw new Error('tollgate has no Redis store');
+  const [role] = (await redis.call('ROLE')) as [string];
+  return role;
+}
+
+/** Readiness, polled until it answers `status`; how long that took (bounded). */
+async function readyzBecomes(status: number, ms: number): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const got = (await fetch(`${tg.url}/readyz`)).status;
+    if (got === status) return Date.now() - started;
+    if (Date.now() - started > ms) throw new Error(`/readyz stayed ${got}, not ${status}, for ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('tollgate through Sentinel', () => {
+  it('is on the master the sentinels name, marks the store with its layout and is ready', async () => {
+    expect(await group.masterPort()).toBe(group.master.port);
+    expect(await roleOfStore()).toBe('master');
+    expect(await tg.tollgate.store.redis?.get(layoutKey('tg:'))).toBe('2');
+    expect(await (await fetch(`${tg.url}/readyz`)).json()).toEqual({ status: 'ready' });
+  });
+
+  it('signs in with a password and TOTP, refreshes, and a revoked grant takes every token', async () => {
+    const config = await rp(tg, 'mfa-app');
+    const { tokens, claims } = await signInWithTotp(config, 'mira', await totpUser('mira'));
+    expect(claims).toMatchObject({ acr: 'urn:tollgate:acr:2fa', amr: ['pwd', 'otp', 'mfa'] });
+
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token as string);
+    expect(await oidc.fetchUserInfo(config, refreshed.access_token, claims.sub as string)).toMatchObject({
+      sub: claims.sub,
+    });
+    // Reusing the rotated refresh token revokes the grant: every token of it.
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token as string)).rejects.toThrow();
+    await expect(oidc.refreshTokenGrant(config, refreshed.refresh_token as string)).rejects.toThrow();
+    await expect(oidc.fetchUserInfo(config, refreshed.access_token, claims.sub as string)).rejects.toThrow();
+  });
+
+  it('keeps every replicated session, refresh token and authenticator across a failover (kill -9 of the master)', async () => {
+    const app = await rp(tg, 'app');
+    const mfaApp = await rp(tg, 'mfa-app');
+    for (let i = 0; i < 3; i++) await addUser(tg, `kept${i}`, PASSWORD);
+    const authenticator = await totpUser('nell');
+    const before = await Promise.all(Array.from({ length: 6 }, (_v, i) => signIn(app, `kept${i % 3}`)));
+    const withTotp = await signInWithTotp(mfaApp, 'nell', authenticator);
+
+    // Written and acknowledged; once the replica has it too, a failover must not lose it.
+    await group.synced();
+    const killedAt = Date.now();
+    await group.master.kill();
+    await readyzBecomes(503, 10_000);
+    await readyzBecomes(200, 30_000);
+    // The promoted replica is the master now, and tollgate follows it within 10 s of the kill.
+    expect(Date.now() - killedAt).toBeLessThan(10_000);
+    expect(await group.masterPort()).toBe(group.replica.port);
+    expect(await roleOfStore()).toBe('master');
+
+    for (const { browser, tokens, sub } of before) {
+      // The refresh token issued before the kill is redeemed after it (and rotated).
+      const refreshed = await oidc.refreshTokenGrant(app, tokens.refresh_token as string);
+      expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+      expect((await oidc.fetchUserInfo(app, refreshed.access_token, sub)).sub).toBe(sub);
+      // The browser's Session signs it in again: no password form, straight back to the app.
+      const again = await authorize(browser, app);
+      expect(again.page.url.startsWith(RP_CALLBACK), again.page.body.slice(0, 300)).toBe(true);
+      const { claims } = await exchange(app, again.page, again.verifier);
+      expect(claims.sub).toBe(sub);
+    }
+    // The two-factor session too: no password, no code asked again.
+    const again = await authorize(withTotp.browser, mfaApp);
+    expect(again.page.url.startsWith(RP_CALLBACK), again.page.body.slice(0, 300)).toBe(true);
+    expect((await exchange(mfaApp, again.page, again.verifier)).claims.amr).toEqual(['pwd', 'otp', 'mfa']);
+    expect(
+      (await oidc.refreshTokenGrant(mfaApp, withTotp.tokens.refresh_token as string)).access_token,
+    ).toBeTruthy();
+    // The enrolled authenticator survived: a fresh browser signs in with password and TOTP.
+    expect((await signInWithTotp(mfaApp, 'nell', authenticator)).claims.acr).toBe('urn:tollgate:acr:2fa');
+  });
+});
