@@ -154,7 +154,10 @@ export function stackConfig(opts: {
   tg: RunningTollgate;
   /** The app behind the proxy (only its URL is read: the echo upstream, or whoami). */
   upstream: Pick<Upstream, 'url'>;
-  sessionRedis?: string;
+  /** `session.store`: a URL or a block (`{ sentinel: ... }`). @default memory */
+  sessionRedis?: string | Record<string, unknown>;
+  /** More `session` fields (`cache_ms`, ...). */
+  session?: Record<string, unknown>;
   trustedProxies?: string[];
   /** @default "proxy" */
   clientId?: string;
@@ -167,7 +170,7 @@ export function stackConfig(opts: {
     public_url: publicUrl,
     provider: { issuer: opts.tg.url, client_id: opts.clientId ?? 'proxy', client_secret: PROXY_SECRET },
     cookie: { secret: COOKIE_SECRET },
-    session: { store: opts.sessionRedis, key_prefix: 'proxy:' },
+    session: { store: opts.sessionRedis, key_prefix: 'proxy:', ...opts.session },
     trusted_proxies: opts.trustedProxies ?? [],
     redirect_hosts: ['.example.org'],
     upstreams: [...(opts.extraUpstreams ?? []), { host: '127.0.0.1', url: opts.upstream.url }],
@@ -189,7 +192,8 @@ export interface Stack {
 export async function startStack(
   redis: RedisServer,
   opts: {
-    sessionRedis?: string;
+    sessionRedis?: string | Record<string, unknown>;
+    session?: Record<string, unknown>;
     trustedProxies?: string[];
     /** More tollgate clients (e.g. for a second proxy). */
     extraClients?: unknown[];
@@ -207,6 +211,7 @@ export async function startStack(
     tg,
     upstream,
     sessionRedis: opts.sessionRedis,
+    session: opts.session,
     trustedProxies: opts.trustedProxies,
     extraUpstreams: opts.extraUpstreams,
   });
