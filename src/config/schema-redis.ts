@@ -69,6 +69,17 @@ const connectionFields = {
    * `url`, `rediss://` turns TLS on and this only adds options. @default false
    */
   tls: tlsSchema.optional(),
+  /**
+   * Replicas a security write (a password change, a factor removed, a sign-out: see
+   * adapters/redis-durable.ts) waits for with `WAIT` before it counts as done; 0 = none.
+   * @default 1 with `sentinel` or `cluster`, 0 with `url`
+   */
+  wait_replicas: z.number().int().min(0).max(16).optional(),
+  /**
+   * How long such a write waits for them, in ms; then it fails closed (503). Below the client's
+   * 2000 ms command timeout. @default 1000
+   */
+  wait_timeout_ms: z.number().int().min(10).max(1500).optional(),
 };
 
 type Connection = { url?: string; sentinel?: unknown; cluster?: unknown; tls?: unknown };

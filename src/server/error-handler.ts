@@ -17,6 +17,8 @@ export function isStoreOutage(err: Error): boolean {
   return (
     err.name === 'MaxRetriesPerRequestError' ||
     err.name === 'ClusterAllFailedError' ||
+    // A security write its replicas did not acknowledge (adapters/redis-wait.ts).
+    err.name === 'ReplicaWaitError' ||
     STORE_OUTAGE.test(err.message)
   );
 }

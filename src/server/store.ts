@@ -9,9 +9,11 @@ import { createRedisAccountStore } from '../../adapters/redis-accounts.ts';
 import type { RedisClient } from '../../adapters/redis-client.ts';
 import { checkRedis, createRedisClient } from '../../adapters/redis-client.ts';
 import { createRedisCredentialStore } from '../../adapters/redis-credentials.ts';
+import { withDurableWrites } from '../../adapters/redis-durable.ts';
 import { createRedisKeyValueStore } from '../../adapters/redis-kv.ts';
 import { ensureLayout } from '../../adapters/redis-layout-version.ts';
 import { createRedisOtpStore } from '../../adapters/redis-otp.ts';
+import { replicaWaitOf } from '../../adapters/redis-wait.ts';
 import type { AccountStore } from '../accounts/types.ts';
 import type { TollgateConfig } from '../config/schema.ts';
 import type { CredentialStore, KeyValueStore } from '../factors/types.ts';
@@ -65,16 +67,24 @@ export function createStore(config: TollgateConfig, logger: Logger): Store {
     };
   }
   const redis = createRedisClient(redisConfig);
-  redis.on('error', (err: Error) =>
-    logger.warn({ event: 'redis.error', message: err.message }, 'redis connection problem'),
-  );
+  const onError = (err: Error) =>
+    logger.warn({ event: 'redis.error', message: err.message }, 'redis connection problem');
+  redis.on('error', onError);
   const keyPrefix = redisConfig.key_prefix;
-  return {
-    kind: 'redis',
-    redis,
+  // Security writes wait for replicas (adapters/redis-durable.ts), on a connection of their own.
+  const wait = replicaWaitOf(redisConfig);
+  const durable = wait ? createRedisClient(redisConfig, { connectionName: 'tollgate-durable' }) : undefined;
+  durable?.on('error', onError);
+  const shared = {
     adapter: createRedisAdapter(redis, { keyPrefix }),
     accounts: createRedisAccountStore(redis, { keyPrefix }),
     credentials: createRedisCredentialStore(redis, { keyPrefix }),
+  };
+  const close = (client: RedisClient) => client.quit().catch(() => client.disconnect());
+  return {
+    kind: 'redis',
+    redis,
+    ...(durable && wait ? withDurableWrites(shared, { durable, keyPrefix, wait }) : shared),
     kv: createRedisKeyValueStore(redis, { keyPrefix }),
     otp: createRedisOtpStore(redis, { keyPrefix }),
     keyPrefix,
@@ -83,7 +93,7 @@ export function createStore(config: TollgateConfig, logger: Logger): Store {
       await checkRedis(redis);
     },
     async close() {
-      await redis.quit().catch(() => redis.disconnect());
+      await Promise.all([close(redis), durable && close(durable)]);
     },
   };
 }
