@@ -5,6 +5,7 @@ import type { KeyValueStore } from 'tollgate';
 import { createLogger, type Logger } from 'tollgate';
 import { createMemoryKeyValueStore } from 'tollgate/adapters/memory-kv';
 import { createRedisClient, type RedisClient } from 'tollgate/adapters/redis-client';
+import { durableKeyValueStore, replicaWaitOf } from 'tollgate/adapters/redis-durable';
 import { createRedisKeyValueStore } from 'tollgate/adapters/redis-kv';
 import { createAssertionSigner } from './assertion.ts';
 import type { ProxyConfig } from './config.ts';
@@ -52,25 +53,40 @@ export interface RunningProxy {
 function storeFor(
   config: ProxyConfig,
   logger: Logger,
-): { kv: KeyValueStore; locks: Locks; redis?: RedisClient; cache?: SessionCache<SessionData> } {
+): {
+  kv: KeyValueStore;
+  locks: Locks;
+  /** Every Redis connection, to close. */
+  clients: RedisClient[];
+  cache?: SessionCache<SessionData>;
+} {
   const { store, key_prefix, cache_ms } = config.session;
   if (!store) {
     logger.warn(
       'auth-proxy: sessions are kept in memory: one process only, lost on restart (set session.store)',
     );
-    return { kv: guardStore(createMemoryKeyValueStore()), locks: guardLocks(createMemoryLocks()) };
+    return {
+      kv: guardStore(createMemoryKeyValueStore()),
+      locks: guardLocks(createMemoryLocks()),
+      clients: [],
+    };
   }
-  const redis = createRedisClient(
-    typeof store === 'string' ? { url: store, key_prefix } : { ...store, key_prefix },
-    { connectionName: 'tollgate-proxy' },
-  );
+  const block = typeof store === 'string' ? { url: store, key_prefix } : { ...store, key_prefix };
+  const redis = createRedisClient(block, { connectionName: 'tollgate-proxy' });
   // Without a listener ioredis prints every reconnect error; requests report failures as 503.
-  redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'auth-proxy: redis error'));
+  const onError = (err: Error) => logger.warn({ err: err.message }, 'auth-proxy: redis error');
+  redis.on('error', onError);
+  const kv = createRedisKeyValueStore(redis, { keyPrefix: key_prefix });
+  // A sign-out waits for replicas (a failover must not bring the session back), on its own
+  // connection: adapters/redis-durable.ts.
+  const wait = replicaWaitOf(block);
+  const durable = wait ? createRedisClient(block, { connectionName: 'tollgate-proxy-durable' }) : undefined;
+  durable?.on('error', onError);
   return {
     // Store failures are outages (503), told apart from bugs (500) by type: failures.ts.
-    kv: guardStore(createRedisKeyValueStore(redis, { keyPrefix: key_prefix })),
+    kv: guardStore(durable && wait ? durableKeyValueStore(kv, { durable, keyPrefix: key_prefix, wait }) : kv),
     locks: guardLocks(createRedisLocks(redis, key_prefix)),
-    redis,
+    clients: durable ? [redis, durable] : [redis],
     // The memory store is in-process already: only Redis reads are worth caching.
     cache:
       cache_ms > 0
@@ -85,7 +101,7 @@ export async function startProxy(
   options: StartProxyOptions = {},
 ): Promise<RunningProxy> {
   const logger = options.logger ?? createLogger('info');
-  const { kv, locks, redis, cache } = storeFor(config, logger);
+  const { kv, locks, clients, cache } = storeFor(config, logger);
   const provider = createProviderClient(config);
   const sessions = createSessionStore({
     kv,
@@ -170,7 +186,7 @@ export async function startProxy(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await cache?.close();
-      if (redis) await redis.quit().catch(() => redis.disconnect());
+      await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
     },
   };
 }
