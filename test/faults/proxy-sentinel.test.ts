@@ -3,8 +3,9 @@
 // Requests with a valid session get 200 or 503, nothing else; requests without one (no cookie, a
 // forged ticket, a session signed out before the kill) never reach the upstream. The proxy serves
 // again within 10 s of the kill, and every session created before it (and replicated) still works.
+// Before that, a sign-out with the replica frozen: it waits for the replica, so it answers 503.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Browser } from '../helpers/browser.ts';
+import { Browser, type Page, parseForm } from '../helpers/browser.ts';
 import { type RedisSentinelGroup, startRedisSentinel } from '../helpers/redis-sentinel.ts';
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
 import { addUser } from '../helpers/tollgate.ts';
@@ -45,6 +46,28 @@ function forged(ticket: string): string {
 }
 
 describe('auth-proxy on Sentinel: failover under load', () => {
+  it('a sign-out waits for the replica: with it frozen the sign-out answers 503, not "signed out"', async () => {
+    const browser = new Browser();
+    await signIn(browser, stack, 'user1', '/start');
+    const cookie = cookieHeader(browser);
+    const ask = await browser.request(`${stack.url}/oauth2/sign_out`);
+    const form = parseForm(ask.body);
+    await group.synced();
+    await group.replica.pause();
+    let out: Page;
+    try {
+      out = await browser.request(new URL(form.action, ask.url).href, { form: form.fields });
+    } finally {
+      await group.replica.resume();
+    }
+    expect(out.status, out.body.slice(0, 200)).toBe(503);
+    // The user tries again with the replica back: signed out, on to tollgate's end-session.
+    expect((await browser.request(new URL(form.action, ask.url).href, { form: form.fields })).status).toBe(
+      303,
+    );
+    expect((await rawGet(`${stack.url}/x`, { cookie })).status).toBe(302);
+  });
+
   it('answers 503 while the master is gone, never a 500 or a pass, and serves every session again within 10 s', async () => {
     expect(await group.masterPort()).toBe(group.master.port);
     const browsers = await Promise.all(

@@ -18,6 +18,13 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Stops it if running, then starts it again on the same port and directory. */
   restart(): Promise<void>;
+  /**
+   * Freezes the process (SIGSTOP), as a hung host would: connections stay open and nothing
+   * answers, replication acknowledgements included. Resolves once the signal is sent.
+   */
+  pause(): Promise<void>;
+  /** Lets a paused process run again (SIGCONT). */
+  resume(): Promise<void>;
 }
 
 /** Options for {@link startRedis}. */
@@ -54,9 +61,17 @@ const WATCHDOG = `
 const { spawn } = require('node:child_process');
 const [bin, ...args] = process.argv.slice(1);
 const child = spawn(bin, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-const end = (signal) => { if (child.exitCode === null && child.signalCode === null) child.kill(signal); };
+const alive = () => child.exitCode === null && child.signalCode === null;
+// A paused (SIGSTOP) server acts on SIGTERM only once it runs again: continue it after the signal.
+const end = (signal) => { if (alive()) { child.kill(signal); child.kill('SIGCONT'); } };
+const freeze = (signal, done) => { if (alive()) child.kill(signal); process.stdout.write('\\ntollgate-watchdog: ' + done + '\\n'); };
 process.stdin.setEncoding('utf8');
-process.stdin.on('data', (d) => { if (d.includes('term')) end('SIGTERM'); if (d.includes('kill')) end('SIGKILL'); });
+process.stdin.on('data', (d) => {
+  if (d.includes('pause')) freeze('SIGSTOP', 'paused');
+  if (d.includes('resume')) freeze('SIGCONT', 'resumed');
+  if (d.includes('term')) end('SIGTERM');
+  if (d.includes('kill')) end('SIGKILL');
+});
 process.stdin.on('end', () => end('SIGKILL'));
 for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(s, () => end('SIGKILL'));
 child.on('error', (e) => { console.error(String(e)); process.exit(127); });
@@ -226,6 +241,24 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisSer
     child.stdin?.destroy();
   }
 
+  /** Sends `command` to the watchdog and resolves once it says `done`. */
+  async function signal(command: 'pause' | 'resume', done: string): Promise<void> {
+    const child = proc;
+    if (child === undefined || exited(child)) throw new Error(`redis-server on port ${port} is not running`);
+    const said = new Promise<void>((resolve) => {
+      let seen = '';
+      const listen = (chunk: Buffer) => {
+        seen += chunk.toString('utf8');
+        if (!seen.includes(`tollgate-watchdog: ${done}`)) return;
+        child.stdout?.off('data', listen);
+        resolve();
+      };
+      child.stdout?.on('data', listen);
+    });
+    child.stdin?.write(`${command}\n`);
+    await said;
+  }
+
   await launch();
   return {
     port,
@@ -237,5 +270,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisSer
       await halt('term');
       await launch();
     },
+    pause: () => signal('pause', 'paused'),
+    resume: () => signal('resume', 'resumed'),
   };
 }
