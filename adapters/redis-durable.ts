@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AccountStore } from '../src/accounts/types.ts';
 import type { CredentialStore, KeyValueStore } from '../src/factors/types.ts';
 import type { AccountIndexedAdapter } from './account-index.ts';
@@ -20,8 +21,9 @@ export { ReplicaWaitError, replicaWaitOf } from './redis-wait.ts';
  *   accounts     update (password, disabled, sessions_not_before, groups, addresses), delete
  *   credentials  create (an enrolled factor), update of `data` (a recovery code consumed, a
  *                passkey's sign counter), delete, deleteAll (a factor removed, MFA reset)
- *   oidc models  destroy of a Session (sign-out), Grant, AccessToken, RefreshToken or
- *                ClientCredentials (revocation), and revokeByGrantId (a grant's tokens)
+ *   oidc models  destroy of a Session (sign-out; not the renewal of its id at sign-in), Grant,
+ *                AccessToken, RefreshToken or ClientCredentials (revocation), and
+ *                revokeByGrantId (a grant's tokens)
  *   proxy kv     delete (a proxy session signed out, or ended by back-channel logout)
  *
  * Not waited for, on purpose: what every login writes (the interaction, codes, tokens issued,
@@ -38,6 +40,20 @@ export const DURABLE_DESTROY_MODELS: ReadonlySet<string> = new Set([
   'RefreshToken',
   'ClientCredentials',
 ]);
+
+const renewing = new AsyncLocalStorage<true>();
+
+/**
+ * Runs `fn` (a request to oidc-provider's authorization endpoint) where destroying a Session only
+ * renews its id: at a sign-in or step-up in a browser that has a session, oidc-provider saves the
+ * session under a new id and destroys the old record, so an id known before the sign-in never
+ * carries it. Losing that destroy in a failover leaves the old record as it was before the sign-in
+ * (no access it did not have), so it does not wait, and a sign-in never depends on a replica.
+ * Sign-outs (end_session, the account page, the CLI) still wait.
+ */
+export function renewingSessionIds<T>(fn: () => T): T {
+  return renewing.run(true, fn);
+}
 
 /** Models of those stored in their grant's slot (adapters/redis.ts), whose grant WAIT must reach. */
 const IN_GRANT_SLOT: ReadonlySet<string> = new Set(['AccessToken', 'RefreshToken']);
@@ -109,6 +125,7 @@ export function durableAdapter(Base: AccountIndexedAdapter, options: DurableOpti
 
     override async destroy(id: string): Promise<void> {
       if (!DURABLE_DESTROY_MODELS.has(this.#model)) return super.destroy(id);
+      if (this.#model === 'Session' && renewing.getStore()) return super.destroy(id);
       const touched = await destroyed(this.#model, id);
       await writeAndWait(durable, touched, () => this.#writes.destroy(id), wait);
     }
