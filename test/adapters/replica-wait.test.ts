@@ -8,7 +8,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keySlot, ReplicaWaitError } from '../../adapters/redis-wait.ts';
 import { isStoreOutage } from '../../src/server/error-handler.ts';
-import { Browser, type Page } from '../helpers/browser.ts';
+import { Browser, type Page, parseForm } from '../helpers/browser.ts';
 import { type RedisCluster, startRedisCluster } from '../helpers/redis-cluster.ts';
 import { type RedisSentinelGroup, startRedisSentinel } from '../helpers/redis-sentinel.ts';
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
@@ -95,7 +95,18 @@ describe('security writes through Sentinel', () => {
       await what();
       return (await waits(master)) - before;
     };
-    // Not security state: no WAIT.
+    // Not security state: no WAIT. A whole sign-in writes none either.
+    await addUser(tg, 'vic', PASSWORD);
+    expect(await counted(() => signedIn('vic'))).toBe(0);
+    // Signing in again in a browser with a session replaces its Session (a new id; the old one
+    // is destroyed): not a sign-out, and no WAIT.
+    const { app, browser } = await signedIn('vic');
+    const again = async () => {
+      const login = await authorize(browser, app, { prompt: 'login' });
+      const done = await browser.submit(login.page, { username: 'vic', password: PASSWORD }, RP_CALLBACK);
+      await exchange(app, done, login.verifier);
+    };
+    expect(await counted(again)).toBe(0);
     const account = await accounts.create({ username: 'wes', password_hash: 'h' });
     expect(await counted(() => accounts.create({ username: 'other', password_hash: 'h' }))).toBe(0);
     expect(await counted(() => kv.set('k', 'v', 60))).toBe(0);
@@ -171,13 +182,24 @@ describe('security writes through Sentinel', () => {
     expect(await credentials.delete(account.id, credential.id)).toBe(false);
   });
 
-  it('a password change and a token revocation answer 503 while the replica is frozen', async () => {
+  it('a sign-out, a password change and a token revocation answer 503 while the replica is frozen; a sign-in does not', async () => {
     await addUser(tg, 'zoe', PASSWORD);
     const { app, browser, tokens } = await signedIn('zoe');
+    const leaving = await signedIn('zoe');
+    const confirm = await leaving.browser.get(`${tg.url}/session/end`);
+    const logout = parseForm(confirm.body);
     await group.synced();
     await group.replica.pause();
+    let signedOut: Page;
     let changed: Page;
     try {
+      // Signing in again renews the session id; that is no sign-out, and needs no replica.
+      const login = await authorize(browser, app, { prompt: 'login' });
+      const done = await browser.submit(login.page, { username: 'zoe', password: PASSWORD }, RP_CALLBACK);
+      expect((await exchange(app, done, login.verifier)).claims.sub).toBeTruthy();
+      signedOut = await leaving.browser.request(new URL(logout.action, confirm.url).href, {
+        form: { ...logout.fields, logout: 'yes' },
+      });
       changed = await changePassword(browser, PASSWORD, 'a new long enough password');
       await expect(oidc.tokenRevocation(app, tokens.refresh_token as string)).rejects.toMatchObject({
         cause: { status: 503 },
@@ -185,6 +207,7 @@ describe('security writes through Sentinel', () => {
     } finally {
       await group.replica.resume();
     }
+    expect(signedOut.status, signedOut.body.slice(0, 300)).toBe(503);
     expect(changed.status, changed.body.slice(0, 300)).toBe(503);
     expect(changed.headers.get('retry-after')).toBe('5');
     // With the replica back, the revocation goes through, and the token is gone.

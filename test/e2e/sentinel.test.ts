@@ -2,11 +2,13 @@
 // openid-client, refresh and revocation; then the master is killed (SIGKILL), and what was
 // written and replicated before (sessions, refresh tokens, an enrolled authenticator) still works
 // on the promoted replica: a refresh token obtained before the kill is redeemed after it, and a
-// browser's provider Session signs its user in again without a password.
+// browser's provider Session signs its user in again without a password. With no replica left,
+// security writes fail closed until the old master is back as the new master's replica.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { layoutKey } from '../../adapters/redis-layout.ts';
@@ -168,5 +170,30 @@ describe('tollgate through Sentinel', () => {
     ).toBeTruthy();
     // The enrolled authenticator survived: a fresh browser signs in with password and TOTP.
     expect((await signInWithTotp(mfaApp, 'nell', authenticator)).claims.acr).toBe('urn:tollgate:acr:2fa');
+
+    // No replica is left: security writes fail closed until there is one again.
+    const { accounts } = tg.tollgate.store;
+    const kept = await accounts.findByUsername('kept0');
+    if (!kept) throw new Error('kept0 is gone');
+    await expect(accounts.update(kept.id, { groups: ['after'] })).rejects.toThrow(/^NOREPLICAS/);
+    // The old master comes back (empty) as a replica of the new one: what the sentinels do to a
+    // returning old master some seconds later, done at once here.
+    await group.master.restart();
+    const oldMaster = new Redis(group.master.port, '127.0.0.1');
+    const newMaster = new Redis(group.replica.port, '127.0.0.1');
+    try {
+      // No 5 s pause before the first sync (the promoted replica has Redis 7's default).
+      await newMaster.config('SET', 'repl-diskless-sync-delay', '0');
+      await oldMaster.call('REPLICAOF', '127.0.0.1', String(group.replica.port));
+      const deadline = Date.now() + 30_000;
+      while (!/slave0:.*state=online/.test(String(await newMaster.info('replication')))) {
+        if (Date.now() > deadline) throw new Error('the old master did not come back as a replica');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      oldMaster.disconnect();
+      newMaster.disconnect();
+    }
+    expect((await accounts.update(kept.id, { groups: ['after'] })).groups).toEqual(['after']);
   });
 });
