@@ -21,10 +21,11 @@ export { ReplicaWaitError, replicaWaitOf } from './redis-wait.ts';
  *   accounts     update (password, disabled, sessions_not_before, groups, addresses), delete
  *   credentials  create (an enrolled factor), update of `data` (a recovery code consumed, a
  *                passkey's sign counter), delete, deleteAll (a factor removed, MFA reset)
- *   oidc models  destroy of a Session (sign-out; not the renewal of its id at sign-in), Grant,
- *                AccessToken, RefreshToken or ClientCredentials (revocation), and
- *                revokeByGrantId (a grant's tokens)
+ *   oidc models  destroy of a Session (sign-out), Grant, AccessToken, RefreshToken or
+ *                ClientCredentials (revocation), and revokeByGrantId (a grant's tokens)
  *   proxy kv     delete (a proxy session signed out, or ended by back-channel logout)
+ *
+ * A sign-in itself never waits ({@link duringSignIn}): what it deletes is state it replaces.
  *
  * Not waited for, on purpose: what every login writes (the interaction, codes, tokens issued,
  * consumed stamps, used TOTP steps, attempt counters and lockouts). A lost one costs a sign-in
@@ -41,18 +42,18 @@ export const DURABLE_DESTROY_MODELS: ReadonlySet<string> = new Set([
   'ClientCredentials',
 ]);
 
-const renewing = new AsyncLocalStorage<true>();
+const signingIn = new AsyncLocalStorage<true>();
 
 /**
- * Runs `fn` (a request to oidc-provider's authorization endpoint) where destroying a Session only
- * renews its id: at a sign-in or step-up in a browser that has a session, oidc-provider saves the
- * session under a new id and destroys the old record, so an id known before the sign-in never
- * carries it. Losing that destroy in a failover leaves the old record as it was before the sign-in
- * (no access it did not have), so it does not wait, and a sign-in never depends on a replica.
- * Sign-outs (end_session, the account page, the CLI) still wait.
+ * Runs `fn` (the handling of one sign-in request) where deletes do not wait for replicas. What a
+ * sign-in deletes it replaces: oidc-provider saves a browser's Session under a new id at a sign-in
+ * or step-up and destroys the old record, so an id known before never carries the sign-in; the
+ * auth-proxy drops its one-use login state and the browser's previous ticket. Losing such a
+ * delete in a failover leaves the old record as it was before the sign-in (no access it did not
+ * have), and a sign-in that waited would depend on a replica. Sign-outs still wait.
  */
-export function renewingSessionIds<T>(fn: () => T): T {
-  return renewing.run(true, fn);
+export function duringSignIn<T>(fn: () => T): T {
+  return signingIn.run(true, fn);
 }
 
 /** Models of those stored in their grant's slot (adapters/redis.ts), whose grant WAIT must reach. */
@@ -125,7 +126,7 @@ export function durableAdapter(Base: AccountIndexedAdapter, options: DurableOpti
 
     override async destroy(id: string): Promise<void> {
       if (!DURABLE_DESTROY_MODELS.has(this.#model)) return super.destroy(id);
-      if (this.#model === 'Session' && renewing.getStore()) return super.destroy(id);
+      if (this.#model === 'Session' && signingIn.getStore()) return super.destroy(id);
       const touched = await destroyed(this.#model, id);
       await writeAndWait(durable, touched, () => this.#writes.destroy(id), wait);
     }
@@ -136,13 +137,20 @@ export function durableAdapter(Base: AccountIndexedAdapter, options: DurableOpti
   };
 }
 
-/** Key-value store whose deletes wait for replicas (the auth-proxy's sign-outs). */
+/**
+ * Key-value store whose deletes wait for replicas (the auth-proxy's sign-outs and back-channel
+ * logouts), but {@link duringSignIn}.
+ */
 export function durableKeyValueStore(base: KeyValueStore, options: DurableOptions): KeyValueStore {
   const { durable, keyPrefix, wait } = options;
   const writes = createRedisKeyValueStore(durable, { keyPrefix });
   return {
     ...base,
-    delete: (key) => writeAndWait(durable, [`${keyPrefix}kv:${key}`], () => writes.delete(key), wait),
+    delete: (key) =>
+      signingIn.getStore()
+        ? base.delete(key)
+        : // The key as adapters/redis-kv.ts names it.
+          writeAndWait(durable, [`${keyPrefix}kv:${key}`], () => writes.delete(key), wait),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import { renewingSessionIds } from '../../adapters/redis-durable.ts';
+import { duringSignIn } from '../../adapters/redis-durable.ts';
 import { ACCOUNT_PATH, accountClient, serviceName } from '../../interactions/account-client.ts';
 import { createInteractionRouter } from '../../interactions/index.ts';
 import { errorPageLinks } from '../../interactions/ways-on.ts';
@@ -217,9 +217,10 @@ export function createTollgate(
   provider.use(metrics.httpMiddleware());
   provider.use(drainUnreadBody);
   provider.use(fillSingleRedirectUri(config.clients));
-  // A sign-in renews the browser's session id: no sign-out, so it does not wait for a replica.
+  // The authorization endpoint signs in (and renews the browser's session id): no write there
+  // waits for a replica.
   provider.use((ctx, next) =>
-    ctx.path === '/auth' || ctx.path.startsWith('/auth/') ? renewingSessionIds(next) : next(),
+    ctx.path === '/auth' || ctx.path.startsWith('/auth/') ? duringSignIn(next) : next(),
   );
   provider.use(localeMiddleware(i18n));
   provider.use(errorHandler(render, logger, { links }));
