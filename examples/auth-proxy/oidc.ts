@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import type { KeyValueStore, Logger, MessageKey } from 'tollgate';
+import { duringSignIn } from 'tollgate/adapters/redis-durable';
 import type { ProxyConfig } from './config.ts';
 import { isUnavailable } from './failures.ts';
 import { readForm } from './form.ts';
@@ -329,7 +330,9 @@ export function createOidcRoutes(deps: OidcRoutesDeps): OidcRoutes {
     const url = new URL(req.url ?? '/', base);
     const get = req.method === 'GET' || req.method === 'HEAD';
     if (path === '/oauth2/start' && get) await start(req, res, url);
-    else if (path === '/oauth2/callback' && get) await callback(req, res, url);
+    // What a sign-in deletes (its login state, the browser's old ticket) need not wait for a
+    // replica; sign-outs do (tollgate/adapters/redis-durable).
+    else if (path === '/oauth2/callback' && get) await duringSignIn(() => callback(req, res, url));
     else if (path === '/oauth2/sign_out' && get) await signOut.confirm(req, res, url);
     else if (path === '/oauth2/sign_out' && req.method === 'POST') await signOut.submit(req, res);
     else if (path === '/oauth2/backchannel-logout' && req.method === 'POST')
