@@ -46,20 +46,28 @@ function forged(ticket: string): string {
 }
 
 describe('auth-proxy on Sentinel: failover under load', () => {
-  it('a sign-out waits for the replica: with it frozen the sign-out answers 503, not "signed out"', async () => {
+  it('a sign-out waits for the replica: with it frozen the sign-out answers 503, not "signed out"; a sign-in works', async () => {
     const browser = new Browser();
     await signIn(browser, stack, 'user1', '/start');
     const cookie = cookieHeader(browser);
     const ask = await browser.request(`${stack.url}/oauth2/sign_out`);
     const form = parseForm(ask.body);
+    const again = new Browser();
+    await signIn(again, stack, 'user2', '/start');
+    const oldTicket = ticketOf(again);
     await group.synced();
     await group.replica.pause();
     let out: Page;
+    let renewed: Page;
     try {
+      // Signing in again (the old ticket is dropped for a new one) needs no replica.
+      renewed = await again.get(`${stack.url}/oauth2/start?rd=/again`);
       out = await browser.request(new URL(form.action, ask.url).href, { form: form.fields });
     } finally {
       await group.replica.resume();
     }
+    expect(renewed.status, renewed.body.slice(0, 200)).toBe(200);
+    expect(ticketOf(again)).not.toBe(oldTicket);
     expect(out.status, out.body.slice(0, 200)).toBe(503);
     // The user tries again with the replica back: signed out, on to tollgate's end-session.
     expect((await browser.request(new URL(form.action, ask.url).href, { form: form.fields })).status).toBe(
