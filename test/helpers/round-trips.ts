@@ -9,11 +9,18 @@ import { enrolTotp, totpAt } from '../faults/helpers.ts';
 import { Browser } from './browser.ts';
 import { APP_SECRET, addUser, RP_CALLBACK, type RunningTollgate, startTollgate } from './tollgate.ts';
 
-type Command = { name: string; args: unknown[]; promise: Promise<unknown> };
+type Command = {
+  name: string;
+  args: unknown[];
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+};
 
 /**
  * Runs `fn` counting the round trips of `client`; returns them, each as `step: command key ...`
- * (`fn` names the step it is at with `step`).
+ * (`fn` names the step it is at with `step`). A command counts as answered when its reply is
+ * read (not when code awaiting it runs next), so a command sent because of a reply starts the
+ * next round trip even when other replies of the same read are still to be handled.
  */
 export async function countRoundTrips(
   client: Redis,
@@ -28,10 +35,20 @@ export async function countRoundTrips(
     const key = command.name.startsWith('eval') ? command.args[2] : command.args[0];
     trips[trips.length - 1] += ` ${command.name} ${String(key ?? '').slice(0, 30)}`;
     inflight++;
+    let settled = false;
     const settle = () => {
-      inflight--;
+      if (!settled) inflight--;
+      settled = true;
     };
-    command.promise.then(settle, settle);
+    const { resolve, reject } = command;
+    command.resolve = (value) => {
+      settle();
+      resolve(value);
+    };
+    command.reject = (err) => {
+      settle();
+      reject(err);
+    };
     return original(command as never, ...(rest as []));
   }) as Redis['sendCommand'];
   try {
