@@ -48,9 +48,13 @@ export function createRedisCredentialStore(
     async get(accountId, id) {
       return parse(await redis.hget(key(accountId), id));
     },
-    async update(accountId, id, patch) {
+    async update(accountId, id, patch, options) {
+      // The caller's copy is tried first: when it is what the hash holds (JSON.stringify of a
+      // parsed record gives the stored text back), the update is one script and no read.
+      let known = options?.current?.id === id ? JSON.stringify(options.current) : undefined;
       for (let round = 0; round < MAX_SWAP_ROUNDS; round++) {
-        const raw = await redis.hget(key(accountId), id);
+        const raw = known ?? (await redis.hget(key(accountId), id));
+        known = undefined;
         if (raw === null) return undefined;
         const next: Credential = { ...(JSON.parse(raw) as Credential), ...patch };
         const swapped = await redis.eval(SWAP, 1, key(accountId), id, raw, JSON.stringify(next));

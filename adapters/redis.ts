@@ -26,7 +26,8 @@ import { runScript } from './redis-script.ts';
  *
  * Round trips: find() of a record without a grant is one GET; of a grant's record two (home,
  * then the record), one when this process has seen that token's grant before. findByUid() and
- * findByUserCode() add the pointer's GET. upsert() sends its few commands together (one round
+ * findByUserCode() add the pointer's GET; findByUid() reads the pointer and the record it named
+ * when this process last saw that uid together, so a session it saved or read costs one. upsert() sends its few commands together (one round
  * trip); destroy() takes two. Needs Redis >= 6.2 (GETDEL, SET GET, SET KEEPTTL).
  */
 
@@ -49,6 +50,9 @@ const STAMP = /^\{"consumed":(\d+)[,}]/;
 
 /** Grants remembered per process for records seen. */
 const GRANT_CACHE_MAX = 10_000;
+
+/** Ids remembered per process behind uids seen (sessions). */
+const UID_CACHE_MAX = 10_000;
 
 /**
  * Models whose grantId, once a record has one, never changes (oidc-provider sets it at issue, or
@@ -113,6 +117,15 @@ export function createRedisAdapter(redis: RedisClient, options: RedisAdapterOpti
     grants.set(member, grantId);
     if (grants.size > GRANT_CACHE_MAX) grants.delete(grants.keys().next().value as string);
   };
+  // "Model:uid" -> the id this process last saw behind that uid, oldest first: findByUid reads
+  // that record beside the pointer, and keeps it only when the pointer names it.
+  const uids = new Map<string, string>();
+  const rememberUid = (model: string, uid: string, id: string) => {
+    const at = `${model}:${uid}`;
+    uids.delete(at);
+    uids.set(at, id);
+    if (uids.size > UID_CACHE_MAX) uids.delete(uids.keys().next().value as string);
+  };
 
   return class RedisAdapter implements Adapter {
     static async listByAccount(accountId: string): Promise<AccountIndexEntry[]> {
@@ -161,8 +174,10 @@ export function createRedisAdapter(redis: RedisClient, options: RedisAdapterOpti
             : redis.set(keys.home(model, id), pointer, 'GET');
         remember(member, grantId);
       }
-      if (typeof payload.uid === 'string')
+      if (typeof payload.uid === 'string') {
         writes.push(setPointer(redis, keys.uid(model, payload.uid), id, ttl));
+        rememberUid(model, payload.uid, id);
+      }
       if (typeof payload.userCode === 'string') {
         writes.push(setPointer(redis, keys.userCode(model, payload.userCode), id, ttl));
       }
@@ -190,10 +205,20 @@ export function createRedisAdapter(redis: RedisClient, options: RedisAdapterOpti
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      const id = await redis.get(keys.uid(this.#model, uid));
-      const payload = id === null ? undefined : await this.find(id);
+      const model = this.#model;
+      // The record this uid named last time is read with the pointer (one round trip); the
+      // pointer alone decides whether it is the one.
+      const guess = uids.get(`${model}:${uid}`);
+      const [id, guessed] = await Promise.all([
+        redis.get(keys.uid(model, uid)),
+        guess === undefined ? undefined : this.find(guess).catch(() => undefined),
+      ]);
+      if (id === null) return undefined;
+      const payload = id === guess && guessed !== undefined ? guessed : await this.find(id);
       // A record re-upserted with another uid leaves the old pointer behind until it expires.
-      return payload?.uid === uid ? payload : undefined;
+      if (payload?.uid !== uid) return undefined;
+      rememberUid(model, uid, id);
+      return payload;
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
@@ -241,8 +266,10 @@ export function createRedisAdapter(redis: RedisClient, options: RedisAdapterOpti
       // Pointers are dropped only while they still name this id: a newer record (a regenerated
       // Session) may own them now.
       const drops: Promise<unknown>[] = [];
-      if (typeof p.uid === 'string')
+      if (typeof p.uid === 'string') {
         drops.push(runScript(redis, DROP_POINTER, [keys.uid(model, p.uid)], [id]));
+        if (uids.get(`${model}:${p.uid}`) === id) uids.delete(`${model}:${p.uid}`);
+      }
       if (typeof p.userCode === 'string') {
         drops.push(runScript(redis, DROP_POINTER, [keys.userCode(model, p.userCode)], [id]));
       }

@@ -37,11 +37,16 @@ export interface CredentialStore {
   /** Every credential of an account, oldest first. */
   list(accountId: string): Promise<Credential[]>;
   get(accountId: string, id: string): Promise<Credential | undefined>;
-  /** Shallow patch; `undefined` when the credential does not exist. */
+  /**
+   * Shallow patch; `undefined` when the credential does not exist. `current`: the credential as
+   * the caller read it, a store may try it first instead of reading it again (it must still
+   * apply the patch only over what it holds).
+   */
   update(
     accountId: string,
     id: string,
     patch: Partial<Pick<Credential, 'data' | 'label' | 'last_used_at'>>,
+    options?: { current?: Credential },
   ): Promise<Credential | undefined>;
   delete(accountId: string, id: string): Promise<boolean>;
   /** Deletes every credential of the account (of one factor when given); returns how many. */

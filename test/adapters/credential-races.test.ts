@@ -54,6 +54,20 @@ function races(name: string, fresh: () => Promise<CredentialStore>) {
       });
     });
 
+    it("an update from the caller's stale copy applies over what is stored, never over the copy", async () => {
+      const store = await fresh();
+      const read = await store.create({ account_id: 'acct', factor: 'totp', data: { k: 1 } });
+      // Changed elsewhere after this caller read it.
+      await store.update('acct', read.id, { label: 'phone' });
+      const next = await store.update('acct', read.id, { last_used_at: 7 }, { current: read });
+      expect(next).toMatchObject({ label: 'phone', last_used_at: 7 });
+      expect(await store.get('acct', read.id)).toMatchObject({ label: 'phone', last_used_at: 7 });
+      // A copy of a credential deleted since brings nothing back.
+      await store.delete('acct', read.id);
+      expect(await store.update('acct', read.id, { last_used_at: 8 }, { current: read })).toBeUndefined();
+      expect(await store.list('acct')).toEqual([]);
+    });
+
     it('an update of a credential that is gone answers undefined and writes nothing', async () => {
       const store = await fresh();
       expect(await store.update('acct', 'no-such-id', { label: 'x' })).toBeUndefined();
@@ -78,6 +92,26 @@ describe('redis', () => {
   races('redis', async () => {
     await redis?.flushall();
     return createRedisCredentialStore(redis as Redis, { keyPrefix: 'race:' });
+  });
+
+  it('an update given the credential as stored is one command: no read before the compare-and-set', async () => {
+    const client = redis as Redis;
+    const store = createRedisCredentialStore(client, { keyPrefix: 'race:' });
+    const read = await store.create({ account_id: 'acct', factor: 'totp', data: { k: 1 } });
+    const sent: string[] = [];
+    const original = client.sendCommand.bind(client);
+    client.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+      sent.push(command.name);
+      return original(command as never, ...(rest as []));
+    }) as Redis['sendCommand'];
+    try {
+      expect(await store.update('acct', read.id, { last_used_at: 9 }, { current: read })).toMatchObject({
+        last_used_at: 9,
+      });
+    } finally {
+      client.sendCommand = original;
+    }
+    expect(sent).toEqual(['eval']);
   });
 
   it('a login that read the old set before a regeneration cannot write it back after', async () => {

@@ -5,6 +5,7 @@ import { createRedisAdapter } from '../../adapters/redis.ts';
 import { createRedisClient } from '../../adapters/redis-client.ts';
 import { oidcKeys } from '../../adapters/redis-layout.ts';
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
+import { countRoundTrips } from '../helpers/round-trips.ts';
 import { token } from './helpers.ts';
 
 /*
@@ -168,6 +169,22 @@ describe('redis specifics', () => {
     const before = await evalshaCalls();
     expect(await commandsSent(() => new Adapter('AccessToken').find('a1'))).toBe(1);
     expect((await evalshaCalls()) - before).toBe(0);
+  });
+
+  it('findByUid() reads the record a uid named last time with its pointer, and follows a pointer that moved', async () => {
+    const here = createRedisAdapter(client, { keyPrefix: 'rt:' });
+    const elsewhere = createRedisAdapter(client, { keyPrefix: 'rt:' });
+    await new here('Session').upsert('first', { uid: 'u7', accountId: 'alice' }, 60);
+    const trips = await countRoundTrips(client, async () => {
+      expect(await new here('Session').findByUid('u7')).toEqual({ uid: 'u7', accountId: 'alice' });
+    });
+    expect(trips).toHaveLength(1);
+    // Another process saved the session under a new id (the old record is still there): the
+    // pointer decides.
+    await new elsewhere('Session').upsert('second', { uid: 'u7', accountId: 'bob' }, 60);
+    expect(await new here('Session').findByUid('u7')).toEqual({ uid: 'u7', accountId: 'bob' });
+    await new elsewhere('Session').destroy('second');
+    expect(await new here('Session').findByUid('u7')).toBeUndefined();
   });
 
   it('reloads its scripts after Redis lost them (restart)', async () => {
