@@ -8,10 +8,10 @@ import type { PasswordReset } from '../src/accounts/password-reset.ts';
 import type { AccountStore } from '../src/accounts/types.ts';
 import { ConfigError, InteractionNotFound } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
-import { withCredentialScope } from '../src/mfa/credential-scope.ts';
 import { type MfaParts, noMfaParts } from '../src/mfa/parts.ts';
 import { interactionPath } from '../src/provider/configuration.ts';
 import { createRenderer, type Render } from '../src/render.ts';
+import { withRequestScope } from '../src/scope/request-scope.ts';
 import { createCsrf } from '../src/security/csrf.ts';
 import { abort } from './abort.ts';
 import { createAccountRouter } from './account.ts';
@@ -112,8 +112,9 @@ export function createInteractionRouter(provider: Provider, options: Interaction
   const verified = checkCsrf(csrf);
   const atLogin = expectPrompt('login');
   const router = new Router();
-  // Every step of a request shares one read of the account's credentials (src/mfa/credential-scope.ts).
-  router.use((_ctx, next) => withCredentialScope(next));
+  // The steps of a request share their reads and send their writes together
+  // (src/scope/request-scope.ts); the server opens the scope earlier, a hand-built provider here.
+  router.use((_ctx, next) => withRequestScope(next));
   const route = (...steps: Step[]) => steps as unknown as Middleware[];
 
   const showPrompt: Step = async (ctx, next) => {

@@ -6,11 +6,11 @@ import type { CredentialStore, FactorDefinition, KeyValueStore } from '../factor
 import type { Logger } from '../log.ts';
 import type { OtpService } from '../otp/service.ts';
 import { type ClientMfaEntry, createMfaPolicy, type MfaPolicy } from '../policy/mfa.ts';
+import { scopedAccounts, scopedCredentials, scopedKeyValue } from '../scope/stores.ts';
 import { type Attempts, createAttempts } from '../security/attempts.ts';
 import { createRegulation, MFA_SCOPE, PASSWORD_SCOPE, type Regulation } from '../security/regulation.ts';
 import { secretBoxFromConfig } from '../security/secret-box.ts';
 import type { Store } from '../server/store.ts';
-import { scopedCredentials } from './credential-scope.ts';
 import { createPendingStore, type PendingStore } from './pending.ts';
 import { createRememberBrowser, type RememberBrowser } from './remember-browser.ts';
 
@@ -101,12 +101,14 @@ export function createLimiters(
 export function assembleMfa(options: MfaOptions): MfaParts {
   const now = options.now ?? Date.now;
   const enabled = options.factors.all().map((f) => f.id);
+  // Pending logins and the factor used last are read once per request (src/scope/stores.ts).
+  const kv = scopedKeyValue(options.kv);
   return {
     policy: createMfaPolicy(options.clients, enabled.length > 0 ? enabled : undefined),
     factors: options.factors,
     credentials: options.credentials,
-    kv: options.kv,
-    pending: createPendingStore(options.kv, options.interactionTtl ?? 3600),
+    kv,
+    pending: createPendingStore(kv, options.interactionTtl ?? 3600),
     ...createLimiters(options),
     remember: createRememberBrowser(options.cookieKey, now),
     inMemory: [
@@ -131,6 +133,7 @@ export function createMfaParts(
   const now = options.now ?? Date.now;
   const mfa = config.mfa;
   const box = mfa ? secretBoxFromConfig(mfa.encryption_keys) : undefined;
+  // One read of an account's credentials per request, shared by the factors and the steps.
   const credentials = scopedCredentials(store.credentials);
   return assembleMfa({
     clients: config.clients,
@@ -138,7 +141,7 @@ export function createMfaParts(
       mfa,
       {
         credentials,
-        kv: store.kv,
+        kv: scopedKeyValue(store.kv),
         box,
         otp: options.otp,
         logger: options.logger,
@@ -146,7 +149,7 @@ export function createMfaParts(
         redis: store.redis,
         keyPrefix: store.keyPrefix,
         issuer: config.issuer,
-        accounts: store.accounts,
+        accounts: scopedAccounts(store.accounts),
       },
       options.factors,
     ),

@@ -23,6 +23,10 @@ import { createProvider } from '../provider/create.ts';
 import { generateJwks, loadJwks } from '../provider/keys.ts';
 import { fillSingleRedirectUri } from '../provider/single-redirect-uri.ts';
 import { createRenderer } from '../render.ts';
+import { requestScopedAdapter } from '../scope/adapter.ts';
+import { accountReadAhead } from '../scope/read-ahead.ts';
+import { requestScope } from '../scope/request-scope.ts';
+import { scopedAccounts } from '../scope/stores.ts';
 import { createSessionActivity, recordSessionActivity } from '../sessions/activity.ts';
 import { endAccountSessions } from '../sessions/end-account-sessions.ts';
 import { brandingAssets } from '../ui/assets.ts';
@@ -91,8 +95,9 @@ function createReset(
   const email = parts.deliveries.email;
   if (settings.enabled === false || !email) return undefined;
   const { store } = parts;
+  const accounts = scopedAccounts(store.accounts);
   return createPasswordReset({
-    accounts: store.accounts,
+    accounts,
     otp: store.otp,
     kv: store.kv,
     email,
@@ -105,10 +110,7 @@ function createReset(
     perAddress: settings.per_address,
     perIp: settings.per_ip,
     endSessions: (accountId) =>
-      endAccountSessions(
-        { adapter: store.adapter, accounts: store.accounts, provider: async () => provider },
-        accountId,
-      ),
+      endAccountSessions({ adapter: store.adapter, accounts, provider: async () => provider }, accountId),
     unlockPassword: (username) => parts.mfa.passwordRegulation.unlock(username),
     logger: parts.logger,
     redis: store.redis,
@@ -190,12 +192,15 @@ export function createTollgate(
   const deliveries = createCodeDeliveries(config, logger, i18n);
   const otp = createOtp(config, store, deliveries);
   const mfa = createMfaParts(config, store, { otp, logger, factors: options.factors });
+  // Each request reads an account once, however many steps ask (src/scope/stores.ts).
+  const accounts = scopedAccounts(store.accounts);
   // Error pages offer a way on: back to the app, else signing in again at the account page.
   const links = (ctx: Context) => errorPageLinks(provider, { signIn: ACCOUNT_PATH })(ctx);
   const provider = createProvider(config, {
     mfa,
-    adapter: store.adapter,
-    findAccount: createFindAccount(store.accounts),
+    // A request's reads shared and read ahead, its saves sent together (src/scope/adapter.ts).
+    adapter: requestScopedAdapter(store.adapter, { readAhead: accountReadAhead(accounts, mfa.credentials) }),
+    findAccount: createFindAccount(accounts),
     jwks,
     policies: createClientPolicies(config.clients),
     render,
@@ -224,6 +229,8 @@ export function createTollgate(
   );
   provider.use(localeMiddleware(i18n));
   provider.use(errorHandler(render, logger, { links }));
+  // Inside the error handler: a failed batched write is answered like any other error.
+  provider.use(requestScope());
   provider.use(issuerOrigin(config.issuer));
   provider.use(publicMetadataCaching());
   provider.use(healthRouter(() => store.ping(), logger).routes());
@@ -232,7 +239,7 @@ export function createTollgate(
   const activity = createSessionActivity(store.kv, config.ttl.session);
   provider.use(recordSessionActivity(activity));
   const interactions = createInteractionRouter(provider, {
-    accounts: store.accounts,
+    accounts,
     hasher,
     csrfSecret: config.cookies.keys[0] as string,
     logger,

@@ -58,10 +58,17 @@ export function createSessionActivity(kv: KeyValueStore, ttlSeconds: number) {
   };
   return {
     get: read,
-    /** Records a use of the session; the first one also sets `first_seen`. */
-    async touch(uid: string, seen: { userAgent?: string; ip: string }, now = Date.now()): Promise<void> {
+    /**
+     * Records a use of the session; the first one also sets `first_seen`. `fresh`: the session
+     * was created by this request, so nothing is recorded yet and nothing is read.
+     */
+    async touch(
+      uid: string,
+      seen: { userAgent?: string; ip: string; fresh?: boolean },
+      now = Date.now(),
+    ): Promise<void> {
       const t = Math.floor(now / 1000);
-      const before = await read(uid);
+      const before = seen.fresh ? undefined : await read(uid);
       const device = deviceSummary(seen.userAgent);
       if (before && t - before.last_seen < TOUCH_SECONDS && before.ip === seen.ip && before.device === device)
         return;
@@ -83,7 +90,8 @@ export type SessionActivityStore = ReturnType<typeof createSessionActivity>;
 
 /** The part of oidc-provider's context this reads. */
 interface WithSession {
-  oidc?: { session?: { uid?: string; accountId?: string; destroyed?: boolean } };
+  /** `new`: created by this request (oidc-provider's Session), with a uid never used before. */
+  oidc?: { session?: { uid?: string; accountId?: string; destroyed?: boolean; new?: boolean } };
 }
 
 /**
@@ -96,6 +104,7 @@ export function recordSessionActivity(activity: SessionActivityStore): Middlewar
     await next();
     const session = (ctx as Context & WithSession).oidc?.session;
     if (!session?.uid || !session.accountId || session.destroyed) return;
-    await activity.touch(session.uid, { userAgent: ctx.get('user-agent'), ip: ctx.ip }).catch(() => {});
+    const seen = { userAgent: ctx.get('user-agent'), ip: ctx.ip, fresh: session.new === true };
+    await activity.touch(session.uid, seen).catch(() => {});
   };
 }
