@@ -21,6 +21,13 @@ export type InteractionContext = Context & { state: InteractionState; params: Re
 /** One step of the interaction pipeline. */
 export type Step = (ctx: InteractionContext, next: Next) => Promise<unknown>;
 
+/**
+ * Starts reads a route's later steps will make (`readAhead`, src/scope/request-scope.ts), so they
+ * travel with the interaction's own. Runs before the interaction and the CSRF token are
+ * checked: reads only.
+ */
+export type ReadAhead = (ctx: InteractionContext) => void;
+
 /** Everything the steps share. */
 export interface InteractionDeps {
   provider: Provider;

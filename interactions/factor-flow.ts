@@ -13,6 +13,7 @@ import type {
   VerifyResult,
 } from '../src/factors/types.ts';
 import { defaultI18n, extendTranslator, type Translate, translatorOf } from '../src/i18n/index.ts';
+import { batchWrite } from '../src/scope/request-scope.ts';
 import { UNCHECKED_FAILURES } from '../src/security/attempts.ts';
 import type { InteractionDeps } from './context.ts';
 import { waysOn } from './ways-on.ts';
@@ -145,7 +146,8 @@ export async function prove(
     return attempt.reason === 'locked' ? { kind: 'locked', retryAt: attempt.retryAt } : { kind: 'closed' };
   const result = await factor.verify(req, input);
   if (result.ok) {
-    await attempt.succeed();
+    // Giving the attempt back is sent with the step's other writes (src/scope/request-scope.ts).
+    await batchWrite(attempt.succeed());
     deps.logger.info(
       { event: 'mfa.verified', account: account.id, factor: factor.id, ip, flow },
       'second factor ok',

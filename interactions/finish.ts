@@ -2,6 +2,7 @@ import { secondFactorMethods } from '../src/mfa/level.ts';
 import type { PendingLogin } from '../src/mfa/pending.ts';
 import { factorsFingerprint } from '../src/mfa/remember-browser.ts';
 import { decideFor } from '../src/policy/request.ts';
+import { batchWrite } from '../src/scope/request-scope.ts';
 import { clientIdOf, finishInteraction, type InteractionContext, type InteractionDeps } from './context.ts';
 
 /**
@@ -23,7 +24,8 @@ export async function finishLogin(
     accountId: pending.accountId,
     proven: pending.amr,
   });
-  await mfa.pending.delete(interaction.uid);
+  // Sent with the interaction's save (src/scope/request-scope.ts): both before the redirect leaves.
+  await batchWrite(mfa.pending.delete(interaction.uid));
   if (decision.outcome !== 'satisfied') {
     deps.logger.info(
       { event: 'login.unmet', account: pending.accountId, client: clientId },

@@ -22,9 +22,9 @@ import { type InteractionDeps, type Step, seeOther } from './context.ts';
 import { renewBackup, showEnrolment, submitEnrolmentStep } from './enrol.ts';
 import { parseForm } from './form.ts';
 import { checkCsrf, expectPrompt, loadInteraction } from './load.ts';
-import { showLogin, submitPassword, submitSignIn } from './login.ts';
+import { readAccountAhead, showLogin, submitPassword, submitSignIn } from './login.ts';
 import { chooseFactor, resendCode, showSecondFactor, verifyFactor } from './mfa.ts';
-import { loadPending } from './pending.ts';
+import { loadPending, readPendingAhead } from './pending.ts';
 import {
   type ResetDeps,
   showNewPassword,
@@ -108,7 +108,10 @@ export function createInteractionRouter(provider: Provider, options: Interaction
       ),
   };
   checkStore(deps.mfa, options);
-  const load = loadInteraction(provider, csrf);
+  // The interaction, its pending login and that login's account and credentials: one read ahead.
+  const load = loadInteraction(provider, csrf, readPendingAhead(deps));
+  // The password step also reads the account of the name posted.
+  const loadForPassword = loadInteraction(provider, csrf, readPendingAhead(deps), readAccountAhead(deps));
   const verified = checkCsrf(csrf);
   const atLogin = expectPrompt('login');
   const router = new Router();
@@ -132,7 +135,10 @@ export function createInteractionRouter(provider: Provider, options: Interaction
 
   router.get('/assets/:factor/:name', factorAsset(deps));
   router.get('/interaction/:uid', ...route(load, showPrompt));
-  router.post('/interaction/:uid/login', ...route(parseForm, load, verified, atLogin, submitPassword(deps)));
+  router.post(
+    '/interaction/:uid/login',
+    ...route(parseForm, loadForPassword, verified, atLogin, submitPassword(deps)),
+  );
   router.post(
     '/interaction/:uid/sign-in/:factor',
     ...route(parseForm, load, verified, atLogin, submitSignIn(deps)),

@@ -3,16 +3,18 @@ import { errors } from 'oidc-provider';
 import { InteractionNotFound, InvalidCsrfToken } from '../src/errors.ts';
 import { useUiLocales } from '../src/i18n/index.ts';
 import type { Csrf } from '../src/security/csrf.ts';
-import type { Step } from './context.ts';
+import type { ReadAhead, Step } from './context.ts';
 
 /**
  * Loads the interaction named in the path. The interaction cookie must point at that same uid:
  * oidc-provider reads the cookie only, so a mismatch means a stale tab or a forged link.
+ * `readAhead` start in the same round trip.
  */
-export function loadInteraction(provider: Provider, csrf: Csrf): Step {
+export function loadInteraction(provider: Provider, csrf: Csrf, ...readAhead: ReadAhead[]): Step {
   return async (ctx, next) => {
     // Every interaction response, redirects included, is private to this browser and this moment.
     ctx.set('Cache-Control', 'no-store');
+    for (const read of readAhead) read(ctx);
     let interaction: Awaited<ReturnType<Provider['interactionDetails']>>;
     try {
       interaction = await provider.interactionDetails(ctx.req, ctx.res);

@@ -8,12 +8,14 @@ import type { PendingLogin } from '../src/mfa/pending.ts';
 import { AMR_PASSWORD } from '../src/policy/acr.ts';
 import { acceptedFactors } from '../src/policy/decide.ts';
 import { traitsOf } from '../src/policy/request.ts';
+import { batchWrite, readAhead } from '../src/scope/request-scope.ts';
 import {
   clientIdOf,
   clientName,
   type InteractionContext,
   type InteractionDeps,
   interactionUrls,
+  type ReadAhead,
   type Step,
   seeOther,
 } from './context.ts';
@@ -113,6 +115,15 @@ export function showLogin(deps: InteractionDeps): Step {
   };
 }
 
+/** Reads ahead the account of the username posted, with the interaction (one round trip fewer). */
+export function readAccountAhead(deps: InteractionDeps): ReadAhead {
+  return (ctx) => {
+    const username = ctx.state.form?.username;
+    if (typeof username !== 'string' || username.length > 256 || !username.trim()) return;
+    readAhead(() => deps.accounts.findByUsername(username.trim()));
+  };
+}
+
 /**
  * POST: checks the password. It is one factor: the second-factor step decides whether that
  * is enough, and only it finishes the login prompt. Failures get one generic message.
@@ -156,7 +167,8 @@ export function submitPassword(deps: InteractionDeps): Step {
       }
       return showForm(deps, ctx, username, { error: tr(ctx, 'login.failed') });
     }
-    await attempt.attempt.succeed();
+    // Giving the attempt back goes out with the pending login's write (src/scope/request-scope.ts).
+    await batchWrite(attempt.attempt.succeed());
     deps.logger.info(
       { event: 'login.password_ok', account: result.account.id, ip: ctx.ip, client },
       'password accepted',

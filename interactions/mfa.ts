@@ -7,7 +7,9 @@ import { factorsFingerprint } from '../src/mfa/remember-browser.ts';
 import { AMR_MFA } from '../src/policy/acr.ts';
 import { decide } from '../src/policy/decide.ts';
 import { decisionInput } from '../src/policy/request.ts';
+import { batchWrite, earlyRead } from '../src/scope/request-scope.ts';
 import { challengeId } from '../src/security/attempts.ts';
+import type { RegulationStatus } from '../src/security/regulation.ts';
 import {
   clientIdOf,
   clientName,
@@ -23,7 +25,7 @@ import { renderFactor } from './factor-page.ts';
 import { finishLogin } from './finish.ts';
 import { field } from './form.ts';
 import { showPasswordStep } from './login.ts';
-import { factorRequest, loadPending, pendingAccount } from './pending.ts';
+import { factorRequest, loadPending, pendingAccount, pendingSnapshot } from './pending.ts';
 import { waysOn } from './ways-on.ts';
 
 /*
@@ -86,9 +88,11 @@ async function showChallenge(
   produce: (req: FactorRequest) => Promise<FactorView> = (req) => factor.challenge(req),
 ) {
   const urls = interactionUrls(ctx.state.interaction.uid, ctx.state.csrf);
+  const before = pendingSnapshot(pending);
   const view = await produce(await factorRequest(deps, ctx, account, pending, factor));
   pending.factor = factor.id;
-  await deps.mfa.pending.set(ctx.state.interaction.uid, pending);
+  // Written only when this page changed the login: a reload of the same challenge writes nothing.
+  if (pendingSnapshot(pending) !== before) await deps.mfa.pending.set(ctx.state.interaction.uid, pending);
   await renderFactor(
     deps,
     ctx,
@@ -126,6 +130,31 @@ async function renderChallengeClosed(deps: InteractionDeps, ctx: InteractionCont
 }
 
 /**
+ * What the challenge page checks before it asks (lockout, a closed challenge) and the factor used
+ * last, started with the account's reads so they share their round trip. Left unread when the
+ * login finishes or enrols instead; not started early for a client that never asks for a second
+ * factor.
+ */
+function challengeChecks(deps: InteractionDeps, ctx: InteractionContext, pending: PendingLogin) {
+  const { mfa } = deps;
+  let reads: {
+    status: Promise<RegulationStatus>;
+    closed: Promise<boolean>;
+    last: Promise<string | undefined>;
+  };
+  const start = () => {
+    reads ??= {
+      status: earlyRead(mfa.regulation.status(pending.accountId, ctx.ip)),
+      closed: earlyRead(mfa.attempts.closed(challengeId(pending, ctx.state.interaction.uid))),
+      last: earlyRead(mfa.kv.get(lastFactorKey(pending.accountId))),
+    };
+    return reads;
+  };
+  if (mfa.policy.forClient(clientIdOf(ctx)).policy !== 'off') start();
+  return start;
+}
+
+/**
  * The second-factor step: finish when nothing more is needed (or the browser is remembered),
  * send a user without a factor to enrolment, otherwise challenge the chosen factor.
  */
@@ -135,8 +164,8 @@ export async function showSecondFactor(
   pending: PendingLogin,
   choice?: string,
 ) {
-  const { mfa } = deps;
   const clientId = clientIdOf(ctx);
+  const checks = challengeChecks(deps, ctx, pending);
   const account = await pendingAccount(deps, pending);
   // A factor was set up in this flow and its recovery codes await confirmation.
   if (pending.enrolledAmr) return showBackupPending(deps, ctx, pending);
@@ -152,10 +181,9 @@ export async function showSecondFactor(
   if (d.outcome === 'satisfied' || d.outcome === 'unmet' || d.outcome === 'first_factor')
     return finishLogin(deps, ctx, pending);
   if (d.outcome === 'password') return showPasswordStep(deps, ctx, account.id);
-  const status = await mfa.regulation.status(account.id, ctx.ip);
+  const status = await checks().status;
   if (status.locked) return renderLocked(deps, ctx, status.retryAt);
-  if (await mfa.attempts.closed(challengeId(pending, ctx.state.interaction.uid)))
-    return renderChallengeClosed(deps, ctx);
+  if (await checks().closed) return renderChallengeClosed(deps, ctx);
 
   if (d.outcome === 'elsewhere') {
     // The account has a second factor this request does not accept. A password alone never adds
@@ -193,13 +221,15 @@ export async function showSecondFactor(
   }
 
   const usable = factorsOf(deps, d.factors);
-  const last = await mfa.kv.get(lastFactorKey(account.id));
-  const factor =
-    usable.find((f) => f.id === choice) ??
+  const last = await checks().last;
+  const byDefault =
     usable.find((f) => f.id === pending.factor) ??
     usable.find((f) => f.id === last) ??
     factorsOf(deps, d.primary)[0] ??
     (usable[0] as Factor);
+  const factor = usable.find((f) => f.id === choice) ?? byDefault;
+  // A reload finds the factor shown by default again: only another choice needs storing.
+  if (factor === byDefault) pending.factor ??= factor.id;
   return showChallenge(deps, ctx, pending, account, factor, usable);
 }
 
@@ -229,7 +259,8 @@ export function verifyFactor(deps: InteractionDeps): Step {
     const where = { account, ip: ctx.ip, flow: 'login' as const, challenge: challengeId(pending, uid) };
     const outcome = await prove(deps, where, factor, req, input);
     if (outcome.kind === 'proved') {
-      await mfa.kv.set(lastFactorKey(account.id), factor.id, LAST_FACTOR_TTL);
+      // Which factor to offer first next time: sent with the login's other writes.
+      await batchWrite(mfa.kv.set(lastFactorKey(account.id), factor.id, LAST_FACTOR_TTL));
       pending.amr = [...pending.amr, ...(outcome.result.amr ?? factor.amr)];
       pending.failures = 0;
       if (outcome.result.renewal) {

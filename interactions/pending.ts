@@ -3,8 +3,15 @@ import { InteractionNotFound } from '../src/errors.ts';
 import type { Factor, FactorRequest } from '../src/factors/types.ts';
 import { translatorOf } from '../src/i18n/index.ts';
 import type { PendingLogin } from '../src/mfa/pending.ts';
+import { readAhead } from '../src/scope/request-scope.ts';
 import { stepUpChallenge } from '../src/security/attempts.ts';
-import { clientIdOf, clientName, type InteractionContext, type InteractionDeps } from './context.ts';
+import {
+  clientIdOf,
+  clientName,
+  type InteractionContext,
+  type InteractionDeps,
+  type ReadAhead,
+} from './context.ts';
 
 /** Reasons oidc-provider gives that a signed-in session can answer with a second factor alone. */
 const STEP_UP_REASONS = new Set(['mfa_required', 'essential_acr', 'essential_acrs']);
@@ -13,6 +20,23 @@ const STEP_UP_REASONS = new Set(['mfa_required', 'essential_acr', 'essential_acr
 export function isStepUp(ctx: InteractionContext): boolean {
   const { prompt, session } = ctx.state.interaction;
   return Boolean(session?.accountId) && prompt.reasons.every((r) => STEP_UP_REASONS.has(r));
+}
+
+/**
+ * Reads ahead the pending login of the interaction in the path and, once it is known, its
+ * account and credentials: what the second-factor steps read first.
+ */
+export function readPendingAhead(deps: InteractionDeps): ReadAhead {
+  return (ctx) => {
+    const uid = ctx.params.uid;
+    if (!uid) return;
+    readAhead(async () => {
+      const pending = await deps.mfa.pending.get(uid);
+      if (!pending) return;
+      readAhead(() => deps.accounts.findById(pending.accountId));
+      readAhead(() => deps.mfa.credentials.list(pending.accountId));
+    });
+  };
 }
 
 /** The pending login of this interaction, started from the session for a step-up. */
@@ -35,6 +59,18 @@ export async function loadPending(
   };
   await deps.mfa.pending.set(uid, started);
   return started;
+}
+
+/**
+ * The pending login as stored, with the factor states that hold nothing left out: equal
+ * snapshots mean a step changed nothing worth a write.
+ */
+export function pendingSnapshot(pending: PendingLogin): string {
+  return JSON.stringify(pending, (key, value: unknown) =>
+    key === 'factorState' && value && typeof value === 'object'
+      ? Object.fromEntries(Object.entries(value).filter(([, state]) => Object.keys(state ?? {}).length > 0))
+      : value,
+  );
 }
 
 /** The account of a pending login; a deleted or disabled one ends the flow. */
