@@ -96,8 +96,12 @@ export function startRoundTripTollgate(redisUrl: string): Promise<RunningTollgat
   });
 }
 
-/** authorize -> password -> TOTP -> code -> token with PKCE, as a browser and its app do. */
-async function login(tg: RunningTollgate, username: string, key: string, step: (name: string) => void) {
+/** authorize -> password, as a browser does; returns the second-factor page it lands on. */
+export async function passwordStep(
+  tg: RunningTollgate,
+  username: string,
+  step: (name: string) => void = () => {},
+) {
   const config = await oidc.discovery(
     new URL(tg.url),
     CLIENT,
@@ -118,6 +122,14 @@ async function login(tg: RunningTollgate, username: string, key: string, step: (
   const page = await browser.get(url.href, RP_CALLBACK);
   step('password');
   const challenge = await browser.submit(page, { username, password: PASSWORD }, RP_CALLBACK);
+  if (!challenge.body.includes('name="code"'))
+    throw new Error(`no code asked: ${challenge.status} ${challenge.url}`);
+  return { config, verifier, browser, challenge };
+}
+
+/** authorize -> password -> TOTP -> code -> token with PKCE, as a browser and its app do. */
+async function login(tg: RunningTollgate, username: string, key: string, step: (name: string) => void) {
+  const { config, verifier, browser, challenge } = await passwordStep(tg, username, step);
   step('totp');
   const done = await browser.submit(challenge, { code: totpAt(key) }, RP_CALLBACK);
   if (!done.url.startsWith(RP_CALLBACK)) throw new Error(`login did not finish: ${done.status} ${done.url}`);
@@ -128,16 +140,20 @@ async function login(tg: RunningTollgate, username: string, key: string, step: (
   });
 }
 
+/** A user with TOTP set up, for {@link passwordStep}. */
+export async function totpUser(tg: RunningTollgate, who: string) {
+  const username = `${who}-${randomBytes(4).toString('hex')}`;
+  const { key } = await enrolTotp(tg, await addUser(tg, username, PASSWORD));
+  return { username, key };
+}
+
 /**
  * The round trips of one full MFA login on `tg` (from {@link startRoundTripTollgate}), after a
  * warm-up login that loads the Lua scripts (a process's first login sends each body once more).
  */
 export async function mfaLoginRoundTrips(tg: RunningTollgate): Promise<string[]> {
-  const name = (who: string) => `${who}-${randomBytes(4).toString('hex')}`;
-  const warmName = name('warm');
-  const warm = await enrolTotp(tg, await addUser(tg, warmName, PASSWORD));
-  await login(tg, warmName, warm.key, () => {});
-  const username = name('rita');
-  const { key } = await enrolTotp(tg, await addUser(tg, username, PASSWORD));
+  const warm = await totpUser(tg, 'warm');
+  await login(tg, warm.username, warm.key, () => {});
+  const { username, key } = await totpUser(tg, 'rita');
   return countRoundTrips(tg.tollgate.store.redis as Redis, (step) => login(tg, username, key, step));
 }
