@@ -17,6 +17,7 @@ import { createSecretBox } from '../../src/security/secret-box.ts';
 import { Browser } from '../helpers/browser.ts';
 import { startRedisCluster } from '../helpers/redis-cluster.ts';
 import { freePort, startRedis } from '../helpers/redis-server.ts';
+import { mfaLoginRoundTrips, startRoundTripTollgate, tripsPerStep } from '../helpers/round-trips.ts';
 import { COOKIE, proxyClient } from '../proxy/helpers.ts';
 import { type LoadResult, load } from './http-load.ts';
 
@@ -30,8 +31,12 @@ const DEMO_USER = 'demo';
 /** BENCH_CPU_PROF=dir: the server and proxy children write V8 CPU profiles there (`--cpu-prof`). */
 const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const nodeFlags = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-/** BENCH_ONLY=login,processes,memory,grants,proxy,cluster: run only these groups (all by default), e.g. to profile one. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'login,processes,memory,grants,proxy,cluster').split(','));
+/** BENCH_ONLY=login,trips,processes,memory,grants,proxy,cluster: run only these groups (all by default), e.g. to profile one. */
+const ONLY = new Set(
+  (process.env.BENCH_ONLY ?? 'login,trips,processes,memory,grants,proxy,cluster').split(','),
+);
+/** Issue #11's ceiling on Redis round trips per full MFA login. */
+const ROUND_TRIP_GOAL = 20;
 /** Workers of the grant runs (one refresh-token chain each). */
 const GRANT_WORKERS = 16;
 
@@ -341,6 +346,28 @@ async function mfaLogin(
   return login;
 }
 
+/**
+ * Redis round trips of one full MFA login, counted as test/e2e/round-trips.test.ts counts them
+ * (test/helpers/round-trips.ts): an in-process tollgate on the same redis-server, after a warm-up
+ * login, commands sent together sharing a round trip.
+ */
+async function roundTripRow(redisUrl: string): Promise<Row> {
+  const tg = await startRoundTripTollgate(redisUrl);
+  try {
+    const trips = await mfaLoginRoundTrips(tg);
+    const steps = [...tripsPerStep(trips)].map(([step, n]) => `${step} ${n}`).join(', ');
+    return {
+      scenario: 'Redis round trips per full MFA login (one redis-server)',
+      value: `${trips.length}`,
+      baseline: `goal ${ROUND_TRIP_GOAL}`,
+      ratio: `${((trips.length / ROUND_TRIP_GOAL) * 100).toFixed(0)}%`,
+      note: `per step: ${steps} (totp includes the resume); counted in-process after a warm-up login, commands in flight together share one`,
+    };
+  } finally {
+    await tg.stop();
+  }
+}
+
 /** Full MFA logins on a Redis Cluster (its own tollgate process), against `standalone` rates. */
 async function clusterRows(standalone: Map<number, number>): Promise<Row[]> {
   const cluster = await startRedisCluster();
@@ -446,6 +473,9 @@ async function main() {
         note: `server process CPU ${cpuMs.toFixed(1)} ms per login, argon2id included`,
       });
     }
+
+    // How many times one of those logins waits for Redis.
+    if (ONLY.has('trips')) rows.push(await roundTripRow(redis.url));
 
     // The same logins on two processes sharing the port and the Redis.
     if (ONLY.has('processes')) rows.push(...(await processRows(redis.url, standalone, users)));
