@@ -14,7 +14,12 @@ import { batchWrite, forgetRead, inRequestScope, readAhead, sharedRead } from '.
  * - upsert is batched: sent at once, awaited with the request's other writes before the
  *   response leaves. oidc-provider's saves of one step (Grant, code, Session at the resume;
  *   access and refresh token at the token endpoint) then share one round trip. consume and
- *   destroy stay awaited where they are made: they end a code or a session.
+ *   destroy stay awaited where they are made: they end a code or a session; so do the saves of
+ *   replay markers (ReplayDetection).
+ *
+ * A response written straight to `ctx.res` leaves before the batched writes are done: in a
+ * request scope, use `interactionResult` and a Koa redirect (interactions/context.ts
+ * `finishInteraction`), not oidc-provider's `interactionFinished`.
  *
  * Outside a request scope it is the adapter it wraps.
  */
@@ -27,6 +32,12 @@ const GRANT_SOURCES: ReadonlySet<string> = new Set([
   'DeviceCode',
   'BackchannelAuthenticationRequest',
 ]);
+
+/**
+ * Models whose saves stay awaited where they are made: a replay marker (DPoP proofs, client
+ * assertions) is security state, written before the request goes on.
+ */
+const AWAITED_SAVES: ReadonlySet<string> = new Set(['ReplayDetection']);
 
 /** Options of {@link requestScopedAdapter}. */
 export interface RequestScopedAdapterOptions {
@@ -88,7 +99,8 @@ export function requestScopedAdapter(
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number) {
       forgetRead(this.#prefix, { prefix: true });
-      await batchWrite(this.#inner.upsert(id, payload, expiresIn));
+      const save = this.#inner.upsert(id, payload, expiresIn);
+      await (AWAITED_SAVES.has(this.#model) ? save : batchWrite(save));
     }
 
     async consume(id: string) {

@@ -17,8 +17,13 @@ import {
  * goes to the store.
  */
 
-/** A namespace per wrapped store, so two stores never share a read; the same store always does. */
+/**
+ * A namespace per store, so two stores never share a read, and every wrapper of one store does
+ * (a write through any of them drops what the others read).
+ */
 const namespaces = new WeakMap<object, string>();
+/** Each wrapper made here, with the namespace of the store it wraps. */
+const wrappers = new WeakMap<object, string>();
 let stores = 0;
 function namespaceOf(store: object, kind: string): string {
   let ns = namespaces.get(store);
@@ -28,6 +33,16 @@ function namespaceOf(store: object, kind: string): string {
   }
   return ns;
 }
+function made<T extends object>(wrapper: T, ns: string): T {
+  wrappers.set(wrapper, ns);
+  return wrapper;
+}
+
+/**
+ * Whether `store` shares its reads within a request (a wrapper made here): reading ahead
+ * through any other store only reads twice.
+ */
+export const sharesReads = (store: object): boolean => wrappers.has(store);
 
 const copy = <T>(value: Promise<T>): Promise<T> => value.then((v) => structuredClone(v));
 
@@ -43,38 +58,46 @@ async function around<T>(key: string, write: () => Promise<T>, prefix = false): 
 
 /** `kv` with `get` shared per request; a write stores what it wrote as the shared read. */
 export function scopedKeyValue(kv: KeyValueStore): KeyValueStore {
+  if (sharesReads(kv)) return kv;
   const ns = namespaceOf(kv, 'kv');
-  return {
-    get: (key) => sharedRead(ns + key, () => kv.get(key)),
-    async set(key, value, ttlSeconds) {
-      await around(ns + key, () => kv.set(key, value, ttlSeconds));
-      replaceRead(ns + key, Promise.resolve(value));
+  return made<KeyValueStore>(
+    {
+      get: (key) => sharedRead(ns + key, () => kv.get(key)),
+      async set(key, value, ttlSeconds) {
+        await around(ns + key, () => kv.set(key, value, ttlSeconds));
+        replaceRead(ns + key, Promise.resolve(value));
+      },
+      async setIfAbsent(key, value, ttlSeconds) {
+        // The answer is the store's: never from a shared read.
+        return around(ns + key, () => kv.setIfAbsent(key, value, ttlSeconds));
+      },
+      async delete(key) {
+        await around(ns + key, () => kv.delete(key));
+        replaceRead(ns + key, Promise.resolve(undefined));
+      },
     },
-    async setIfAbsent(key, value, ttlSeconds) {
-      // The answer is the store's: never from a shared read.
-      return around(ns + key, () => kv.setIfAbsent(key, value, ttlSeconds));
-    },
-    async delete(key) {
-      await around(ns + key, () => kv.delete(key));
-      replaceRead(ns + key, Promise.resolve(undefined));
-    },
-  };
+    ns,
+  );
 }
 
 /** `accounts` with `findById` and `findByUsername` shared per request; any write drops them all. */
 export function scopedAccounts(accounts: AccountStore): AccountStore {
+  if (sharesReads(accounts)) return accounts;
   const ns = namespaceOf(accounts, 'accounts');
   const write = <T>(fn: () => Promise<T>) => around(ns, fn, true);
-  return {
-    findById: (id) => copy(sharedRead(`${ns}id:${id}`, () => accounts.findById(id))),
-    findByUsername: (username) =>
-      copy(sharedRead(`${ns}name:${normalizeUsername(username)}`, () => accounts.findByUsername(username))),
-    create: (input) => write(() => accounts.create(input)),
-    update: (id, patch) => write(() => accounts.update(id, patch)),
-    delete: (id) => write(() => accounts.delete(id)),
-    list: () => accounts.list(),
-    count: () => accounts.count(),
-  };
+  return made<AccountStore>(
+    {
+      findById: (id) => copy(sharedRead(`${ns}id:${id}`, () => accounts.findById(id))),
+      findByUsername: (username) =>
+        copy(sharedRead(`${ns}name:${normalizeUsername(username)}`, () => accounts.findByUsername(username))),
+      create: (input) => write(() => accounts.create(input)),
+      update: (id, patch) => write(() => accounts.update(id, patch)),
+      delete: (id) => write(() => accounts.delete(id)),
+      list: () => accounts.list(),
+      count: () => accounts.count(),
+    },
+    ns,
+  );
 }
 
 /** A patch that only stamps when a credential was last used: bookkeeping, shown on the account page. */
@@ -89,6 +112,7 @@ const isUseStamp = (patch: object) => Object.keys(patch).length === 1 && 'last_u
  * still fails the request.
  */
 export function scopedCredentials(store: CredentialStore): CredentialStore {
+  if (sharesReads(store)) return store;
   const ns = namespaceOf(store, 'credentials');
   const listKey = (accountId: string) => ns + accountId;
   /** The shared list with `id` replaced by `next` (or dropped when it is gone). */
@@ -96,26 +120,29 @@ export function scopedCredentials(store: CredentialStore): CredentialStore {
     list.then((all) =>
       next ? all.map((c) => (c.id === id ? structuredClone(next) : c)) : all.filter((c) => c.id !== id),
     );
-  return {
-    list: (accountId) => copy(sharedRead(listKey(accountId), () => store.list(accountId))),
-    get: (accountId, id) => store.get(accountId, id),
-    create: (input) => around(listKey(input.account_id), () => store.create(input)),
-    async update(accountId, id, patch, options) {
-      const key = listKey(accountId);
-      const shared = knownRead<Credential[]>(key);
-      const current = options?.current ?? (await shared?.catch(() => undefined))?.find((c) => c.id === id);
-      const hint = current ? { current } : undefined;
-      if (current && shared && isUseStamp(patch) && inRequestScope()) {
-        const next: Credential = { ...structuredClone(current), ...patch };
-        await batchWrite(store.update(accountId, id, patch, hint));
-        replaceRead(key, replaced(shared, id, next));
-        return structuredClone(next);
-      }
-      const next = await around(key, () => store.update(accountId, id, patch, hint));
-      if (shared && !knownRead(key)) replaceRead(key, replaced(shared, id, next));
-      return next;
+  return made<CredentialStore>(
+    {
+      list: (accountId) => copy(sharedRead(listKey(accountId), () => store.list(accountId))),
+      get: (accountId, id) => store.get(accountId, id),
+      create: (input) => around(listKey(input.account_id), () => store.create(input)),
+      async update(accountId, id, patch, options) {
+        const key = listKey(accountId);
+        const shared = knownRead<Credential[]>(key);
+        const current = options?.current ?? (await shared?.catch(() => undefined))?.find((c) => c.id === id);
+        const hint = current ? { current } : undefined;
+        if (current && shared && isUseStamp(patch) && inRequestScope()) {
+          const next: Credential = { ...structuredClone(current), ...patch };
+          await batchWrite(store.update(accountId, id, patch, hint));
+          replaceRead(key, replaced(shared, id, next));
+          return structuredClone(next);
+        }
+        const next = await around(key, () => store.update(accountId, id, patch, hint));
+        if (shared && !knownRead(key)) replaceRead(key, replaced(shared, id, next));
+        return next;
+      },
+      delete: (accountId, id) => around(listKey(accountId), () => store.delete(accountId, id)),
+      deleteAll: (accountId, factor) => around(listKey(accountId), () => store.deleteAll(accountId, factor)),
     },
-    delete: (accountId, id) => around(listKey(accountId), () => store.delete(accountId, id)),
-    deleteAll: (accountId, factor) => around(listKey(accountId), () => store.deleteAll(accountId, factor)),
-  };
+    ns,
+  );
 }

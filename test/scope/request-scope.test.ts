@@ -19,7 +19,7 @@ import {
   sharedRead,
   withRequestScope,
 } from '../../src/scope/request-scope.ts';
-import { scopedCredentials, scopedKeyValue } from '../../src/scope/stores.ts';
+import { scopedCredentials, scopedKeyValue, sharesReads } from '../../src/scope/stores.ts';
 
 /** A promise and the functions that settle it. */
 function deferred<T = void>() {
@@ -111,6 +111,22 @@ describe('shared reads', () => {
     // The update replaced the shared copy; the create dropped it.
     expect(lists).toBe(2);
   });
+});
+
+it('a wrapper wrapped again is itself; two wrappers of one store share reads and writes', async () => {
+  const { store, calls } = counted(createMemoryKeyValueStore());
+  const one = scopedKeyValue(store);
+  expect(scopedKeyValue(one)).toBe(one);
+  expect(sharesReads(one)).toBe(true);
+  expect(sharesReads(store)).toBe(false);
+  const other = scopedKeyValue(store);
+  await withRequestScope(async () => {
+    expect(await one.get('a')).toBeUndefined();
+    expect(await other.get('a')).toBeUndefined();
+    await other.set('a', '1', 60);
+    expect(await one.get('a')).toBe('1');
+  });
+  expect(calls).toEqual(['get a', 'set a']);
 });
 
 describe('batched writes', () => {
@@ -299,6 +315,29 @@ describe('requestScopedAdapter()', () => {
     await request;
     expect(await new Memory('AccessToken').find('a1')).toMatchObject({ jti: 'a1' });
     expect(await new Memory('RefreshToken').find('r1')).toMatchObject({ jti: 'r1' });
+  });
+
+  it('a replay marker (ReplayDetection) is saved before the request goes on, not batched', async () => {
+    const Memory = createMemoryAdapter();
+    const stored = deferred();
+    class Slow extends Memory {
+      override async upsert(id: string, payload: AdapterPayload, expiresIn: number) {
+        await stored.promise;
+        return super.upsert(id, payload, expiresIn);
+      }
+    }
+    const Scoped = requestScopedAdapter(Slow as unknown as typeof Memory);
+    await withRequestScope(async () => {
+      let saved = false;
+      const marking = new Scoped('ReplayDetection').upsert('j1', { jti: 'j1', iss: 'c' }, 60).then(() => {
+        saved = true;
+      });
+      await new Promise((r) => setImmediate(r));
+      expect(saved).toBe(false);
+      stored.resolve();
+      await marking;
+      expect(await new Memory('ReplayDetection').find('j1')).toMatchObject({ iss: 'c' });
+    });
   });
 
   it('outside a request it is the adapter it wraps: nothing shared, no read started ahead', async () => {
