@@ -9,6 +9,7 @@ import { AMR_PASSWORD } from '../src/policy/acr.ts';
 import { acceptedFactors } from '../src/policy/decide.ts';
 import { traitsOf } from '../src/policy/request.ts';
 import { batchWrite, readAhead } from '../src/scope/request-scope.ts';
+import { sharesReads } from '../src/scope/stores.ts';
 import {
   clientIdOf,
   clientName,
@@ -119,6 +120,7 @@ export function showLogin(deps: InteractionDeps): Step {
 export function readAccountAhead(deps: InteractionDeps): ReadAhead {
   return (ctx) => {
     const username = ctx.state.form?.username;
+    if (!sharesReads(deps.accounts)) return;
     if (typeof username !== 'string' || username.length > 256 || !username.trim()) return;
     readAhead(() => deps.accounts.findByUsername(username.trim()));
   };

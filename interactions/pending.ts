@@ -4,6 +4,7 @@ import type { Factor, FactorRequest } from '../src/factors/types.ts';
 import { translatorOf } from '../src/i18n/index.ts';
 import type { PendingLogin } from '../src/mfa/pending.ts';
 import { readAhead } from '../src/scope/request-scope.ts';
+import { sharesReads } from '../src/scope/stores.ts';
 import { stepUpChallenge } from '../src/security/attempts.ts';
 import {
   clientIdOf,
@@ -24,17 +25,19 @@ export function isStepUp(ctx: InteractionContext): boolean {
 
 /**
  * Reads ahead the pending login of the interaction in the path and, once it is known, its
- * account and credentials: what the second-factor steps read first.
+ * account and credentials: what the second-factor steps read first. Only through stores that
+ * share their reads (src/scope/stores.ts; the server's do), else it would only read twice.
  */
 export function readPendingAhead(deps: InteractionDeps): ReadAhead {
+  const { accounts, mfa } = deps;
   return (ctx) => {
     const uid = ctx.params.uid;
-    if (!uid) return;
+    if (!uid || !sharesReads(mfa.kv)) return;
     readAhead(async () => {
-      const pending = await deps.mfa.pending.get(uid);
+      const pending = await mfa.pending.get(uid);
       if (!pending) return;
-      readAhead(() => deps.accounts.findById(pending.accountId));
-      readAhead(() => deps.mfa.credentials.list(pending.accountId));
+      if (sharesReads(accounts)) readAhead(() => accounts.findById(pending.accountId));
+      if (sharesReads(mfa.credentials)) readAhead(() => mfa.credentials.list(pending.accountId));
     });
   };
 }
