@@ -87,10 +87,10 @@ export function durableCredentialStore(base: CredentialStore, options: DurableOp
   return {
     ...base,
     create: (input) => writeAndWait(durable, [key(input.account_id)], () => writes.create(input), wait),
-    update: (accountId, id, patch) =>
+    update: (accountId, id, patch, options) =>
       patch.data === undefined
-        ? base.update(accountId, id, patch)
-        : writeAndWait(durable, [key(accountId)], () => writes.update(accountId, id, patch), wait),
+        ? base.update(accountId, id, patch, options)
+        : writeAndWait(durable, [key(accountId)], () => writes.update(accountId, id, patch, options), wait),
     delete: (accountId, id) =>
       writeAndWait(durable, [key(accountId)], () => writes.delete(accountId, id), wait),
     deleteAll: (accountId, factor) =>
