@@ -15,7 +15,7 @@ import { failureStatus } from './failures.ts';
 import { type IdentityHeaderNames, identityHeaderValues } from './identity-headers.ts';
 import { translatorFor } from './language.ts';
 import { LEVEL_PARAM } from './levels.ts';
-import { forbiddenPage, sendPage } from './pages.ts';
+import { forbiddenPage, notice, sendPage } from './pages.ts';
 import { hashTicket } from './sessions.ts';
 import { audienceRouter } from './upstreams.ts';
 
@@ -73,7 +73,11 @@ export function answerDenied(
 ) {
   const { decision } = result;
   const json = wantsJson(req, result);
-  if (result.invalid) return send(res, 400, json ? { error: 'bad_request' } : 'Bad request');
+  if (result.invalid) {
+    if (json) return send(res, 400, { error: 'bad_request' });
+    const t = translatorFor(req);
+    return sendPage(res, 400, notice(t, 'proxy.badRequestTitle', 'proxy.badRequestMessage'));
+  }
   if (decision.kind === 'login' || decision.kind === 'step_up') {
     const location = signInUrl(config, result);
     const error = decision.kind === 'login' ? 'unauthenticated' : 'mfa_required';

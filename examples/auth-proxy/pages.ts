@@ -102,3 +102,8 @@ export function forbiddenPage(publicUrl: string, url: URL | undefined, t: Transl
     ],
   };
 }
+
+/** A page that only explains (an unreadable address, nothing served here): no link would lead on. */
+export function notice(t: Translate, title: string, message: string): ProxyPage {
+  return { lang: t.locale, title: t(title), message: t(message), links: [] };
+}

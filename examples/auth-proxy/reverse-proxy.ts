@@ -17,6 +17,7 @@ import { answerDenied, auditDenied, wantsJson } from './forward-auth.ts';
 import { gatewayError, refuseUpgrade } from './gateway-errors.ts';
 import { foldHeaderName, identityHeaderValues, strippedHeaderNames } from './identity-headers.ts';
 import { translatorFor } from './language.ts';
+import { notice, sendPage } from './pages.ts';
 import { upstreamTarget } from './rules.ts';
 import { hashTicket } from './sessions.ts';
 import { normalizeAddress } from './trusted-proxies.ts';
@@ -201,7 +202,11 @@ export function createReverseProxy(deps: ReverseProxyDeps): ReverseProxy {
     }
     const target = await targetOf(req, result);
     if (!target) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('No upstream for this address');
+      if (wantsJson(req, result)) {
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"no_upstream"}');
+      } else {
+        sendPage(res, 404, notice(translatorFor(req), 'proxy.noUpstreamTitle', 'proxy.noUpstreamMessage'));
+      }
       return;
     }
     try {

@@ -54,6 +54,30 @@ async function cancel(browser: Browser, page: Page): Promise<Page> {
   return browser.get(new URL(href.replaceAll('&amp;', '&'), page.url).href);
 }
 
+describe('a request the gate cannot judge or route', () => {
+  it("an unreadable path: a 400 page in the browser's language, JSON for an API client", async () => {
+    const browser = new Browser({ 'accept-language': 'de' });
+    const page = await browser.request(`${stack.url}/public/..;/admin`);
+    expectPage(page, 400, 'Diese Adresse ist nicht lesbar');
+    expect(page.body).not.toContain('Bad request');
+    const json = await browser.request(`${stack.url}/public/..;/admin`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(json.status).toBe(400);
+    expect(JSON.parse(json.body)).toEqual({ error: 'bad_request' });
+  });
+
+  it('a public path on a host no upstream serves: a 404 page, JSON for an API client', async () => {
+    const browser = new Browser();
+    const url = `${stack.url.replace('127.0.0.1', 'localhost')}/public/x`;
+    const page = await browser.request(url);
+    expectPage(page, 404, 'Nothing is served here');
+    const json = await browser.request(url, { headers: { accept: 'application/json' } });
+    expect(json.status).toBe(404);
+    expect(JSON.parse(json.body)).toEqual({ error: 'no_upstream' });
+  });
+});
+
 describe('a signed-in user outside the route groups', () => {
   it('gets a page to sign in as someone else or go home, not a plain "Forbidden"', async () => {
     const bob = new Browser();

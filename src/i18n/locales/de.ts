@@ -364,4 +364,9 @@ export const de = {
   'proxy.gatewayTimeout': 'Gateway-Zeitüberschreitung',
   'proxy.upstreamDown':
     'Die Anwendung hinter dieser Adresse hat nicht geantwortet. Bitte versuchen Sie es gleich noch einmal.',
+  'proxy.badRequestTitle': 'Diese Adresse ist nicht lesbar',
+  'proxy.badRequestMessage':
+    'Adresse oder Pfad dieser Anfrage kann das Tor nicht prüfen, deshalb wurde sie abgelehnt. Prüfen Sie den Link, dem Sie gefolgt sind.',
+  'proxy.noUpstreamTitle': 'Hier wird nichts bereitgestellt',
+  'proxy.noUpstreamMessage': 'Hinter dieser Adresse ist keine Anwendung eingerichtet.',
 } as const satisfies Catalogue;

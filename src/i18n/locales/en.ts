@@ -336,6 +336,11 @@ export const en = {
   'proxy.badGateway': 'Bad gateway',
   'proxy.gatewayTimeout': 'Gateway timeout',
   'proxy.upstreamDown': 'The application behind this address did not answer. Please try again in a moment.',
+  'proxy.badRequestTitle': 'This address cannot be read',
+  'proxy.badRequestMessage':
+    'The address or path of this request is not one the gate can check, so it was refused. Check the link you followed.',
+  'proxy.noUpstreamTitle': 'Nothing is served here',
+  'proxy.noUpstreamMessage': 'No application is set up behind this address.',
 } as const;
 
 /** A message key of the shipped catalogues. */

@@ -357,4 +357,9 @@ export const es = {
   'proxy.gatewayTimeout': 'Tiempo de espera de la puerta de enlace agotado',
   'proxy.upstreamDown':
     'La aplicación detrás de esta dirección no respondió. Inténtalo de nuevo en un momento.',
+  'proxy.badRequestTitle': 'No se puede leer esta dirección',
+  'proxy.badRequestMessage':
+    'La puerta de acceso no puede comprobar la dirección o la ruta de esta solicitud, así que se ha rechazado. Revise el enlace que ha seguido.',
+  'proxy.noUpstreamTitle': 'Aquí no se sirve nada',
+  'proxy.noUpstreamMessage': 'No hay ninguna aplicación configurada detrás de esta dirección.',
 } as const satisfies Catalogue;

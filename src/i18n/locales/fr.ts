@@ -359,4 +359,9 @@ export const fr = {
   'proxy.gatewayTimeout': 'Délai de la passerelle dépassé',
   'proxy.upstreamDown':
     'L’application derrière cette adresse n’a pas répondu. Veuillez réessayer dans un instant.',
+  'proxy.badRequestTitle': 'Cette adresse est illisible',
+  'proxy.badRequestMessage':
+    "L'adresse ou le chemin de cette requête ne peut pas être vérifié par la passerelle, elle a donc été refusée. Vérifiez le lien que vous avez suivi.",
+  'proxy.noUpstreamTitle': "Rien n'est servi ici",
+  'proxy.noUpstreamMessage': "Aucune application n'est configurée derrière cette adresse.",
 } as const satisfies Catalogue;
