@@ -1,7 +1,8 @@
 /**
  * The passkey factor's own texts (see `Factor.catalogues`), the example of a factor plug-in that
  * ships its languages: its label, its messages by failure code and its own (`NOT_ALLOWED`, shown
- * as a `FactorMessage` key), and its pages' texts (`t('challenge.heading')` in its templates).
+ * as a `FactorMessage` key), and its pages' texts (`t('challenge.heading')` in its templates;
+ * `remove.*` when its challenge page confirms a removal on /account).
  * Keys it lacks, such as `common.cancel`, come from tollgate's catalogue.
  */
 const en = {
@@ -27,6 +28,9 @@ const en = {
   'enrol.submit': 'Create passkey',
   'signIn.submit': 'Sign in with a passkey',
   'signIn.noScript': 'Signing in with a passkey needs JavaScript; your password works without it.',
+  'remove.offer': 'Confirm with a passkey',
+  'remove.heading': 'Confirm with your passkey',
+  'remove.lead': 'Use one of your passkeys to confirm that you want to remove {method}.',
 } as const;
 
 /** A key of the passkey factor's texts. */
@@ -63,6 +67,9 @@ export const WEBAUTHN_CATALOGUES: Readonly<Record<string, Readonly<Record<Webaut
     'signIn.submit': 'Mit einem Passkey anmelden',
     'signIn.noScript':
       'Die Anmeldung mit einem Passkey braucht JavaScript; Ihr Passwort funktioniert auch ohne.',
+    'remove.offer': 'Mit einem Passkey bestätigen',
+    'remove.heading': 'Mit Ihrem Passkey bestätigen',
+    'remove.lead': 'Bestätigen Sie mit einem Ihrer Passkeys, dass Sie {method} entfernen möchten.',
   },
   fr: {
     label: 'Clé d’accès',
@@ -90,6 +97,9 @@ export const WEBAUTHN_CATALOGUES: Readonly<Record<string, Readonly<Record<Webaut
     'signIn.submit': 'Se connecter avec une clé d’accès',
     'signIn.noScript':
       'La connexion avec une clé d’accès a besoin de JavaScript ; votre mot de passe fonctionne sans.',
+    'remove.offer': 'Confirmer avec une clé d’accès',
+    'remove.heading': 'Confirmez avec votre clé d’accès',
+    'remove.lead': 'Confirmez avec l’une de vos clés d’accès que vous voulez supprimer {method}.',
   },
   es: {
     label: 'Llave de acceso',
@@ -117,5 +127,8 @@ export const WEBAUTHN_CATALOGUES: Readonly<Record<string, Readonly<Record<Webaut
     'signIn.submit': 'Iniciar sesión con una llave de acceso',
     'signIn.noScript':
       'Iniciar sesión con una llave de acceso necesita JavaScript; tu contraseña funciona sin él.',
+    'remove.offer': 'Confirmar con una llave de acceso',
+    'remove.heading': 'Confirma con tu llave de acceso',
+    'remove.lead': 'Confirma con una de tus llaves de acceso que quieres eliminar {method}.',
   },
 };

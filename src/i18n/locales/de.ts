@@ -251,6 +251,7 @@ export const de = {
   'account.remove': 'Entfernen',
   'account.sendCode': 'Code senden ({method})',
   'account.confirmWithCode': 'Bestätigen Sie mit einem aktuellen Code.',
+  'account.confirmWith': 'Mit {method} bestätigen',
   'account.codeFrom': 'Code von',
   'account.removeMethod': '{method} entfernen',
   'account.add': '{method} hinzufügen',

@@ -229,6 +229,7 @@ export const en = {
   'account.remove': 'Remove',
   'account.sendCode': 'Send a code ({method})',
   'account.confirmWithCode': 'Confirm with a current code.',
+  'account.confirmWith': 'Confirm with {method}',
   'account.codeFrom': 'Code from',
   'account.removeMethod': 'Remove {method}',
   'account.add': 'Add {method}',

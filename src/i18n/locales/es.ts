@@ -245,6 +245,7 @@ export const es = {
   'account.remove': 'Eliminar',
   'account.sendCode': 'Enviar un código ({method})',
   'account.confirmWithCode': 'Confirma con un código actual.',
+  'account.confirmWith': 'Confirmar con: {method}',
   'account.codeFrom': 'Código de',
   'account.removeMethod': 'Eliminar: {method}',
   'account.add': 'Añadir: {method}',

@@ -248,6 +248,7 @@ export const fr = {
   'account.remove': 'Supprimer',
   'account.sendCode': 'Envoyer un code ({method})',
   'account.confirmWithCode': 'Confirmez avec un code actuel.',
+  'account.confirmWith': 'Confirmer avec : {method}',
   'account.codeFrom': 'Code de',
   'account.removeMethod': 'Supprimer : {method}',
   'account.add': 'Ajouter : {method}',
