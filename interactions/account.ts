@@ -13,6 +13,7 @@ import { decideFor } from '../src/policy/request.ts';
 import type { Csrf } from '../src/security/csrf.ts';
 import { backToApp, rememberReferringApp } from './account-back-link.ts';
 import { ACCOUNT_CLIENT_ID, ACCOUNT_PATH } from './account-client.ts';
+import { confirmsOnOwnPage, ownPageConfirmers, renderRemovalConfirm } from './account-confirm.ts';
 import { changePassword } from './account-password.ts';
 import { type AccountSessionsDeps, endOtherSessions, sessionRows } from './account-sessions.ts';
 import { clientName, type InteractionDeps } from './context.ts';
@@ -69,7 +70,8 @@ const labelOf = (factor: Factor | undefined, t: Translate) => (factor ? factorLa
 /**
  * The signed-in user's own page: list second factors, add one, create new recovery codes,
  * remove one. Adding needs a two-factor session once the user has a factor (else the password
- * alone could add an authenticator); removing needs a fresh code from a factor the user has.
+ * alone could add an authenticator); removing needs a fresh proof from a factor the user has: a
+ * typed code, or a factor's answer on its own page (a passkey, interactions/account-confirm.ts).
  */
 export function createAccountRouter(
   provider: Provider,
@@ -177,13 +179,15 @@ export function createAccountRouter(
         // A removal is confirmed with a typed code (factors with the default removal input);
         // factors that send their code (email, SMS) get a "send me a code" button.
         verifiers: enrolled
-          .filter((f) => !f.inputs?.remove)
+          .filter((f) => !confirmsOnOwnPage(f))
           .map((f) => ({
             id: f.id,
             label: factorLabel(f, t),
             name: nameOf(f),
             sends: f.resend !== undefined,
           })),
+        // ...or on the factor's own page (a passkey): "Confirm with a passkey".
+        confirmers: ownPageConfirmers(enrolled, t),
         addable: mfa.factors
           .all()
           .filter((f) => f.enrollable && !f.backup && (f.multiple || !enrolled.includes(f)))
@@ -353,7 +357,12 @@ export function createAccountRouter(
     }),
   );
   // The other pages answer a POST; reopening their URL goes back to the account page.
-  for (const path of ['/enrol/:factor/start', '/confirm/:factor/send', '/factors/:id/remove'])
+  for (const path of [
+    '/enrol/:factor/start',
+    '/confirm/:factor/send',
+    '/factors/:id/confirm/:factor',
+    '/factors/:id/remove',
+  ])
     router.get(path, seeAccount);
 
   // Starting an enrolment is a POST with a CSRF token: for backup codes it replaces the old set.
@@ -390,6 +399,30 @@ export function createAccountRouter(
       if (view.error) return showAccount(ctx, { error: factorMessage(factor, view.error, t) });
       await showAccount(ctx, {
         note: t('account.codeSent', { to: String(view.data.sentTo ?? t('account.you')) }),
+      });
+    }),
+  );
+
+  // A removal confirmed on the factor's own page (a passkey): its login challenge, bound to this
+  // session's flow like the removal's other proofs; the answer is posted to the removal below.
+  router.post(
+    '/factors/:id/confirm/:factor',
+    ...route(loadSession, parseForm as unknown as AccountStep, checkCsrf, async (ctx) => {
+      const { me } = ctx.state;
+      const credential = await mfa.credentials.get(me.account.id, ctx.params.id ?? '');
+      if (!credential) throw new InvalidRequest('No such sign-in method.');
+      const factor = await enrolledFactor(ctx, ctx.params.factor);
+      if (!factor || !confirmsOnOwnPage(factor))
+        throw new InvalidRequest('This sign-in method does not confirm on its own page.');
+      const { req, save } = await confirmRequest(ctx, factor);
+      const view = await factor.challenge(req);
+      await save();
+      const t = translatorOf(ctx);
+      await renderRemovalConfirm(deps, ctx, factor, view, {
+        id: credential.id,
+        label: credential.label ?? labelOf(mfa.factors.get(credential.factor), t) ?? credential.factor,
+        csrf: csrf.token(`account:${me.sessionUid}`),
+        clientName: await appName(),
       });
     }),
   );
