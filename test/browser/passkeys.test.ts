@@ -335,6 +335,73 @@ describe('passkeys in Chromium', () => {
     await context.close();
   }, 90_000);
 
+  it('removes TOTP on /account confirmed with a passkey; the app is then neither listed nor offered at login', async () => {
+    browser ??= await launchChromium();
+    const noa = await addUser(tg as RunningTollgate, 'noa', PASSWORD);
+    const app = new Authenticator((await enrolTotp(tg as RunningTollgate, noa)).key);
+    const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    const { cdp, id } = await authenticator(page);
+
+    // /account with the password and the app's code, then a passkey beside the app.
+    await page.goto(`${tg?.url}/account`);
+    await password(page, 'noa');
+    await page.getByLabel('Code').fill(await app.code());
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await page.getByRole('button', { name: 'Add passkey' }).click();
+    await page.getByLabel('Name for this passkey').fill('Noa laptop');
+    await page.getByRole('button', { name: 'Create passkey' }).click();
+    await page.getByLabel('I have saved these codes').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    const { credentials: held } = await cdp.send('WebAuthn.getCredentials', { authenticatorId: id });
+    const signCount = held[0]?.signCount ?? 0;
+
+    // Remove the app, confirmed with the passkey: its own page, one touch, no code typed.
+    // The app's own entry (every entry's code form names it too, in "Code from").
+    const appEntry = 'li:has(> strong:text-is("Authenticator app"))';
+    const entry = page.locator(appEntry);
+    await entry.getByText('Remove', { exact: true }).click();
+    await snap(page, 'account-confirm-offer');
+    await entry.getByRole('button', { name: 'Confirm with a passkey' }).click();
+    await page.getByRole('heading', { name: 'Confirm with your passkey' }).waitFor();
+    await snap(page, 'account-confirm-passkey');
+    await page.getByRole('button', { name: 'Remove Authenticator app' }).click();
+    await page.getByText('Authenticator app was removed.').waitFor();
+    await snap(page, 'account-totp-removed-with-passkey');
+    // The assertion ran (the authenticator signed once more) and the app is gone from the page.
+    const { credentials: after } = await cdp.send('WebAuthn.getCredentials', { authenticatorId: id });
+    expect(after[0]?.signCount).toBeGreaterThan(signCount);
+    expect(await page.locator(appEntry).count()).toBe(0);
+    expect(await page.getByRole('option', { name: 'Authenticator app' }).count()).toBe(0);
+    expect((await tg?.tollgate.mfa.credentials.list(noa.id))?.map((c) => c.factor).sort()).toEqual([
+      'recovery',
+      'webauthn',
+    ]);
+    expect(warnings.filter((w) => w.event === 'factor.removed').at(-1)).toMatchObject({ factor: 'totp' });
+
+    // A new login asks for the passkey, and offers the recovery codes but not the app.
+    await presence(cdp, id, false);
+    const again = await signIn(
+      page,
+      'web',
+      async (p) => {
+        await password(p, 'noa');
+        await p.getByRole('heading', { name: 'Use your passkey' }).waitFor();
+        await snap(p, 'login-after-totp-removed');
+        expect(await p.getByRole('link', { name: 'Recovery code' }).count()).toBe(1);
+        expect(await p.getByText('Authenticator app').count()).toBe(0);
+        await presence(cdp, id, true);
+        await p.getByRole('button', { name: 'Use passkey' }).click();
+      },
+      { prompt: 'login' },
+    );
+    expect(again.amr).toEqual(['pwd', 'hwk', 'user', 'mfa']);
+    await context.close();
+  }, 90_000);
+
   it('a client that requires phishing resistance refuses a TOTP session and steps up to a passkey', async () => {
     browser ??= await launchChromium();
     const lee = await addUser(tg as RunningTollgate, 'lee', PASSWORD);
