@@ -114,6 +114,11 @@ describe('a passkey confirms a removal on /account', () => {
     expect(done.status).toBe(200);
     expect(done.body).toContain('Authenticator app was removed');
     expect(await factorsOf(account.id)).toEqual(['webauthn']);
+    // With the passkey the only factor left, its removal is offered with the passkey alone (no
+    // code form with nothing to choose from).
+    const passkeyId = await idOf(account.id, 'webauthn');
+    expect(done.body).toContain(`action="/account/factors/${passkeyId}/confirm/webauthn"`);
+    expect(done.body).not.toContain('name="verify_with"');
     // The sign counter moved: the same login verification ran.
     const stored = (await tg.tollgate.mfa.credentials.list(account.id)).find((c) => c.factor === 'webauthn');
     expect(stored?.data.counter).toBe(passkey.counter);
