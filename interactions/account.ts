@@ -4,7 +4,6 @@ import type { Context, Middleware, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import { sessionPredatesReset } from '../src/accounts/find-account.ts';
 import { MAX_PASSWORD_LENGTH } from '../src/accounts/password-policy.ts';
-import type { Account } from '../src/accounts/types.ts';
 import { InvalidCsrfToken, InvalidRequest } from '../src/errors.ts';
 import type { Factor, FactorRequest } from '../src/factors/types.ts';
 import { type Translate, translatorOf } from '../src/i18n/index.ts';
@@ -14,16 +13,22 @@ import type { Csrf } from '../src/security/csrf.ts';
 import { backToApp, rememberReferringApp } from './account-back-link.ts';
 import { ACCOUNT_CLIENT_ID, ACCOUNT_PATH } from './account-client.ts';
 import { confirmsOnOwnPage, ownPageConfirmers, renderRemovalConfirm } from './account-confirm.ts';
+import { accountEnrolmentHost } from './account-enrolment.ts';
 import { changePassword } from './account-password.ts';
 import { type AccountSessionsDeps, endOtherSessions, sessionRows } from './account-sessions.ts';
+import {
+  type AccountContext,
+  type AccountStep,
+  confirmKey,
+  enrolKey,
+  removalChallenge,
+  type Said,
+} from './account-state.ts';
 import { clientName, type InteractionDeps } from './context.ts';
 import {
   backupPlural,
-  type EnrolmentHost,
-  enrolTitle,
   factorLabel,
   factorMessage,
-  factorPageTexts,
   messageFor,
   prove,
   readInput,
@@ -33,36 +38,6 @@ import {
 import { field, parseForm } from './form.ts';
 
 export { ACCOUNT_CLIENT_ID, accountClient } from './account-client.ts';
-
-interface AccountCtx {
-  account: Account;
-  sessionUid: string;
-  /** The session's storage id (what ending it takes). */
-  sessionId: string;
-  amr: string[];
-  /** The session may bind a new factor (src/policy/decide.ts). */
-  mayEnrol: boolean;
-}
-
-type AccountContext = Context & {
-  state: { me: AccountCtx; form: Record<string, unknown> };
-  params: Record<string, string>;
-};
-type AccountStep = (ctx: AccountContext, next: Next) => Promise<unknown>;
-
-const enrolKey = (sessionUid: string, factor: string) => `account-enrol:${sessionUid}:${factor}`;
-/** Where the code a removal is confirmed with was sent (e.g. the email factor's OTP session). */
-const confirmKey = (sessionUid: string, factor: string) => `account-confirm:${sessionUid}:${factor}`;
-/** One removal challenge per session, so reloading the page does not reset its attempts. */
-const removalChallenge = (sessionUid: string) => `account:${sessionUid}`;
-/** The real factor just added in this session whose recovery codes await their confirmation. */
-const enrolledKey = (sessionUid: string) => `account-enrolled:${sessionUid}`;
-
-/**
- * What the page says above its sections: a `success` (something was set up, removed, changed or
- * signed out: the green box), a neutral `note` (a code on its way), or an `error`.
- */
-type Said = { success: string; note?: never } | { note: string; success?: never } | { error: string };
 
 /** A factor's name in the page's language, when the factor is known. */
 const labelOf = (factor: Factor | undefined, t: Translate) => (factor ? factorLabel(factor, t) : undefined);
@@ -238,97 +213,8 @@ export function createAccountRouter(
   const enrolledFactor = async (ctx: AccountContext, id: unknown) =>
     (await mfa.factors.enrolled(ctx.state.me.account.id, allFactorIds())).find((f) => f.id === id);
 
-  /**
-   * The account page as the host of the generic enrolment flow (interactions/factor-flow.ts):
-   * factor state per session and factor in the key-value store; a new real factor makes the
-   * session two-factor; the flow ends on the account page.
-   */
-  async function accountHost(ctx: AccountContext): Promise<EnrolmentHost> {
-    const { me } = ctx.state;
-    const states = new Map<string, Record<string, unknown>>();
-    const stateOf = async (factor: Factor) => {
-      let state = states.get(factor.id);
-      if (!state) {
-        state = JSON.parse((await mfa.kv.get(enrolKey(me.sessionUid, factor.id))) ?? '{}') as Record<
-          string,
-          unknown
-        >;
-        states.set(factor.id, state);
-      }
-      return state;
-    };
-    return {
-      account: me.account,
-      ip: ctx.ip,
-      t: translatorOf(ctx),
-      request: async (factor): Promise<FactorRequest> => ({
-        account: me.account,
-        clientId: ACCOUNT_CLIENT_ID,
-        clientName: await appName(),
-        locale: translatorOf(ctx).locale,
-        flowId: me.sessionUid,
-        ip: ctx.ip,
-        state: await stateOf(factor),
-      }),
-      async save() {
-        for (const [id, state] of states)
-          await mfa.kv.set(enrolKey(me.sessionUid, id), JSON.stringify(state), 3600);
-      },
-      show: async (factor, view, error, status) =>
-        deps.render(
-          ctx,
-          view.view,
-          {
-            ...view.data,
-            ...factorPageTexts(factor, view, translatorOf(ctx), error),
-            title: enrolTitle(factor, translatorOf(ctx)),
-            action: `${ACCOUNT_PATH}/enrol/${factor.id}`,
-            abortUrl: ACCOUNT_PATH,
-            csrf: csrf.token(`account:${me.sessionUid}`),
-            clientName: await appName(),
-            otherFactors: [],
-            rememberBrowserDays: 0,
-          },
-          status,
-        ),
-      refused: async () => {},
-      async enrolled(factor, _credential, proven) {
-        states.delete(factor.id);
-        await mfa.kv.delete(enrolKey(me.sessionUid, factor.id));
-        if (factor.backup) return;
-        await mfa.kv.set(enrolledKey(me.sessionUid), factor.id, 3600);
-        // The user just proved the new factor on top of the session's: the session now holds both.
-        const amr = [...new Set([...me.amr, ...proven])];
-        const decision = await decideFor(mfa.policy, mfa.factors, {
-          clientId: ACCOUNT_CLIENT_ID,
-          params: {},
-          accountId: me.account.id,
-          proven: amr,
-        });
-        const session = await provider.Session.get(ctx);
-        if (decision.outcome === 'satisfied') {
-          session.amr = decision.amr;
-          session.acr = decision.acr;
-        }
-        await session.persist();
-      },
-      async done(factor) {
-        // Recovery codes confirmed right after a new factor: say what was set up, and that the
-        // codes are kept; confirmed alone, they replaced the old set.
-        const added = mfa.factors.get((await mfa.kv.get(enrolledKey(me.sessionUid))) ?? '');
-        await mfa.kv.delete(enrolledKey(me.sessionUid));
-        const t = translatorOf(ctx);
-        const plural = backupPlural(factor, t);
-        if (!factor.backup)
-          return showAccount(ctx, { success: t('account.setUp', { factor: factorLabel(factor, t) }) });
-        if (added)
-          return showAccount(ctx, {
-            success: t('account.setUpWithBackup', { factor: factorLabel(added, t), backup: plural }),
-          });
-        return showAccount(ctx, { success: t('account.renewed', { backup: plural }) });
-      },
-    };
-  }
+  const enrolmentHost = (ctx: AccountContext) =>
+    accountEnrolmentHost(ctx, { provider, deps, csrf, appName, showAccount });
 
   router.get('/callback', (ctx) => ctx.redirect(ACCOUNT_PATH));
   router.get(
@@ -353,7 +239,7 @@ export function createAccountRouter(
       if (!ctx.state.me.mayEnrol) return signIn(ctx, true);
       const kept = factor.backup ? undefined : await mfa.kv.get(enrolKey(ctx.state.me.sessionUid, factor.id));
       if (!kept || kept === '{}') return seeAccount(ctx);
-      await startEnrolment(await accountHost(ctx), factor);
+      await startEnrolment(await enrolmentHost(ctx), factor);
     }),
   );
   // The other pages answer a POST; reopening their URL goes back to the account page.
@@ -371,7 +257,7 @@ export function createAccountRouter(
     ...route(loadSession, parseForm as unknown as AccountStep, checkCsrf, async (ctx) => {
       const factor = factorParam(ctx.params.factor);
       if (!ctx.state.me.mayEnrol) return signIn(ctx, true);
-      await startEnrolment(await accountHost(ctx), factor);
+      await startEnrolment(await enrolmentHost(ctx), factor);
     }),
   );
 
@@ -381,7 +267,7 @@ export function createAccountRouter(
       const factor = factorParam(ctx.params.factor);
       // Confirming backup codes changes nothing (they were saved when shown); adding a real factor is gated.
       if (!factor.backup && !ctx.state.me.mayEnrol) return signIn(ctx, true);
-      await submitEnrolment(deps, await accountHost(ctx), factor, ctx.state.form);
+      await submitEnrolment(deps, await enrolmentHost(ctx), factor, ctx.state.form);
     }),
   );
 
