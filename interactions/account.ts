@@ -6,7 +6,7 @@ import { sessionPredatesReset } from '../src/accounts/find-account.ts';
 import { MAX_PASSWORD_LENGTH } from '../src/accounts/password-policy.ts';
 import { InvalidCsrfToken, InvalidRequest } from '../src/errors.ts';
 import type { Factor, FactorRequest } from '../src/factors/types.ts';
-import { type Translate, translatorOf } from '../src/i18n/index.ts';
+import { translatorOf } from '../src/i18n/index.ts';
 import { ACR_TWO_FACTOR } from '../src/policy/acr.ts';
 import { decideFor } from '../src/policy/request.ts';
 import type { Csrf } from '../src/security/csrf.ts';
@@ -27,6 +27,7 @@ import {
 import { clientName, type InteractionDeps } from './context.ts';
 import {
   backupPlural,
+  credentialName,
   factorLabel,
   factorMessage,
   messageFor,
@@ -38,9 +39,6 @@ import {
 import { field, parseForm } from './form.ts';
 
 export { ACCOUNT_CLIENT_ID, accountClient } from './account-client.ts';
-
-/** A factor's name in the page's language, when the factor is known. */
-const labelOf = (factor: Factor | undefined, t: Translate) => (factor ? factorLabel(factor, t) : undefined);
 
 /**
  * The signed-in user's own page: list second factors, add one, create new recovery codes,
@@ -145,7 +143,7 @@ export function createAccountRouter(
         backToApp: await backToApp(provider, ctx),
         credentials: credentials.map((c) => ({
           id: c.id,
-          label: c.label ?? labelOf(mfa.factors.get(c.factor), t) ?? c.factor,
+          label: credentialName(mfa.factors.get(c.factor), c, t),
           factor: c.factor,
           remaining: c.factor === backup?.id ? remaining : undefined,
           created: new Date(c.created_at * 1000).toISOString().slice(0, 10),
@@ -306,7 +304,7 @@ export function createAccountRouter(
       const t = translatorOf(ctx);
       await renderRemovalConfirm(deps, ctx, factor, view, {
         id: credential.id,
-        label: credential.label ?? labelOf(mfa.factors.get(credential.factor), t) ?? credential.factor,
+        label: credentialName(mfa.factors.get(credential.factor), credential, t),
         csrf: csrf.token(`account:${me.sessionUid}`),
         clientName: await appName(),
       });
@@ -406,7 +404,7 @@ export function createAccountRouter(
       );
       const removed = mfa.factors.get(credential.factor);
       const t = translatorOf(ctx);
-      const label = credential.label ?? labelOf(removed, t) ?? credential.factor;
+      const label = credentialName(removed, credential, t);
       let message = t('account.removed', { method: label });
       if (removed?.backup) message = t('account.backupRemoved', { backup: backupPlural(removed, t) });
       else if (backup && orphaned > 0)

@@ -283,6 +283,14 @@ export function enrolTitle(factor: Factor, t?: Translate): string {
 }
 
 /** A backup factor's name in the plural ("recovery codes"), in the page's language. */
+/** A credential's name in the page's language (see {@link Factor.credentialName}). */
+export function credentialName(factor: Factor | undefined, credential: Credential, t: Translate): string {
+  if (!factor) return credential.label ?? credential.factor;
+  const label = factorLabel(factor, t);
+  const named = factor.credentialName?.(credential, { label, plural: backupPlural(factor, t) });
+  return named ?? credential.label ?? label;
+}
+
 export function backupPlural(factor: Factor, t: Translate): string {
   const own =
     factor.catalogues?.[t.locale]?.plural ??

@@ -236,6 +236,13 @@ export interface Factor {
    * `/assets/<factor id>/<name>` and allowed by the pages' CSP as `'self'`.
    */
   readonly assets?: Readonly<Record<string, string>>;
+  /**
+   * How one of its credentials is named on a page, given the factor's `label` and `plural` in the
+   * page's language: a name the factor made up at set-up ("Authenticator app 2", "Email code
+   * (a***@example.com)", stored in English) reads in that language; a name the user chose stays.
+   * @default the stored label, else `names.label`
+   */
+  credentialName?(credential: Credential, names: { label: string; plural: string }): string;
   /** Backup factors: unused codes left (0 after the last). The flow offers a new set at 0. */
   remaining?(accountId: string): Promise<number>;
   isEnrolled(accountId: string): Promise<boolean>;

@@ -222,6 +222,12 @@ export function createAddressFactor(options: AddressFactorOptions): Factor {
   const factor: Factor = {
     id: channel,
     label: meta.label,
+    // "Email code (a***@example.com)": the factor's name, then where the codes go.
+    credentialName(credential, { label }) {
+      const stored = credential.label ?? meta.label;
+      if (stored === meta.label) return label;
+      return stored.startsWith(`${meta.label} (`) ? `${label}${stored.slice(meta.label.length)}` : stored;
+    },
     amr: meta.amr,
     restricted: true,
     enrollable: true,

@@ -232,6 +232,10 @@ export function createRecoveryFactor(options: RecoveryFactorOptions): RecoveryFa
   return {
     id: 'recovery',
     label: 'Recovery code',
+    credentialName: (credential, { plural }) =>
+      credential.label === undefined || credential.label === 'Recovery codes'
+        ? `${plural.charAt(0).toUpperCase()}${plural.slice(1)}`
+        : credential.label,
     // RFC 8176 has no value for backup codes. `recovery` is tollgate's documented custom value:
     // reusing `otp` would let a recovery-code session pass a client that accepts only TOTP.
     amr: ['recovery'],

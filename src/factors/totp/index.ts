@@ -44,6 +44,8 @@ export interface TotpCredentialData extends TotpParams {
 
 const FACTOR_ID = 'totp';
 const LABEL = 'Authenticator app';
+/** The names this factor gives its credentials: "Authenticator app", "Authenticator app 2"... */
+const GENERATED_NAME = /^Authenticator app( \d+)?$/;
 const ENROL_VIEW = 'factors/totp-enrol';
 const CHALLENGE_VIEW = 'factors/totp-challenge';
 /* Its messages are tollgate's catalogue's `factor.totp.<code>` (src/i18n/locales), by failure code. */
@@ -136,6 +138,10 @@ export function createTotpFactor(options: TotpFactorOptions): Factor {
   return {
     id: FACTOR_ID,
     label: LABEL,
+    credentialName(credential, { label }) {
+      const made = GENERATED_NAME.exec(credential.label ?? LABEL);
+      return made ? `${label}${made[1] ?? ''}` : (credential.label as string);
+    },
     amr: ['otp'],
     restricted: false,
     enrollable: true,

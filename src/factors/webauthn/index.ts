@@ -135,6 +135,11 @@ export function createWebauthnFactor(options: WebauthnFactorOptions): Factor {
   const factor: Factor = {
     id: FACTOR_ID,
     label: 'Passkey',
+    // "Passkey 2" when the user named it nothing; a name they gave stays as it is.
+    credentialName(credential, { label }) {
+      const made = /^Passkey( \d+)?$/.exec(credential.label ?? 'Passkey');
+      return made ? `${label}${made[1] ?? ''}` : (credential.label as string);
+    },
     amr: ['hwk', 'swk'],
     restricted: false,
     enrollable: true,
