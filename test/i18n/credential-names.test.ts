@@ -44,7 +44,7 @@ async function accountPage(username: string, key: string, language: string) {
   return { browser, home };
 }
 
-/** The names the page lists (the `<strong>` of each method row), whatever the markup around. */
+/** A page as its text, whatever the markup around. */
 const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 
 describe('sign-in method names on /account', () => {
@@ -68,7 +68,8 @@ describe('sign-in method names on /account', () => {
     expect(de).toContain('Code per E-Mail (h***@example.test)');
     expect(de).toContain('Wiederherstellungscodes');
     expect(de).toContain('Mein YubiKey');
-    for (const english of ['Authenticator app', 'Email code', 'Recovery codes']) expect(de).not.toContain(english);
+    for (const english of ['Authenticator app', 'Email code', 'Recovery codes'])
+      expect(de).not.toContain(english);
 
     // The same session, the browser now asking for French.
     const page = text((await browser.request(home.url, { headers: { 'accept-language': 'fr' } })).body);
