@@ -1,25 +1,12 @@
-// tollgate on a real Redis Cluster (3 masters, 3 replicas): a full MFA login through
-// openid-client, refresh and revocation; logins under way while slots move between masters
-// (redis-cli --cluster reshard) lose no session; /readyz follows the cluster's state.
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { layoutKey } from '../../adapters/redis-layout.ts';
-import { generateJwks } from '../../src/provider/keys.ts';
 import { enrolTotp, totpAt } from '../faults/helpers.ts';
 import { Browser } from '../helpers/browser.ts';
 import { type RedisCluster, startRedisCluster } from '../helpers/redis-cluster.ts';
-import {
-  APP_SECRET,
-  addUser,
-  RP_CALLBACK,
-  type RunningTollgate,
-  startTollgate,
-} from '../helpers/tollgate.ts';
+import { addUser, RP_CALLBACK, type RunningTollgate } from '../helpers/tollgate.ts';
 import { authorize, exchange, rp } from '../mfa/helpers.ts';
+import { passwordSignIn, readyzBecomes, startScaleOutTollgate } from './scale-out.ts';
 
 const PASSWORD = 'a cluster-wide password';
 
@@ -28,53 +15,13 @@ let tg: RunningTollgate;
 
 beforeAll(async () => {
   cluster = await startRedisCluster();
-  const jwksFile = join(mkdtempSync(join(tmpdir(), 'tollgate-cluster-')), 'jwks.json');
-  writeFileSync(jwksFile, JSON.stringify(generateJwks()));
-  const client = (client_id: string, mfa: unknown) => ({
-    client_id,
-    client_secret: APP_SECRET,
-    redirect_uris: [RP_CALLBACK],
-    first_party: true,
-    mfa,
-  });
-  tg = await startTollgate({
-    redis: { cluster: { nodes: cluster.nodes } },
-    jwksFile,
-    overrides: {
-      mfa: {
-        factors: ['totp', 'recovery'],
-        encryption_keys: [{ id: 'k1', key: randomBytes(32).toString('base64') }],
-      },
-      clients: [client('mfa-app', { policy: 'required', factors: ['totp'] }), client('app', 'off')],
-    },
-  });
-  await tg.tollgate.store.ensureLayout();
+  tg = await startScaleOutTollgate({ cluster: { nodes: cluster.nodes } });
 });
 
 afterAll(async () => {
   await tg?.stop();
   await cluster?.stop();
 });
-
-/** A password-only login at `app`: the browser keeps its session, the RP its tokens. */
-async function signIn(config: oidc.Configuration, username: string) {
-  const browser = new Browser();
-  const { page, verifier } = await authorize(browser, config);
-  const done = await browser.submit(page, { username, password: PASSWORD }, RP_CALLBACK);
-  const { tokens } = await exchange(config, done, verifier);
-  return { browser, tokens };
-}
-
-/** Readiness, polled until it answers `status` (bounded: a failover takes a few seconds). */
-async function readyzBecomes(status: number, ms: number): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    const got = (await fetch(`${tg.url}/readyz`)).status;
-    if (got === status) return Date.now() - started;
-    if (Date.now() - started > ms) throw new Error(`/readyz stayed ${got}, not ${status}, for ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('tollgate on a Redis Cluster', () => {
   it('marks the store with its layout and is ready', async () => {
@@ -106,15 +53,17 @@ describe('tollgate on a Redis Cluster', () => {
   it('loses no session while slots move between masters under a login load', async () => {
     const config = await rp(tg, 'app');
     for (let i = 0; i < 4; i++) await addUser(tg, `load${i}`, PASSWORD);
-    const before = await Promise.all(Array.from({ length: 8 }, (_v, i) => signIn(config, `load${i % 4}`)));
+    const before = await Promise.all(
+      Array.from({ length: 8 }, (_v, i) => passwordSignIn(config, `load${i % 4}`, PASSWORD)),
+    );
 
     let resharding = true;
-    const during: Awaited<ReturnType<typeof signIn>>[] = [];
+    const during: Awaited<ReturnType<typeof passwordSignIn>>[] = [];
     const failures: string[] = [];
     const load = Array.from({ length: 2 }, async (_v, w) => {
       for (let n = 0; resharding || n === 0; n++) {
         try {
-          during.push(await signIn(config, `load${(w + n) % 4}`));
+          during.push(await passwordSignIn(config, `load${(w + n) % 4}`, PASSWORD));
         } catch (err) {
           failures.push((err as Error).message.slice(0, 300));
         }
@@ -145,10 +94,10 @@ describe('tollgate on a Redis Cluster', () => {
     const server = cluster.servers.find((s) => s.port === master?.port);
     if (!server) throw new Error('no master to stop');
     await server.kill();
-    await readyzBecomes(503, 10_000);
+    await readyzBecomes(tg, 503, 10_000);
     // cluster-node-timeout is 2 s: the replica is promoted, and the client learns the new map.
-    await readyzBecomes(200, 30_000);
-    const { tokens } = await signIn(await rp(tg, 'app'), 'load0');
+    await readyzBecomes(tg, 200, 30_000);
+    const { tokens } = await passwordSignIn(await rp(tg, 'app'), 'load0', PASSWORD);
     expect(tokens.access_token).toBeTruthy();
   });
 });

@@ -1,30 +1,14 @@
-// tollgate through Sentinel (a master, its replica, three sentinels): a full MFA login through
-// openid-client, refresh and revocation; then the master is killed (SIGKILL), and what was
-// written and replicated before (sessions, refresh tokens, an enrolled authenticator) still works
-// on the promoted replica: a refresh token obtained before the kill is redeemed after it, and a
-// browser's provider Session signs its user in again without a password. With no replica left,
-// security writes fail closed until the old master is back as the new master's replica.
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { layoutKey } from '../../adapters/redis-layout.ts';
-import { generateJwks } from '../../src/provider/keys.ts';
 import { enrolTotp } from '../faults/helpers.ts';
 import { Browser } from '../helpers/browser.ts';
 import { type RedisSentinelGroup, startRedisSentinel } from '../helpers/redis-sentinel.ts';
-import {
-  APP_SECRET,
-  addUser,
-  RP_CALLBACK,
-  type RunningTollgate,
-  startTollgate,
-} from '../helpers/tollgate.ts';
+import { addUser, RP_CALLBACK, type RunningTollgate } from '../helpers/tollgate.ts';
 import { Authenticator, stepAt } from '../helpers/totp.ts';
 import { authorize, exchange, rp } from '../mfa/helpers.ts';
+import { passwordSignIn, readyzBecomes, startScaleOutTollgate } from './scale-out.ts';
 
 const PASSWORD = 'a password the replica has too';
 
@@ -33,42 +17,13 @@ let tg: RunningTollgate;
 
 beforeAll(async () => {
   group = await startRedisSentinel();
-  const jwksFile = join(mkdtempSync(join(tmpdir(), 'tollgate-sentinel-')), 'jwks.json');
-  writeFileSync(jwksFile, JSON.stringify(generateJwks()));
-  const client = (client_id: string, mfa: unknown) => ({
-    client_id,
-    client_secret: APP_SECRET,
-    redirect_uris: [RP_CALLBACK],
-    first_party: true,
-    mfa,
-  });
-  tg = await startTollgate({
-    redis: { sentinel: { name: group.name, nodes: group.nodes } },
-    jwksFile,
-    overrides: {
-      mfa: {
-        factors: ['totp', 'recovery'],
-        encryption_keys: [{ id: 'k1', key: randomBytes(32).toString('base64') }],
-      },
-      clients: [client('mfa-app', { policy: 'required', factors: ['totp'] }), client('app', 'off')],
-    },
-  });
-  await tg.tollgate.store.ensureLayout();
+  tg = await startScaleOutTollgate({ sentinel: { name: group.name, nodes: group.nodes } });
 });
 
 afterAll(async () => {
   await tg?.stop();
   await group?.stop();
 });
-
-/** A password-only login at `app`: the browser keeps its session, the RP its tokens. */
-async function signIn(config: oidc.Configuration, username: string) {
-  const browser = new Browser();
-  const { page, verifier } = await authorize(browser, config);
-  const done = await browser.submit(page, { username, password: PASSWORD }, RP_CALLBACK);
-  const { tokens, claims } = await exchange(config, done, verifier);
-  return { browser, tokens, sub: claims.sub as string };
-}
 
 /** A user with TOTP enrolled, and their authenticator app (each code is accepted once). */
 async function totpUser(username: string): Promise<Authenticator> {
@@ -95,17 +50,6 @@ async function roleOfStore(): Promise<string> {
   if (!redis) throw new Error('tollgate has no Redis store');
   const [role] = (await redis.call('ROLE')) as [string];
   return role;
-}
-
-/** Readiness, polled until it answers `status`; how long that took (bounded). */
-async function readyzBecomes(status: number, ms: number): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    const got = (await fetch(`${tg.url}/readyz`)).status;
-    if (got === status) return Date.now() - started;
-    if (Date.now() - started > ms) throw new Error(`/readyz stayed ${got}, not ${status}, for ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('tollgate through Sentinel', () => {
@@ -136,15 +80,17 @@ describe('tollgate through Sentinel', () => {
     const mfaApp = await rp(tg, 'mfa-app');
     for (let i = 0; i < 3; i++) await addUser(tg, `kept${i}`, PASSWORD);
     const authenticator = await totpUser('nell');
-    const before = await Promise.all(Array.from({ length: 6 }, (_v, i) => signIn(app, `kept${i % 3}`)));
+    const before = await Promise.all(
+      Array.from({ length: 6 }, (_v, i) => passwordSignIn(app, `kept${i % 3}`, PASSWORD)),
+    );
     const withTotp = await signInWithTotp(mfaApp, 'nell', authenticator);
 
     // Written and acknowledged; once the replica has it too, a failover must not lose it.
     await group.synced();
     const killedAt = Date.now();
     await group.master.kill();
-    await readyzBecomes(503, 10_000);
-    await readyzBecomes(200, 30_000);
+    await readyzBecomes(tg, 503, 10_000);
+    await readyzBecomes(tg, 200, 30_000);
     // The promoted replica is the master now, and tollgate follows it within 10 s of the kill.
     expect(Date.now() - killedAt).toBeLessThan(10_000);
     expect(await group.masterPort()).toBe(group.replica.port);
