@@ -1,22 +1,10 @@
-// The auth-proxy's sessions, refresh locks and cache invalidation through Sentinel: the proxy
-// builds its client with tollgate's factory from a `session.store` block naming the sentinels, and
-// two processes on the master they name keep each other's caches in step through pub/sub. Then
-// the whole path: a browser signs in through a proxy whose sessions are in the Sentinel group.
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisClient, type RedisClient } from '../../adapters/redis-client.ts';
-import { createRedisKeyValueStore } from '../../adapters/redis-kv.ts';
 import { parseProxyConfig } from '../../examples/auth-proxy/config.ts';
-import { createSessionCache } from '../../examples/auth-proxy/session-cache.ts';
-import {
-  createRedisLocks,
-  createSessionStore,
-  type SessionData,
-} from '../../examples/auth-proxy/sessions.ts';
 import { Browser } from '../helpers/browser.ts';
 import { type RedisSentinelGroup, startRedisSentinel } from '../helpers/redis-sentinel.ts';
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
 import { addUser } from '../helpers/tollgate.ts';
+import { until } from '../helpers/until.ts';
 import {
   COOKIE_SECRET,
   cookieHeader,
@@ -27,6 +15,7 @@ import {
   startStack,
   ticketOf,
 } from './helpers.ts';
+import { minimalProxyYaml, proxyProcesses } from './store-processes.ts';
 
 // The stack's proxy uses the same prefix and cookie secret: a process here reads its sessions.
 const PREFIX = 'proxy:';
@@ -35,59 +24,25 @@ const nowS = () => Math.floor(Date.now() / 1000);
 
 let group: RedisSentinelGroup;
 let tollgateRedis: RedisServer;
-const clients: RedisClient[] = [];
-const closers: (() => Promise<unknown>)[] = [];
+const processes = proxyProcesses({ prefix: PREFIX, secret: SECRET });
 
 beforeAll(async () => {
   [group, tollgateRedis] = await Promise.all([startRedisSentinel(), startRedis()]);
 });
 
 afterAll(async () => {
-  for (const close of closers) await close();
-  await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
+  await processes.close();
   await group?.stop();
   await tollgateRedis?.stop();
 });
 
 /** The `session.store` block of a proxy on this group. */
 const sentinelStore = () => ({ sentinel: { name: group.name, nodes: group.nodes } });
-
-async function proxyProcess() {
-  const redis = createRedisClient({ ...sentinelStore(), key_prefix: PREFIX });
-  redis.on('error', () => {});
-  clients.push(redis);
-  await once(redis, 'ready');
-  const cache = createSessionCache<SessionData>({ redis, keyPrefix: PREFIX, ttlMs: 60_000 });
-  closers.push(() => cache.close());
-  const sessions = createSessionStore({
-    kv: createRedisKeyValueStore(redis, { keyPrefix: PREFIX }),
-    locks: createRedisLocks(redis, PREFIX),
-    secret: SECRET,
-    ttlSeconds: 3600,
-    refresh: async (data) => ({ ...data, access_token: 'refreshed', expires_at: nowS() + 3600 }),
-    cache,
-  });
-  return { redis, cache, sessions };
-}
-
-/** Polls `check` every 10 ms (pub/sub delivery has no event here); throws after `ms`. */
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const proxyProcess = () => processes.open(sentinelStore());
 
 describe('auth-proxy through Sentinel', () => {
   it('takes the sentinel block as session.store', () => {
-    const minimal = (store: string) =>
-      [
-        'public_url: https://proxy.example.org',
-        'provider: { issuer: https://id.example.org, client_id: proxy, client_secret: a-secret-of-enough-length }',
-        'cookie: { secret: 0123456789abcdef0123456789abcdef }',
-        `session: { store: ${store} }`,
-      ].join('\n');
+    const minimal = minimalProxyYaml;
     const nodes = `[${group.nodes.map((n) => `{ host: ${n.host}, port: ${n.port} }`).join(', ')}]`;
     expect(
       parseProxyConfig(minimal(`{ sentinel: { name: ${group.name}, nodes: ${nodes} } }`)).session.store,

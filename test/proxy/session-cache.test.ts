@@ -17,6 +17,7 @@ import {
 } from '../../examples/auth-proxy/sessions.ts';
 import type { KeyValueStore } from '../../src/factors/types.ts';
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
+import { until as untilHolds } from '../helpers/until.ts';
 
 const SECRET = 'cookie-secret-0123456789abcdef0123456789';
 const PREFIX = 'proxy:';
@@ -24,7 +25,6 @@ const PREFIX = 'proxy:';
 const CACHE_MS = 60_000;
 
 const nowS = () => Math.floor(Date.now() / 1000);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const fields = (sid = 'sid-1', expiresIn = 3600): Omit<SessionData, 'ends_at'> => ({
   identity: { sub: 'u1', username: 'erin', groups: ['staff'], amr: ['pwd'] },
@@ -99,17 +99,11 @@ function startProcess(
 }
 
 /**
- * Polls `check` every 5 ms; throws after `ms`. The state polled is pub/sub delivery in another
- * connection, which has no event of its own here; the bound only matters when it fails, so it is
- * generous for a loaded machine (still far below CACHE_MS, the expiry it must be told from).
+ * Pub/sub delivery on another connection, polled every 5 ms; the bound (5 s by default) stays far
+ * below CACHE_MS, the expiry it must be told from.
  */
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-    await sleep(5);
-  }
-}
+const until = (check: () => boolean | Promise<boolean>, what: string, ms = 5000) =>
+  untilHolds(check, what, { ms, everyMs: 5 });
 
 /** GET commands the server has run, all connections together. */
 async function gets(admin: Redis): Promise<number> {
