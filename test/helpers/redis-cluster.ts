@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { Redis, type RedisOptions } from 'ioredis';
+import { accessServerArgs, askRedis, type RedisAccess, replicationAuthArgs } from './redis-access.ts';
 import { findRedisBinary, freePort, type RedisServer, startRedis } from './redis-server.ts';
-import type { TestCertificates } from './tls.ts';
 
 const run = promisify(execFile);
 
@@ -26,74 +24,23 @@ export interface RedisCluster {
   stop(): Promise<void>;
 }
 
-/** Options for {@link startRedisCluster}. */
-export interface StartClusterOptions {
+/** Options for {@link startRedisCluster}; `auth`/`tls` secure every node, replication and the bus too. */
+export interface StartClusterOptions extends RedisAccess {
   /** @default 3 */
   masters?: number;
   /** Replicas per master. @default 1 */
   replicas?: number;
-  /** An ACL user every client must sign in as (the default user is off; replicas use it too). */
-  auth?: { username: string; password: string };
-  /** TLS only: clients, replication and the cluster bus (no plain port). */
-  tls?: TestCertificates;
 }
 
 const READY_TIMEOUT_MS = 30_000;
 
-/** Options of a direct connection to one node, as the cluster's clients must connect. */
-function nodeOptions(opts: StartClusterOptions): RedisOptions {
-  return {
-    host: '127.0.0.1',
-    lazyConnect: true,
-    retryStrategy: () => null,
-    ...(opts.auth ?? {}),
-    ...(opts.tls ? { tls: { ca: readFileSync(opts.tls.ca) } } : {}),
-  };
-}
-
 /** One command to one node on a connection of its own; the error's text when it fails. */
 async function askNode(port: number, opts: StartClusterOptions, ...command: string[]): Promise<string> {
-  const client = new Redis({ ...nodeOptions(opts), port });
-  client.on('error', () => {});
   try {
-    await client.connect();
-    return String(await client.call(command[0] as string, ...command.slice(1)));
+    return String(await askRedis(port, opts, ...command));
   } catch (err) {
     return `error: ${(err as Error).message}`;
-  } finally {
-    client.disconnect();
   }
-}
-
-/** redis-server arguments for the ACL user and TLS of `opts`. */
-function serverArgs(port: number, opts: StartClusterOptions): string[] {
-  const { auth, tls } = opts;
-  return [
-    ...(auth
-      ? [
-          ...[
-            '--user',
-            'default',
-            'off',
-            '--user',
-            auth.username,
-            'on',
-            `>${auth.password}`,
-            '~*',
-            '&*',
-            '+@all',
-          ],
-          ...['--masteruser', auth.username, '--masterauth', auth.password],
-        ]
-      : []),
-    ...(tls
-      ? [
-          ...['--port', '0', '--tls-port', String(port), '--tls-cluster', 'yes', '--tls-replication', 'yes'],
-          ...['--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca],
-          ...['--tls-auth-clients', 'no'],
-        ]
-      : []),
-  ];
 }
 
 /** redis-cli arguments for the ACL user and TLS of `opts`. */
@@ -132,7 +79,8 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
             ...['--cluster-node-timeout', '2000'],
             // A replica syncs at once, not after Redis 7's 5 s wait for more replicas to join.
             ...['--repl-diskless-sync-delay', '0'],
-            ...serverArgs(port, opts),
+            ...accessServerArgs(port, opts, { cluster: true }),
+            ...replicationAuthArgs(opts),
           ],
           ...(opts.auth || opts.tls ? { ready: probe } : {}),
         });

@@ -1,9 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis, type RedisOptions } from 'ioredis';
+import { accessServerArgs, askRedis, type RedisAccess, replicationAuthArgs } from './redis-access.ts';
 import { freePort, type RedisServer, startRedis } from './redis-server.ts';
-import type { TestCertificates } from './tls.ts';
 
 /** A throwaway Sentinel group on loopback ports: a master, its replica and three sentinels. */
 export interface RedisSentinelGroup {
@@ -22,83 +21,23 @@ export interface RedisSentinelGroup {
   stop(): Promise<void>;
 }
 
-/** Options for {@link startRedisSentinel}. */
-export interface StartSentinelOptions {
+/**
+ * Options for {@link startRedisSentinel}. `auth`: an ACL user every client must sign in as, on the
+ * data nodes and the sentinels alike (the replica and the sentinels use it too); `tls`: TLS only,
+ * on every process, replication and the sentinels' own connections included.
+ */
+export interface StartSentinelOptions extends RedisAccess {
   /** @default "tollgate" */
   name?: string;
   /** Milliseconds without an answer before the sentinels call the master down. @default 1000 */
   downAfterMs?: number;
-  /**
-   * An ACL user every client must sign in as, on the data nodes and on the sentinels alike (the
-   * default user is off); the replica and the sentinels use it too.
-   */
-  auth?: { username: string; password: string };
-  /** TLS only, on every process: clients, replication, and the sentinels' own connections. */
-  tls?: TestCertificates;
 }
 
 const READY_TIMEOUT_MS = 30_000;
 
-/** How a test connects to one of the processes. */
-function connection(opts: StartSentinelOptions): RedisOptions {
-  return {
-    host: '127.0.0.1',
-    lazyConnect: true,
-    retryStrategy: () => null,
-    ...(opts.auth ?? {}),
-    ...(opts.tls ? { tls: { ca: readFileSync(opts.tls.ca) } } : {}),
-  };
-}
-
-/** redis-server arguments for the ACL user and TLS of `opts`, on `port`. */
-function serverArgs(port: number, opts: StartSentinelOptions): string[] {
-  const { auth, tls } = opts;
-  return [
-    ...(auth
-      ? ['--user', 'default', 'off', '--user', auth.username, 'on', `>${auth.password}`, '~*', '&*', '+@all']
-      : []),
-    ...(tls
-      ? [
-          ...[
-            '--port',
-            '0',
-            '--tls-port',
-            String(port),
-            '--tls-replication',
-            'yes',
-            '--tls-auth-clients',
-            'no',
-          ],
-          ...['--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca],
-        ]
-      : []),
-  ];
-}
-
 /** True once the process on `port` answers PING as `opts` connects. */
 async function answers(port: number, opts: StartSentinelOptions): Promise<boolean> {
-  const client = new Redis({ ...connection(opts), port });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
-
-/** One question to a sentinel on a connection of its own. */
-async function askSentinel(opts: StartSentinelOptions, port: number, ...args: string[]): Promise<unknown> {
-  const client = new Redis({ ...connection(opts), port });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return await client.call('SENTINEL', ...args);
-  } finally {
-    client.disconnect();
-  }
+  return (await askRedis(port, opts, 'PING').catch(() => undefined)) === 'PONG';
 }
 
 /**
@@ -113,13 +52,16 @@ export async function startRedisSentinel(opts: StartSentinelOptions = {}): Promi
   const custom = opts.auth || opts.tls ? { ready: (port: number) => answers(port, opts) } : {};
   const server = async (args: string[], extra: { configFile?: string } = {}) => {
     const port = await freePort();
-    const s = await startRedis({ port, args: [...serverArgs(port, opts), ...args], ...custom, ...extra });
+    const s = await startRedis({
+      port,
+      args: [...accessServerArgs(port, opts), ...args],
+      ...custom,
+      ...extra,
+    });
     started.push(s);
     return s;
   };
-  const replicaAuth = opts.auth
-    ? ['--masteruser', opts.auth.username, '--masterauth', opts.auth.password]
-    : [];
+  const replicaAuth = replicationAuthArgs(opts);
   try {
     // No 5 s pause before the replica's first sync (Redis 7's diskless default).
     const master = await server(['--repl-diskless-sync-delay', '0', ...replicaAuth]);
@@ -155,8 +97,8 @@ export async function startRedisSentinel(opts: StartSentinelOptions = {}): Promi
       const views = await Promise.all(
         sentinels.map(async (s) => {
           try {
-            const replicas = (await askSentinel(opts, s.port, 'REPLICAS', name)) as unknown[];
-            const peers = (await askSentinel(opts, s.port, 'SENTINELS', name)) as unknown[];
+            const replicas = (await askRedis(s.port, opts, 'SENTINEL', 'REPLICAS', name)) as unknown[];
+            const peers = (await askRedis(s.port, opts, 'SENTINEL', 'SENTINELS', name)) as unknown[];
             // The replica counts once its link is up (its first sync is done).
             const linked = (replicas as string[][]).some((r) =>
               r.join(' ').includes('master-link-status ok'),
@@ -179,29 +121,18 @@ export async function startRedisSentinel(opts: StartSentinelOptions = {}): Promi
       sentinels,
       nodes: sentinels.map((s) => ({ host: '127.0.0.1', port: s.port })),
       async masterPort() {
-        const [, port] = (await askSentinel(
-          opts,
+        const [, port] = (await askRedis(
           sentinels[0]?.port ?? 0,
+          opts,
+          'SENTINEL',
           'GET-MASTER-ADDR-BY-NAME',
           name,
         )) as string[];
         return Number(port);
       },
       async synced() {
-        const client = new Redis({
-          host: '127.0.0.1',
-          port: master.port,
-          lazyConnect: true,
-          retryStrategy: () => null,
-        });
-        client.on('error', () => {});
-        try {
-          await client.connect();
-          const acked = Number(await client.call('WAIT', '1', String(READY_TIMEOUT_MS)));
-          if (acked < 1) throw new Error("the replica did not acknowledge the master's writes");
-        } finally {
-          client.disconnect();
-        }
+        const acked = Number(await askRedis(master.port, opts, 'WAIT', '1', String(READY_TIMEOUT_MS)));
+        if (acked < 1) throw new Error("the replica did not acknowledge the master's writes");
       },
       async stop() {
         await Promise.all(started.map((s) => s.stop()));
