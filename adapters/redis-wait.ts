@@ -59,7 +59,11 @@ export function replicaWaitOf(config: {
 /** Hash slots of a Redis Cluster. */
 const SLOTS = 16384;
 
-/** CRC16/XMODEM, the key hash of Redis Cluster. */
+/**
+ * CRC16/XMODEM, the key hash of Redis Cluster. Not ioredis's `cluster-key-slot`: it reads a key
+ * with an empty tag before another (`a{}{b}`) by the later tag, where Redis hashes the whole key
+ * (test/adapters/replica-wait.test.ts compares with CLUSTER KEYSLOT).
+ */
 function crc16(bytes: Uint8Array): number {
   let crc = 0;
   for (const byte of bytes) {
