@@ -1,8 +1,8 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import { t } from '../src/i18n/index.ts';
-import { clientHome, type PageLink } from '../src/provider/client-home.ts';
+import type { PageLink } from '../src/provider/client-home.ts';
 import { ACCOUNT_CLIENT_ID, ACCOUNT_PATH } from './account-client.ts';
+import { backTo } from './ways-on.ts';
 
 /*
  * "Back to <app>" on the account page, as Keycloak's account console does it: an app links its
@@ -32,9 +32,7 @@ async function linkTo(provider: Provider, ctx: Context, clientId: string): Promi
     // An id oidc-provider refuses to look up (or a store that fails) is just no link.
     return undefined;
   }
-  const home = clientHome(client);
-  if (!client || !home) return undefined;
-  return { href: home, text: t(ctx, 'common.backTo', { app: client.clientName ?? client.clientId }) };
+  return backTo(ctx, client);
 }
 
 /**

@@ -34,21 +34,25 @@ async function clientOf(provider: Provider, ctx: Context): Promise<Client | unde
   }
 }
 
+/** "Back to <app>" at the client's registered home (`clientHome`), when it has one. */
+export function backTo(ctx: Context, client: Client | undefined): PageLink | undefined {
+  const home = clientHome(client);
+  if (!client || !home) return undefined;
+  const text =
+    client.clientId === ACCOUNT_CLIENT_ID
+      ? t(ctx, 'common.backToAccount')
+      : t(ctx, 'common.backTo', { app: client.clientName ?? client.clientId });
+  return { href: home, text };
+}
+
 /** "Back to <app>" (its `client_uri` or first redirect origin), else "Sign in again" when configured. */
 export async function waysOn(
   provider: Provider,
   ctx: Context,
   options: WaysOnOptions = {},
 ): Promise<PageLink[]> {
-  const client = await clientOf(provider, ctx);
-  const home = clientHome(client);
-  if (client && home) {
-    const text =
-      client.clientId === ACCOUNT_CLIENT_ID
-        ? t(ctx, 'common.backToAccount')
-        : t(ctx, 'common.backTo', { app: client.clientName ?? client.clientId });
-    return [{ href: home, text }];
-  }
+  const back = backTo(ctx, await clientOf(provider, ctx));
+  if (back) return [back];
   return options.signIn ? [{ href: options.signIn, text: t(ctx, 'common.signInAgain') }] : [];
 }
 
